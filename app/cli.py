@@ -1,0 +1,156 @@
+"""The `portal` command."""
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from app.core.config import get_settings
+
+cli = typer.Typer(help="一网通办 portal: serve, migrate, seed, consult, audit.", no_args_is_help=True)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_cli = typer.Typer(help="Accounts.", no_args_is_help=True)
+audit_cli = typer.Typer(help="Audit log.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(users_cli, name="users")
+cli.add_typer(audit_cli, name="audit")
+console = Console()
+
+
+def _engine():
+    from app.core.db import get_engine
+
+    return get_engine()
+
+
+def _unit_of_work():
+    from app.core.db import session_factory
+
+    return session_factory().begin()
+
+
+@db_cli.command("upgrade")
+def db_upgrade():
+    """Apply every pending migration."""
+    from app.core import migrate
+
+    migrate.upgrade(_engine())
+    console.print(f"database at {sorted(migrate.current_heads(_engine()))}")
+
+
+def _optional(module: str, func: str):
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if e.name and module.startswith(e.name):
+            return None
+        raise
+    return getattr(mod, func, None)
+
+
+@cli.command()
+def seed(demo: bool = typer.Option(False, "--demo", help="Also create the demo accounts and their data.")):
+    """Load the catalogue (idempotent); with --demo, the demo accounts and their government data."""
+    from app.matters.service import seed_catalogue
+
+    settings = get_settings()
+    if demo and settings.is_production:
+        console.print("[red]refused: demo data is not allowed when PORTAL_ENV=production[/red]")
+        raise typer.Exit(2)
+    with _unit_of_work() as session:
+        report = seed_catalogue(session)
+        console.print(f"catalogue: {report.created} created, {report.updated} updated, {report.deleted} deleted")
+        ensure_seals = _optional("app.services.seals.service", "ensure_department_seals")
+        if ensure_seals:
+            ensure_seals(session)
+        if demo:
+            from app.identity.demo import seed_demo_accounts
+
+            console.print(f"demo accounts: {seed_demo_accounts(session)} created")
+            seed_data = _optional("app.services.datahub.service", "seed_demo")
+            if seed_data:
+                seed_data(session)
+                console.print("demo government data: seeded")
+
+
+@cli.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          reload: bool = typer.Option(False, help="Reload on code changes (development).")):
+    """Serve the portal (migrates an un-migrated database in development; refuses in production)."""
+    import uvicorn
+
+    from app.core import migrate
+
+    settings = get_settings()
+    engine = _engine()
+    if migrate.pending(engine):
+        if settings.is_production:
+            console.print("[red]The database is not migrated to the latest schema. Run `portal db upgrade` "
+                          "first (refusing to start in production).[/red]")
+            raise typer.Exit(3)
+        console.print("database not at head: migrating (development)")
+        migrate.upgrade(engine)
+    engine.dispose()
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
+                access_log=False, log_config=None, proxy_headers=True)
+
+
+@users_cli.command("add")
+def users_add(username: str, role: str = typer.Option(..., help="applicant_person | applicant_enterprise | "
+                                                                "window_officer | reviewer | evaluator | admin"),
+              full_name: str = typer.Option(..., "--name"), password: str = typer.Option(..., prompt=True,
+                                                                                          hide_input=True),
+              id_number: Optional[str] = None, uscc: Optional[str] = None, phone: str = "",
+              department: Optional[str] = None, window: Optional[str] = None):
+    """Create an account (ID numbers and credit codes are validated)."""
+    from app.core.errors import PortalError
+    from app.identity import service
+    from app.identity.models import Role
+
+    try:
+        with _unit_of_work() as session:
+            user = service.create_user(session, username=username, password=password, role=Role(role),
+                                       full_name=full_name, id_number=id_number, uscc=uscc, phone=phone,
+                                       department_code=department, window_code=window, actor="cli")
+            console.print(f"created {user.username} ({user.role.value})")
+    except (PortalError, ValueError) as e:
+        console.print(f"[red]{getattr(e, 'message', e)}[/red]")
+        raise typer.Exit(1)
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Check the audit chain; report any edited or deleted record."""
+    from app.core import audit
+
+    with _unit_of_work() as session:
+        report = audit.verify(session)
+    if report.ok:
+        console.print(f"audit chain intact: {report.checked} records")
+        return
+    for p in report.problems:
+        console.print(f"[red]{p}[/red]")
+    console.print(f"[red]audit chain BROKEN: {len(report.problems)} problem(s) in {report.checked} records[/red]")
+    raise typer.Exit(1)
+
+
+def _register_optional_commands() -> None:
+    consult = _optional("app.matters.consultation.cli", "consult")
+    if consult:
+        cli.command("consult")(consult)
+
+
+_register_optional_commands()
+
+
+def main() -> None:
+    try:
+        cli()
+    except Exception as e:  # settings errors etc.: one clear line, not a traceback
+        if type(e).__name__ == "ValidationError":
+            console.print(f"[red]configuration error: {e}[/red]")
+            sys.exit(2)
+        raise

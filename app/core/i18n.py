@@ -1,0 +1,52 @@
+"""Chinese first, English available: gettext catalogues (Babel .po files) loaded at start."""
+from __future__ import annotations
+
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+LOCALES = ("zh", "en")
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+_current: ContextVar[str] = ContextVar("locale", default="zh")
+
+
+@lru_cache
+def _catalogue(locale: str) -> dict[str, str]:
+    path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return {}
+    with open(path, "rb") as fh:
+        cat = read_po(fh, locale=locale)
+    return {m.id: m.string for m in cat if m.id and m.string and not m.fuzzy}
+
+
+def normalise(locale: str | None) -> str:
+    if not locale:
+        return "zh"
+    locale = locale.lower().replace("_", "-")
+    return "en" if locale.startswith("en") else "zh"
+
+
+def set_locale(locale: str) -> None:
+    _current.set(normalise(locale))
+
+
+def get_locale() -> str:
+    return _current.get()
+
+
+def gettext(message: str, **kwargs) -> str:
+    """Translate a Chinese source string into the current locale (Chinese is the source language)."""
+    locale = _current.get()
+    text = message if locale == "zh" else _catalogue(locale).get(message, message)
+    return text.format(**kwargs) if kwargs else text
+
+
+_ = gettext
+
+
+def pick(zh: str, en: str | None) -> str:
+    """Choose between a Chinese and an English data value (catalogue names, descriptions)."""
+    return (en or zh) if _current.get() == "en" else zh

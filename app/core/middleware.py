@@ -1,0 +1,101 @@
+"""One pure-ASGI middleware: request id, locale, session cookie, security headers, access log."""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from http.cookies import SimpleCookie
+
+from app.core.config import get_settings
+from app.core.i18n import normalise, set_locale
+from app.core.logging import request_id_var
+
+log = logging.getLogger("portal.access")
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+DOCS_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; object-src 'none'")
+LANG_COOKIE = "lang"
+
+
+def _cookies(scope) -> dict[str, str]:
+    for k, v in scope.get("headers", []):
+        if k == b"cookie":
+            c = SimpleCookie()
+            try:
+                c.load(v.decode("latin-1"))
+            except Exception:  # malformed cookie header: ignore it
+                return {}
+            return {key: m.value for key, m in c.items()}
+    return {}
+
+
+def _query_lang(scope) -> str | None:
+    qs = scope.get("query_string", b"").decode("latin-1")
+    for part in qs.split("&"):
+        if part.startswith("lang="):
+            return part[5:]
+    return None
+
+
+class PortalMiddleware:
+    def __init__(self, app):
+        self.app = app
+        self.secure = get_settings().base_url.startswith("https")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        rid = uuid.uuid4().hex[:16]
+        for k, v in scope.get("headers", []):
+            if k == b"x-request-id" and 0 < len(v) <= 64:
+                rid = v.decode("latin-1")
+        request_id_var.set(rid)
+        cookies = _cookies(scope)
+        lang = _query_lang(scope) or cookies.get(LANG_COOKIE)
+        if not lang:
+            for k, v in scope.get("headers", []):
+                if k == b"accept-language" and scope["path"].startswith("/api/"):
+                    lang = v.decode("latin-1").split(",")[0]
+        set_locale(normalise(lang))
+        state = scope.setdefault("state", {})
+        path = scope["path"]
+        start = time.perf_counter()
+        status_holder = {}
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                csp = DOCS_CSP if path.startswith("/docs") else CSP
+                extra = [(b"x-request-id", rid.encode()),
+                         (b"x-content-type-options", b"nosniff"),
+                         (b"referrer-policy", b"same-origin"),
+                         (b"x-frame-options", b"DENY"),
+                         (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
+                if b"content-security-policy" not in names:
+                    extra.append((b"content-security-policy", csp.encode()))
+                raw = state.get("set_session_cookie")
+                if raw is not None:
+                    from app.identity.deps import SESSION_COOKIE
+
+                    cookie = f"{SESSION_COOKIE}={raw}; Path=/; HttpOnly; SameSite=Lax"
+                    if raw == "":
+                        cookie += "; Max-Age=0"
+                    if self.secure:
+                        cookie += "; Secure"
+                    extra.append((b"set-cookie", cookie.encode()))
+                if self.secure:
+                    extra.append((b"strict-transport-security", b"max-age=31536000"))
+                message["headers"] = headers + extra
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            if path not in ("/healthz",) and not path.startswith("/static/"):
+                log.info("request", extra={"method": scope.get("method"), "path": path,
+                                           "status": status_holder.get("status"),
+                                           "ms": round((time.perf_counter() - start) * 1000, 1)})

@@ -1,0 +1,31 @@
+"""JSON API: bearer tokens and the caller's own profile."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.identity import service
+from app.identity.deps import CurrentUser, client_ip
+from app.identity.schemas import MeRead, TokenRead
+
+router = APIRouter(prefix="/api/v1", tags=["identity"])
+
+
+@router.post("/auth/token", response_model=TokenRead)
+def token(request: Request, session: SessionDep, username: Annotated[str, Form(max_length=64)],
+          password: Annotated[str, Form(max_length=256)]):
+    """Exchange a username and password for a bearer token."""
+    user = service.authenticate(session, username, password, client_ip(request))
+    raw = service.issue_token(session, user, client_ip(request))
+    return TokenRead(access_token=raw, expires_in=get_settings().token_hours * 3600)
+
+
+@router.get("/me", response_model=MeRead)
+def me(user: CurrentUser):
+    """The caller's own profile, with the own ID number unmasked."""
+    return MeRead(username=user.username, role=user.role.value, full_name=user.full_name,
+                  id_number=user.id_number, uscc=user.uscc, phone=user.phone,
+                  department=user.department_code, window=user.window_code)

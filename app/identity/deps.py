@@ -1,0 +1,116 @@
+"""Who is asking: bearer token or session cookie; roles; CSRF for forms."""
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Form, Request
+
+from app.core.db import SessionDep
+from app.core.errors import Forbidden, PortalError, Unauthorized
+from app.identity import service
+from app.identity.models import Role, User, WebSession
+
+SESSION_COOKIE = "portal_session"
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _load(request: Request, session) -> None:
+    """Resolve the caller once per request into request.state.user / web_session."""
+    if getattr(request.state, "auth_loaded", False):
+        return
+    request.state.auth_loaded = True
+    request.state.db = session
+    request.state.user = None
+    request.state.web_session = None
+    request.state.via_token = False
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        user = service.user_for_token(session, auth[7:].strip())
+        if user is None:
+            raise Unauthorized("登录凭证无效或已过期 / The access token is invalid or has expired",
+                               code="invalid_token")
+        request.state.user = user
+        request.state.via_token = True
+        return
+    ws = service.load_session(session, request.cookies.get(SESSION_COOKIE))
+    if ws is not None:
+        request.state.web_session = ws
+        if ws.user_id is not None:
+            user = session.get(User, ws.user_id)
+            request.state.user = user if user is not None and user.active else None
+
+
+def optional_user(request: Request, session: SessionDep) -> User | None:
+    _load(request, session)
+    return request.state.user
+
+
+def current_user(request: Request, session: SessionDep) -> User:
+    _load(request, session)
+    user = request.state.user
+    if user is None:
+        raise Unauthorized("请先登录 / Please log in first", code="login_required")
+    # A cookie-authenticated call to the JSON API must prove it came from our pages.
+    if (request.url.path.startswith("/api/") and not request.state.via_token
+            and request.method not in ("GET", "HEAD", "OPTIONS")):
+        ws: WebSession = request.state.web_session
+        sent = request.headers.get("x-csrf-token", "")
+        if not sent or not hmac.compare_digest(sent, ws.csrf_token):
+            raise Forbidden("CSRF 校验失败 / CSRF check failed", code="csrf_failed")
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_roles(*roles: Role | str):
+    """Dependency: the caller must hold one of these roles (403 otherwise)."""
+    wanted = {Role(r) for r in roles}
+
+    def dep(user: CurrentUser) -> User:
+        if user.role not in wanted:
+            raise Forbidden("您无权访问此页面 / You are not allowed to access this page")
+        return user
+
+    return dep
+
+
+def require_applicant(user: CurrentUser) -> User:
+    if not user.role.is_applicant:
+        raise Forbidden("仅限申请人 / For applicants only")
+    return user
+
+
+ApplicantUser = Annotated[User, Depends(require_applicant)]
+
+
+def ensure_web_session(request: Request) -> WebSession:
+    """The browser's session, created (anonymous) when a form first needs a CSRF token."""
+    ws = getattr(request.state, "web_session", None)
+    if ws is not None:
+        return ws
+    db = getattr(request.state, "db", None)
+    if db is None:
+        raise PortalError("session unavailable", 500)
+    raw, ws = service.new_session(db, user_id=None, locale="zh", ip=client_ip(request))
+    request.state.web_session = ws
+    request.state.set_session_cookie = raw
+    return ws
+
+
+def verify_csrf(request: Request, session: SessionDep, csrf_token: Annotated[str, Form()] = "") -> None:
+    """Every HTML form POST carries the session's CSRF token."""
+    _load(request, session)
+    ws = request.state.web_session
+    if ws is None or not csrf_token or not hmac.compare_digest(csrf_token, ws.csrf_token):
+        raise Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试 / "
+                        "The form has expired or did not come from this site (CSRF check failed); "
+                        "reload the page and try again", code="csrf_failed")
+
+
+CsrfProtected = Depends(verify_csrf)

@@ -1,0 +1,70 @@
+"""Pages: login, logout, language switch, own profile."""
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from app.core.db import SessionDep
+from app.core.errors import PortalError
+from app.core.i18n import LOCALES
+from app.core.middleware import LANG_COOKIE
+from app.core.templating import render
+from app.identity import service
+from app.identity.deps import CurrentUser, OptionalUser, client_ip, verify_csrf
+from app.identity.models import ROLE_LABELS
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    if not target:
+        return "/"
+    p = urlparse(target)
+    if p.scheme or p.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@router.get("/login")
+def login_form(request: Request, user: OptionalUser, next: str = "/"):
+    return render(request, "identity/login.html", {"next": _safe_next(next), "errors": {}, "username": ""})
+
+
+@router.post("/login", dependencies=[Depends(verify_csrf)])
+def login(request: Request, session: SessionDep, username: Annotated[str, Form(max_length=64)] = "",
+          password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form()] = "/"):
+    try:
+        user = service.authenticate(session, username.strip(), password, client_ip(request))
+    except PortalError as e:
+        return render(request, "identity/login.html",
+                      {"next": _safe_next(next), "errors": {"form": e.message}, "username": username},
+                      status_code=e.status_code if e.status_code in (401, 429) else 400)
+    raw, ws = service.login_session(session, request.state.web_session, user, client_ip(request))
+    request.state.set_session_cookie = raw
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout", dependencies=[Depends(verify_csrf)])
+def logout(request: Request, session: SessionDep, user: OptionalUser):
+    ws = request.state.web_session
+    if ws is not None:
+        service.logout_session(session, ws, user.username if user else "anonymous", client_ip(request))
+    request.state.set_session_cookie = ""
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/lang/{locale}")
+def switch_language(locale: str, next: str = "/"):
+    """Keep the chosen language in a cookie; Chinese is the default."""
+    locale = locale if locale in LOCALES else "zh"
+    resp = RedirectResponse(_safe_next(next), status_code=303)
+    resp.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, samesite="lax", httponly=False)
+    return resp
+
+
+@router.get("/me")
+def profile(request: Request, user: CurrentUser):
+    return render(request, "identity/profile.html", {"role_label": ROLE_LABELS[user.role]})

@@ -1,0 +1,205 @@
+"""Accounts, password login with throttling, server-side sessions and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app.core import audit
+from app.core.config import get_settings
+from app.core.db import utcnow
+from app.core.errors import Conflict, PortalError, TooManyRequests, Unauthorized, ValidationFailed
+from app.identity.models import ApiToken, LoginAttempt, Role, User, WebSession
+from app.identity.validation import InvalidIdentifier, validate_id_number, validate_uscc
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so timing does not reveal which accounts exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-0")
+
+BAD_CREDENTIALS = "用户名或密码错误 / Wrong username or password"
+
+
+def _sha(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < 8 or password.isdigit() or password.isalpha():
+        raise ValidationFailed("密码至少8位，且须同时包含字母和数字 / A password needs at least 8 characters "
+                               "with both letters and digits", fields={"password": "weak"})
+
+
+def create_user(session: Session, *, username: str, password: str, role: Role, full_name: str,
+                id_number: str | None = None, uscc: str | None = None, phone: str = "",
+                department_code: str | None = None, window_code: str | None = None,
+                legal_rep_user_id: int | None = None, actor: str = "system") -> User:
+    """Create an account after validating its real-name identity."""
+    check_password_strength(password)
+    try:
+        if role == Role.applicant_person:
+            if not id_number:
+                raise InvalidIdentifier("个人账户须提供身份证号码 / A person account needs an ID number")
+            id_number = validate_id_number(id_number)
+        elif id_number:
+            id_number = validate_id_number(id_number)
+        if role == Role.applicant_enterprise:
+            if not uscc:
+                raise InvalidIdentifier("企业账户须提供统一社会信用代码 / An enterprise account needs a credit code")
+            uscc = validate_uscc(uscc)
+    except InvalidIdentifier as e:
+        raise ValidationFailed(str(e)) from None
+    if role == Role.reviewer and not department_code:
+        raise ValidationFailed("部门审批人员须指定部门 / A reviewer must belong to a department")
+    if session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(f"用户名已存在：{username} / Username already taken")
+    if id_number and session.scalar(select(User.id).where(User.id_number == id_number)):
+        raise Conflict("该身份证号码已注册 / This ID number is already registered")
+    user = User(username=username, password_hash=hash_password(password), role=role, full_name=full_name,
+                id_number=id_number, uscc=uscc, phone=phone, department_code=department_code,
+                window_code=window_code, legal_rep_user_id=legal_rep_user_id)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=actor, action="user.create", object_type="user", object_id=username,
+                 detail={"role": role.value})
+    return user
+
+
+def set_role(session: Session, user: User, role: Role, *, actor: str, ip: str = "") -> None:
+    old = user.role
+    user.role = role
+    session.flush()
+    audit.record(session, actor=actor, action="user.role_change", object_type="user", object_id=user.username,
+                 ip=ip, detail={"from": old.value, "to": role.value})
+
+
+def authenticate(session: Session, username: str, password: str, ip: str) -> User:
+    """Check a password with per-account lockout and per-IP throttling; audit every outcome."""
+    s = get_settings()
+    now = utcnow()
+    window_start = now - timedelta(minutes=s.login_lockout_minutes)
+    ip_failures = session.scalar(select(func.count()).select_from(LoginAttempt)
+                                 .where(LoginAttempt.ip == ip, LoginAttempt.at >= window_start)) or 0
+    if ip_failures >= s.login_ip_max_failures:
+        audit.record(session, actor=username[:64], action="login.throttled_ip", outcome="refused", ip=ip)
+        raise TooManyRequests(f"登录失败次数过多，请{s.login_lockout_minutes}分钟后再试 / "
+                              f"Too many failed logins; try again in {s.login_lockout_minutes} minutes")
+    user = session.scalar(select(User).where(User.username == username))
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        session.add(LoginAttempt(ip=ip, username=username[:64]))
+        audit.record(session, actor=username, action="login.locked", outcome="refused", ip=ip)
+        # Same message whether or not the account exists: no enumeration.
+        raise TooManyRequests(f"登录失败次数过多，请{s.login_lockout_minutes}分钟后再试 / "
+                              f"Too many failed logins; try again in {s.login_lockout_minutes} minutes")
+    ok = False
+    try:
+        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None or not user.active:
+        session.add(LoginAttempt(ip=ip, username=username[:64]))
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= s.login_max_failures:
+                user.locked_until = now + timedelta(minutes=s.login_lockout_minutes)
+                user.failed_logins = 0
+        session.flush()
+        audit.record(session, actor=username[:64] or "anonymous", action="login.failed", outcome="denied", ip=ip)
+        raise Unauthorized(BAD_CREDENTIALS, code="invalid_credentials")
+    user.failed_logins = 0
+    user.locked_until = None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    session.flush()
+    return user
+
+
+# -- sessions ---------------------------------------------------------------------------------
+
+def new_session(session: Session, *, user_id: int | None, locale: str, ip: str) -> tuple[str, WebSession]:
+    """A fresh session; returns the cookie value (only its hash is stored)."""
+    raw = secrets.token_urlsafe(32)
+    ws = WebSession(id=_sha(raw), user_id=user_id, csrf_token=secrets.token_urlsafe(24), locale=locale, ip=ip)
+    session.add(ws)
+    session.flush()
+    return raw, ws
+
+
+def load_session(session: Session, raw: str | None) -> WebSession | None:
+    """The live session for a cookie value, or None when unknown or idle for too long."""
+    if not raw or len(raw) > 100:
+        return None
+    ws = session.get(WebSession, _sha(raw))
+    if ws is None:
+        return None
+    s = get_settings()
+    now = utcnow()
+    if (now - ws.last_seen_at > timedelta(minutes=s.session_idle_minutes)
+            or now - ws.created_at > timedelta(hours=s.session_absolute_hours)):
+        session.delete(ws)
+        session.flush()
+        return None
+    if now - ws.last_seen_at > timedelta(seconds=60):  # avoid a write on every request
+        ws.last_seen_at = now
+    return ws
+
+
+def login_session(session: Session, old: WebSession | None, user: User, ip: str) -> tuple[str, WebSession]:
+    """Log in: the old (anonymous) session is dropped and a new id issued (no fixation)."""
+    locale = old.locale if old else get_settings().default_locale
+    if old is not None:
+        session.delete(old)
+    raw, ws = new_session(session, user_id=user.id, locale=locale, ip=ip)
+    audit.record(session, actor=user.username, action="login", object_type="user", object_id=user.username, ip=ip)
+    return raw, ws
+
+
+def logout_session(session: Session, ws: WebSession, actor: str, ip: str) -> None:
+    session.delete(ws)
+    session.flush()
+    audit.record(session, actor=actor, action="logout", object_type="user", object_id=actor, ip=ip)
+
+
+# -- API tokens -------------------------------------------------------------------------------
+
+def issue_token(session: Session, user: User, ip: str) -> str:
+    raw = secrets.token_urlsafe(32)
+    session.add(ApiToken(id=_sha(raw), user_id=user.id,
+                         expires_at=utcnow() + timedelta(hours=get_settings().token_hours)))
+    session.flush()
+    audit.record(session, actor=user.username, action="login.token", object_type="user",
+                 object_id=user.username, ip=ip)
+    return raw
+
+
+def user_for_token(session: Session, raw: str) -> User | None:
+    tok = session.get(ApiToken, _sha(raw)) if raw and len(raw) < 100 else None
+    if tok is None or tok.expires_at < utcnow():
+        return None
+    user = session.get(User, tok.user_id)
+    return user if user is not None and user.active else None
+
+
+def revoke_token(session: Session, raw: str) -> None:
+    session.execute(delete(ApiToken).where(ApiToken.id == _sha(raw)))
+
+
+def get_by_username(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def purge_expired(session: Session, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    session.execute(delete(ApiToken).where(ApiToken.expires_at < now))
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=1)))
+
+
+__all__ = ["PortalError"]

@@ -1,0 +1,138 @@
+"""create_app(): routers, middleware, error handlers."""
+from __future__ import annotations
+
+import importlib
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.config import PROJECT_ROOT, get_settings
+from app.core.db import get_engine
+from app.core.errors import PortalError
+from app.core.i18n import gettext as _
+from app.core.logging import configure_logging
+from app.core.middleware import PortalMiddleware
+
+log = logging.getLogger("portal")
+
+# Routers in the order they are mounted; each module exposes `router`.
+ROUTER_MODULES = [
+    "app.identity.api", "app.identity.pages",
+    "app.matters.api", "app.matters.pages",
+    "app.matters.consultation.api", "app.matters.consultation.pages",
+    "app.services.seals.api", "app.services.seals.pages",
+    "app.services.applications.api", "app.services.applications.pages",
+    "app.services.approval.api", "app.services.approval.pages",
+]
+
+ERROR_TITLES = {
+    400: ("请求有误", "Bad request"), 401: ("请先登录", "Please log in"), 403: ("无权访问", "Access denied"),
+    404: ("页面不存在", "Page not found"), 405: ("不支持的操作", "Method not allowed"),
+    409: ("操作冲突", "Conflict"), 413: ("文件过大", "File too large"), 415: ("文件类型不支持", "Unsupported file type"),
+    422: ("填写有误", "Please check your input"), 429: ("操作过于频繁", "Too many requests"),
+    500: ("系统繁忙", "Something went wrong"),
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/readyz")
+
+
+def _error_response(request: Request, status: int, code: str, detail: str, fields: dict | None = None):
+    if _wants_json(request):
+        body = {"error": code, "detail": detail}
+        if fields:
+            body["fields"] = fields
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(body, status_code=status, headers=headers)
+    if status == 401:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    from app.core.templating import render
+
+    page = status if status in (403, 404, 500) else "generic"
+    try:
+        return render(request, f"error/{page}.html", {"status": status, "detail": detail,
+                                                       "titles": ERROR_TITLES.get(status, ERROR_TITLES[400])},
+                      status_code=status)
+    except Exception:  # the error page itself must never fail
+        log.exception("error page failed")
+        return HTMLResponse(f"<h1>{status}</h1><p>{detail}</p>", status_code=status)
+
+
+def _include_routers(app: FastAPI) -> None:
+    for name in ROUTER_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name and name.startswith(e.name):
+                continue  # that domain is not built yet
+            raise
+        router = getattr(module, "router", None)
+        if router is not None:
+            app.include_router(router)
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    app = FastAPI(title="一网通办 One-network service portal", version="0.1.0", docs_url=None,
+                  redoc_url=None, openapi_url="/openapi.json")
+    app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "static")), name="static")
+
+    @app.exception_handler(PortalError)
+    async def portal_error(request: Request, exc: PortalError):
+        return _error_response(request, exc.status_code, exc.code, exc.message, exc.fields)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        fields = {".".join(str(p) for p in e["loc"][1:]) or "body": e["msg"] for e in exc.errors()}
+        return _error_response(request, 422, "validation_failed",
+                               _("请求参数有误") + " / invalid request parameters", fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 404:
+            detail = "找不到该页面或资源 / Not found"
+        return _error_response(request, exc.status_code, code, detail)
+
+    @app.exception_handler(Exception)
+    async def unhandled(request: Request, exc: Exception):
+        log.exception("unhandled error")
+        return _error_response(request, 500, "internal_error", "系统繁忙，请稍后再试 / Internal error, please retry")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz():
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz():
+        from app.core import migrate
+
+        try:
+            engine = get_engine()
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            if migrate.pending(engine):
+                return JSONResponse({"status": "not_ready", "detail": "database is not migrated to head"}, 503)
+        except Exception as e:  # unreachable database
+            return JSONResponse({"status": "not_ready", "detail": f"database unreachable: {type(e).__name__}"}, 503)
+        return {"status": "ready"}
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="一网通办 API",
+                                   swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url="/static/favicon.svg")
+
+    _include_routers(app)
+    app.add_middleware(PortalMiddleware)
+    return app

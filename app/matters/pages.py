@@ -1,0 +1,67 @@
+"""Pages of the catalogue: home, matter list with filters, the official guide, bundles."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from app.core.db import SessionDep
+from app.core.templating import render
+from app.identity.deps import OptionalUser
+from app.matters import service
+from app.matters.presenters import channels, form_schema_for, guide_for
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 20
+
+
+def _flag(value: str | None) -> bool | None:
+    return {"1": True, "true": True, "0": False, "false": False}.get((value or "").lower())
+
+
+@router.get("/")
+def home(request: Request, session: SessionDep, user: OptionalUser, tab: str = "person"):
+    tab = tab if tab in ("person", "enterprise") else "person"
+    hf, _total = service.list_matters(session, service.MatterFilter(subject=tab, high_freq=True), limit=20)
+    return render(request, "matters/home.html", {
+        "tab": tab, "themes": service.list_themes(session), "high_freq": hf,
+        "bundles": [b for b in service.list_bundles(session) if b.subject == tab]})
+
+
+@router.get("/matters")
+def matter_list(request: Request, session: SessionDep, user: OptionalUser, q: str = "", theme: str = "",
+                department: str = "", subject: str = "", online: str = "", on_the_spot: str = "",
+                auto_approval: str = "", cross_region: str = "", page: int = 1):
+    page = max(1, min(page, 1000))
+    q = q.strip()[:100]
+    flt = service.MatterFilter(theme=theme or None, department=department or None,
+                               subject=subject if subject in ("person", "enterprise") else None, q=q or None,
+                               online=_flag(online), on_the_spot=_flag(on_the_spot),
+                               auto_approval=_flag(auto_approval), cross_region=_flag(cross_region))
+    rows, total = service.list_matters(session, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    params = {k: v for k, v in {"q": q, "theme": theme, "department": department, "subject": subject,
+                                "online": online, "on_the_spot": on_the_spot, "auto_approval": auto_approval,
+                                "cross_region": cross_region}.items() if v}
+    return render(request, "matters/list.html", {
+        "matters": rows, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
+        "params": params, "themes": service.list_themes(session),
+        "departments": service.list_departments(session)})
+
+
+@router.get("/matters/{code}")
+def matter_page(code: str, request: Request, session: SessionDep, user: OptionalUser):
+    m = service.get_matter(session, code)
+    return render(request, "matters/detail.html", {
+        "m": m, "channels": channels(m), "licence_names": service.licence_type_names(session),
+        "guide": guide_for(m.code, [(x.name, x.source) for x in m.materials]),
+        "form_schema": form_schema_for(m.code)})
+
+
+@router.get("/bundles")
+def bundle_list(request: Request, session: SessionDep, user: OptionalUser):
+    return render(request, "matters/bundles.html", {"bundles": service.list_bundles(session)})
+
+
+@router.get("/bundles/{code}")
+def bundle_page(code: str, request: Request, session: SessionDep, user: OptionalUser):
+    bundle, matters = service.get_bundle(session, code)
+    return render(request, "matters/bundle.html", {"b": bundle, "matters": matters,
+                                                   "guide": guide_for(bundle.code, [])})

@@ -1,0 +1,75 @@
+"""Turn catalogue rows into API shapes (shared by the JSON API and the pages)."""
+from __future__ import annotations
+
+from app.matters.models import Bundle, Matter
+from app.matters.schemas import BundleDetail, BundleRead, MaterialRead, MatterDetail, MatterSummary
+
+
+def channels(m: Matter) -> list[str]:
+    out = []
+    if m.online:
+        out.append("online")
+    out.append("window")
+    if m.onsite:
+        out.append("appointment")
+    return out
+
+
+def matter_summary(m: Matter) -> MatterSummary:
+    return MatterSummary(
+        code=m.code, name=m.name, name_en=m.name_en, department=m.department_code,
+        department_name=m.department.name, theme=m.theme_code, theme_name=m.theme.name, subject=m.subject,
+        online=m.online, high_freq=m.high_freq, auto_approval=m.auto_approval, promised_days=m.promised_days,
+        legal_days=m.legal_days, on_the_spot=m.on_the_spot, onsite=m.onsite, cross_region=m.cross_region,
+        window_direct=m.window_direct, esign=m.esign, result=m.result, issues_licence=m.issues_licence)
+
+
+def _content():
+    try:
+        from app.matters import content
+    except ImportError:  # content module not built yet
+        return None
+    return content
+
+
+def guide_for(code: str, materials: list[tuple[str, str]]) -> dict | None:
+    content = _content()
+    if content is None or not hasattr(content, "load_guides"):
+        return None
+    try:
+        guides = content.load_guides()
+    except FileNotFoundError:
+        return None
+    g = guides.get(code)
+    if g is None and hasattr(content, "personal_checklist"):
+        return {"questions": [], "default": content.personal_checklist(code, {}, materials)}
+    return g
+
+
+def form_schema_for(code: str) -> dict | None:
+    content = _content()
+    if content is None or not hasattr(content, "form_json_schema"):
+        return None
+    try:
+        return content.form_json_schema(code)
+    except (KeyError, FileNotFoundError):
+        return None
+
+
+def matter_detail(m: Matter) -> MatterDetail:
+    base = matter_summary(m).model_dump()
+    return MatterDetail(
+        **base, description=m.description, description_en=m.description_en, keywords=list(m.keywords or []),
+        faq=list(m.faq or []), materials=[MaterialRead.model_validate(x) for x in m.materials],
+        channels=channels(m), guide=guide_for(m.code, [(x.name, x.source) for x in m.materials]),
+        form_schema=form_schema_for(m.code))
+
+
+def bundle_read(b: Bundle) -> BundleRead:
+    return BundleRead(code=b.code, name=b.name, name_en=b.name_en, subject=b.subject, description=b.description,
+                      description_en=b.description_en, matters=[i.matter_code for i in b.items])
+
+
+def bundle_detail(b: Bundle, matters: list[Matter]) -> BundleDetail:
+    return BundleDetail(**bundle_read(b).model_dump(), items=[matter_summary(m) for m in matters],
+                        guide=guide_for(b.code, []), form_schema=None)

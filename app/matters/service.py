@@ -1,0 +1,193 @@
+"""Catalogue: load the YAML into the database (idempotent) and query it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.core.errors import NotFound
+from app.matters.models import Bundle, BundleMatter, Department, LicenceType, Material, Matter, Theme
+
+CATALOGUE_FILE = Path(__file__).parent / "data" / "catalogue.yaml"
+
+
+class MatterNotFound(NotFound):
+    code = "matter_not_found"
+
+
+class BundleNotFound(NotFound):
+    code = "bundle_not_found"
+
+
+@lru_cache
+def load_catalogue(path: str = str(CATALOGUE_FILE)) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@dataclass
+class SeedReport:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated + self.deleted
+
+
+def _upsert(session: Session, model, key, values: dict, report: SeedReport):
+    row = session.get(model, key)
+    if row is None:
+        row = model(**values)
+        session.add(row)
+        report.created += 1
+        return row
+    changed = False
+    for k, v in values.items():
+        if getattr(row, k) != v:
+            setattr(row, k, v)
+            changed = True
+    report.updated += changed
+    return row
+
+
+def seed_catalogue(session: Session, data: dict | None = None) -> SeedReport:
+    """Make the catalogue tables equal the catalogue file; running twice changes nothing."""
+    data = data or load_catalogue()
+    report = SeedReport()
+    for code, d in data["departments"].items():
+        _upsert(session, Department, code, {"code": code, "name": d["name"], "name_en": d.get("name_en", "")}, report)
+    for pos, (code, t) in enumerate(data["themes"].items()):
+        _upsert(session, Theme, code, {"code": code, "name": t["name"], "name_en": t.get("name_en", ""),
+                                       "position": pos}, report)
+    for code, name in data["licence_types"].items():
+        _upsert(session, LicenceType, code, {"code": code, "name": name}, report)
+    session.flush()
+    for pos, m in enumerate(data["matters"]):
+        values = {
+            "code": m["code"], "name": m["name"], "name_en": m.get("name_en", ""),
+            "description": m.get("description", ""), "description_en": m.get("description_en", ""),
+            "department_code": m["dept"], "theme_code": m["theme"], "subject": m["subject"],
+            "online": bool(m.get("online")), "high_freq": bool(m.get("high_freq")),
+            "annual": int(m.get("annual", 0)), "promised_days": int(m.get("promised_days", 0)),
+            "legal_days": int(m.get("legal_days", 0)), "auto_approval": bool(m.get("auto")),
+            "rule": m.get("rule", ""), "esign": bool(m.get("esign", True)), "result": m.get("result", "notice"),
+            "issues_licence": m.get("issues_licence"), "onsite": bool(m.get("onsite")),
+            "window_direct": bool(m.get("window_direct")), "cross_region": bool(m.get("cross_region")),
+            "keywords": list(m.get("keywords", [])), "faq": list(m.get("faq", [])), "position": pos,
+        }
+        _upsert(session, Matter, m["code"], values, report)
+        session.flush()
+        existing = {mat.position: mat for mat in session.scalars(
+            select(Material).where(Material.matter_code == m["code"]))}
+        for i, (name, source) in enumerate(m.get("materials", [])):
+            mat = existing.pop(i, None)
+            if mat is None:
+                session.add(Material(matter_code=m["code"], position=i, name=name, source=source, required=True))
+                report.created += 1
+            elif (mat.name, mat.source) != (name, source):
+                mat.name, mat.source = name, source
+                report.updated += 1
+        for mat in existing.values():
+            session.delete(mat)
+            report.deleted += 1
+    for pos, b in enumerate(data.get("bundles", [])):
+        _upsert(session, Bundle, b["code"], {
+            "code": b["code"], "name": b["name"], "name_en": b.get("name_en", ""),
+            "description": b.get("description", ""), "description_en": b.get("description_en", ""),
+            "subject": b["subject"], "position": pos}, report)
+        session.flush()
+        existing = {bm.position: bm for bm in session.scalars(
+            select(BundleMatter).where(BundleMatter.bundle_code == b["code"]))}
+        wanted = list(b["matters"])
+        for i, code in enumerate(wanted):
+            bm = existing.pop(i, None)
+            if bm is None:
+                session.add(BundleMatter(bundle_code=b["code"], matter_code=code, position=i))
+                report.created += 1
+            elif bm.matter_code != code:
+                bm.matter_code = code
+                report.updated += 1
+        for bm in existing.values():
+            session.delete(bm)
+            report.deleted += 1
+    session.flush()
+    return report
+
+
+@dataclass
+class MatterFilter:
+    theme: str | None = None
+    department: str | None = None
+    subject: str | None = None
+    q: str | None = None
+    online: bool | None = None
+    on_the_spot: bool | None = None
+    auto_approval: bool | None = None
+    cross_region: bool | None = None
+    high_freq: bool | None = None
+
+
+def list_matters(session: Session, flt: MatterFilter, limit: int = 20, offset: int = 0) -> tuple[list[Matter], int]:
+    """Filtered, paged matters in catalogue order, with department and theme loaded."""
+    stmt = select(Matter)
+    if flt.theme:
+        stmt = stmt.where(Matter.theme_code == flt.theme)
+    if flt.department:
+        stmt = stmt.where(Matter.department_code == flt.department)
+    if flt.subject:
+        stmt = stmt.where(Matter.subject == flt.subject)
+    for attr in ("online", "auto_approval", "cross_region", "high_freq"):
+        val = getattr(flt, attr)
+        if val is not None:
+            stmt = stmt.where(getattr(Matter, attr) == val)
+    if flt.on_the_spot is not None:
+        stmt = stmt.where((Matter.promised_days == 0) == flt.on_the_spot)
+    if flt.q:
+        like = f"%{flt.q.strip()}%"
+        stmt = stmt.where(or_(Matter.name.ilike(like), Matter.name_en.ilike(like), Matter.code.ilike(like),
+                              Matter.description.ilike(like), cast(Matter.keywords, String).ilike(like)))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.options(selectinload(Matter.department), selectinload(Matter.theme))
+                           .order_by(Matter.position).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def get_matter(session: Session, code: str) -> Matter:
+    """The matter with its department, theme and materials, or MatterNotFound."""
+    m = session.scalar(select(Matter).where(Matter.code == code).options(
+        selectinload(Matter.department), selectinload(Matter.theme), selectinload(Matter.materials)))
+    if m is None:
+        raise MatterNotFound(f"事项不存在：{code} / No such service matter: {code}")
+    return m
+
+
+def list_departments(session: Session) -> list[Department]:
+    return list(session.scalars(select(Department).order_by(Department.code)))
+
+
+def list_themes(session: Session) -> list[Theme]:
+    return list(session.scalars(select(Theme).order_by(Theme.position)))
+
+
+def list_bundles(session: Session) -> list[Bundle]:
+    return list(session.scalars(select(Bundle).options(selectinload(Bundle.items)).order_by(Bundle.position)))
+
+
+def get_bundle(session: Session, code: str) -> tuple[Bundle, list[Matter]]:
+    b = session.scalar(select(Bundle).where(Bundle.code == code).options(selectinload(Bundle.items)))
+    if b is None:
+        raise BundleNotFound(f"一件事不存在：{code} / No such bundle: {code}")
+    codes = [i.matter_code for i in b.items]
+    matters = {m.code: m for m in session.scalars(select(Matter).where(Matter.code.in_(codes)).options(
+        selectinload(Matter.department), selectinload(Matter.theme), selectinload(Matter.materials)))}
+    return b, [matters[c] for c in codes]
+
+
+def licence_type_names(session: Session) -> dict[str, str]:
+    return {lt.code: lt.name for lt in session.scalars(select(LicenceType))}
