@@ -1,0 +1,442 @@
+"""Smart consultation engine: a question in plain words → the matters that answer it.
+
+Built once per process (`get_index()`) from the catalogue YAML, the optional situational
+guides (guides.yaml), the colloquial lexicon (lexicon.yaml) and lexicon rows administrators
+added in the database. Ranking is BM25F over the fields of each matter, in two token spaces
+(jieba words / English stems, and Chinese character bigrams), after expanding colloquial words
+with the lexicon. The engine needs no database to answer; `rebuild_index()` picks up new
+admin entries.
+"""
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from app.matters.consultation.text import Segmenter, normalise
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+CATALOGUE_FILE = DATA_DIR / "catalogue.yaml"
+GUIDES_FILE = DATA_DIR / "guides.yaml"
+LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.yaml"
+
+MAX_QUESTION_CHARS = 500
+
+# Field weights of BM25F: what a matter is called counts most, what it needs least.
+FIELD_WEIGHTS = {
+    "name": 3.0, "keywords": 3.0, "name_en": 2.5, "description": 1.0, "description_en": 1.0,
+    "guides": 0.6, "materials": 0.35, "context": 0.3,
+}
+IDENTIFYING_FIELDS = ("name", "keywords", "name_en", "description", "description_en")
+K1 = 1.2
+B = 0.5
+BIGRAM_WEIGHT = 0.35      # a character bigram counts this much of a word
+EXPANSION_WEIGHT = 0.9    # a word brought in by the lexicon counts this much of a typed one
+SUBJECT_BOOST = 1.15      # "公司/企业/单位..." in the question favours enterprise matters
+CLOSE_RATIO = 0.88        # second best at least this close → ask which one is meant
+MIN_SCORE = 2.0           # below this the best match is not trusted
+MIN_COVERAGE = 0.3        # share of the question's content words that must be known
+
+ENTERPRISE_MARKERS = ("公司", "企业", "单位", "员工", "职工们", "工厂", "厂房", "门店", "店铺", "机构",
+                      "company", "business", "enterprise", "employer", "firm", "staff", "employees")
+PERSON_MARKERS = ("我自己", "个人", "本人", "我家", "家里", "孩子", "老人", "宝宝", "我妈", "我爸",
+                  "myself", "my family", "personal", "individual")
+
+
+@dataclass
+class Hit:
+    matter_code: str
+    name: str
+    name_en: str
+    score: float
+    why: list[str]
+    subject: str = ""
+    theme: str = ""
+    summary: str = ""
+    summary_en: str = ""
+    apply_url: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"matter_code": self.matter_code, "name": self.name, "name_en": self.name_en,
+                "score": self.score, "why": self.why, "subject": self.subject, "theme": self.theme,
+                "summary": self.summary, "summary_en": self.summary_en, "apply_url": self.apply_url}
+
+
+@dataclass
+class Clarify:
+    question: str
+    question_en: str
+    options: list[dict[str, str]]  # [{"matter_code", "label", "label_en"}]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "question_en": self.question_en, "options": self.options}
+
+
+@dataclass
+class Answer:
+    query: str
+    results: list[Hit] = field(default_factory=list)
+    clarify: Clarify | None = None
+    not_found: bool = False
+    themes: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "results": [h.as_dict() for h in self.results],
+                "clarify": self.clarify.as_dict() if self.clarify else None,
+                "not_found": self.not_found, "themes": self.themes}
+
+
+@dataclass
+class _Doc:
+    code: str
+    name: str
+    name_en: str
+    subject: str
+    theme: str
+    prior: float
+    summary: str
+    summary_en: str
+    fields: dict[str, Counter]
+    lengths: dict[str, int]
+
+
+@dataclass
+class _Rule:
+    """One lexicon rule: a colloquial phrase that expands to canonical words or names a matter."""
+    phrase: str
+    expansions: list[str]
+    matter: str | None
+    source: str  # "lexicon" | "admin"
+
+
+def _load_yaml(path: Path) -> Any:
+    if not path.exists():
+        return None
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return " ".join(_text(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return " ".join(_text(v) for v in value)
+    return str(value)
+
+
+def _theme_name_en(theme: dict) -> str:
+    # A flow-style YAML entry with an unquoted comma splits the English name into keys.
+    name_en = theme.get("name_en") or ""
+    rest = [k for k in theme if k not in ("name", "name_en")]
+    return ", ".join([name_en, *rest]) if rest else name_en
+
+
+def _guide_entries(guides: Any) -> dict[str, str]:
+    """Situational guide text per matter code, whatever the exact shape of guides.yaml."""
+    out: dict[str, str] = defaultdict(str)
+    if not guides:
+        return out
+    if isinstance(guides, dict) and "guides" in guides:
+        guides = guides["guides"]
+    if isinstance(guides, dict):
+        items = [(code, g) for code, g in guides.items()]
+    elif isinstance(guides, list):
+        items = [(g.get("matter") or g.get("matter_code") or g.get("code"), g) for g in guides if isinstance(g, dict)]
+    else:
+        return out
+    for code, g in items:
+        if code:
+            out[str(code)] += " " + _text(g)
+    return out
+
+
+class ConsultationIndex:
+    def __init__(self, catalogue: dict, lexicon: dict | None = None, guides: Any = None,
+                 admin_entries: list[dict] | None = None):
+        started = time.perf_counter()
+        lexicon = lexicon or {}
+        self.themes = [{"code": c, "name": t.get("name", c), "name_en": _theme_name_en(t)}
+                       for c, t in (catalogue.get("themes") or {}).items()]
+        theme_by_code = {t["code"]: t for t in self.themes}
+        depts = catalogue.get("departments") or {}
+        self.matters = {m["code"]: m for m in catalogue.get("matters", [])}
+        guide_text = _guide_entries(guides)
+
+        self.rules = self._rules(lexicon, admin_entries or [])
+        hints: dict[str, list[str]] = defaultdict(list)
+        for rule in self.rules:
+            if rule.matter in self.matters:
+                hints[rule.matter].append(rule.phrase)
+
+        vocabulary: set[str] = set()
+        for m in self.matters.values():
+            vocabulary.update(m.get("keywords") or [])
+            vocabulary.add(m["name"])
+        for rule in self.rules:
+            vocabulary.add(rule.phrase)
+            vocabulary.update(rule.expansions)
+        vocabulary.update(lexicon.get("words") or [])
+        self.segmenter = Segmenter(vocabulary)
+
+        self.docs: list[_Doc] = []
+        for m in self.matters.values():
+            dept = depts.get(m.get("dept"), {})
+            theme = theme_by_code.get(m.get("theme"), {})
+            raw = {
+                "name": m["name"],
+                "keywords": " ".join([*(m.get("keywords") or []), *hints.get(m["code"], [])]),
+                "name_en": m.get("name_en", ""),
+                "description": m.get("description", ""),
+                "description_en": m.get("description_en", ""),
+                "guides": " ".join([_text(m.get("guide")), _text(m.get("faq")), guide_text.get(m["code"], "")]),
+                "materials": " ".join(str(mat[0]) if isinstance(mat, (list, tuple)) else _text(mat)
+                                      for mat in m.get("materials") or []),
+                "context": " ".join([theme.get("name", ""), theme.get("name_en", ""),
+                                     dept.get("name", ""), dept.get("name_en", "")]),
+            }
+            fields = {f: Counter(self.segmenter.tokens(t)) for f, t in raw.items()}
+            summary, summary_en = self._summary(m)
+            self.docs.append(_Doc(
+                code=m["code"], name=m["name"], name_en=m.get("name_en", ""), subject=m.get("subject", ""),
+                theme=m.get("theme", ""), prior=math.log10(max(int(m.get("annual") or 10), 10)),
+                summary=summary, summary_en=summary_en, fields=fields,
+                lengths={f: sum(c.values()) for f, c in fields.items()},
+            ))
+        self._finish()
+        self.build_seconds = time.perf_counter() - started
+
+    # ------------------------------------------------------------------ building
+    @staticmethod
+    def _rules(lexicon: dict, admin_entries: list[dict]) -> list[_Rule]:
+        rules: list[_Rule] = []
+        for canonical, variants in (lexicon.get("synonyms") or {}).items():
+            expansions = [str(canonical)] if isinstance(canonical, str) else [str(c) for c in canonical]
+            for v in variants or []:
+                rules.append(_Rule(normalise(str(v)), expansions, None, "lexicon"))
+        for code, phrases in (lexicon.get("hints") or {}).items():
+            for p in phrases or []:
+                rules.append(_Rule(normalise(str(p)), [], str(code), "lexicon"))
+        for e in admin_entries:
+            term = normalise(e.get("term") or "")
+            if not term:
+                continue
+            expansion = (e.get("expansion") or "").strip()
+            target = (e.get("target_matter_code") or "").strip() or None
+            rules.append(_Rule(term, expansion.split() if expansion else [], target, "admin"))
+        return [r for r in rules if r.phrase]
+
+    def _finish(self) -> None:
+        n = len(self.docs)
+        self.avg_len = {f: (sum(d.lengths[f] for d in self.docs) / n if n else 1.0) or 1.0 for f in FIELD_WEIGHTS}
+        df: Counter = Counter()
+        df_main: Counter = Counter()
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, d in enumerate(self.docs):
+            terms: dict[str, float] = defaultdict(float)
+            for f, counts in d.fields.items():
+                norm = 1 - B + B * d.lengths[f] / self.avg_len[f]
+                for t, tf in counts.items():
+                    terms[t] += FIELD_WEIGHTS[f] * tf / norm
+            for t, wtf in terms.items():
+                df[t] += 1
+                self.postings[t].append((i, wtf))
+            # Words every application needs (身份证, 户口簿) say little about which matter is
+            # meant: document frequency counts the fields that describe the matter itself.
+            for t in {t for f in IDENTIFYING_FIELDS for t in d.fields[f]}:
+                df_main[t] += 1
+        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5))
+                    for t, c in ((t, df_main.get(t) or c) for t, c in df.items())}
+        # Match lexicon phrases longest first so "公积金贷款" wins over "贷款".
+        by_phrase: dict[str, list[_Rule]] = defaultdict(list)
+        for r in self.rules:
+            by_phrase[r.phrase].append(r)
+        self._rules_by_phrase = sorted(by_phrase.items(), key=lambda kv: -len(kv[0]))
+        self._ascii_rule = {p: re.compile(r"(?<![a-z0-9])" + re.escape(p) + r"(?![a-z0-9])")
+                            for p in by_phrase if p.isascii()}
+
+    @staticmethod
+    def _summary(m: dict) -> tuple[str, str]:
+        days = int(m.get("promised_days") or 0)
+        when = "当场办结" if days == 0 else f"承诺 {days} 个工作日办结"
+        when_en = "decided on the spot" if days == 0 else f"decided within {days} working days"
+        how = "可全程网办" if m.get("online") else "需到窗口办理"
+        how_en = "fully online" if m.get("online") else "at a service window"
+        mats = [str(x[0]) if isinstance(x, (list, tuple)) else _text(x) for x in m.get("materials") or []]
+        exempt = sum(1 for x in m.get("materials") or [] if isinstance(x, (list, tuple)) and len(x) > 1
+                     and str(x[1]) != "upload")
+        desc = (m.get("description") or "").strip()
+        desc_en = (m.get("description_en") or "").strip()
+        zh = f"{desc + ' ' if desc else ''}{how}，{when}。所需材料：{'、'.join(mats) or '无'}"
+        en = f"{desc_en + ' ' if desc_en else ''}Handled {how_en}, {when_en}; {len(mats)} materials"
+        if exempt:
+            zh += f"（其中 {exempt} 项由系统从证照库或共享数据调取，免于提交）"
+            en += f" ({exempt} taken from the licence wallet or shared data)"
+        return zh + "。", en + "."
+
+    # ------------------------------------------------------------------ searching
+    def _expand(self, q: str) -> tuple[dict[str, float], dict[str, list[str]], list[str], str]:
+        """Query terms with weights, matters named by lexicon hints, notes for 'why'."""
+        weights: dict[str, float] = defaultdict(float)
+        hinted: dict[str, list[str]] = defaultdict(list)
+        notes: list[str] = []
+        remaining = q
+        fired: list[_Rule] = []
+        for phrase, rules in self._rules_by_phrase:
+            if phrase.isascii():
+                if not self._ascii_rule[phrase].search(q):
+                    continue
+            elif phrase in remaining:
+                # A phrase inside a longer matched phrase is not matched again ("公积金贷款" ⊃ "贷款").
+                remaining = remaining.replace(phrase, "\x00")
+            else:
+                continue
+            fired.extend(rules)
+        for rule in fired:
+            if rule.matter:
+                hinted[rule.matter].append(rule.phrase)
+            for exp in rule.expansions:
+                notes.append(f"{rule.phrase} → {exp}")
+                for t in self.segmenter.words(normalise(exp)):
+                    weights[t] = max(weights[t], EXPANSION_WEIGHT)
+        for t in self.segmenter.words(q):
+            weights[t] = 1.0
+        for t in self.segmenter.tokens(q):
+            if t.startswith("§"):
+                weights[t] = max(weights[t], BIGRAM_WEIGHT)
+        return weights, hinted, notes, remaining
+
+    def search(self, question: str, limit: int = 5) -> Answer:
+        q = normalise(question)[:MAX_QUESTION_CHARS]
+        limit = max(1, min(int(limit or 5), 20))
+        answer = Answer(query=question[:MAX_QUESTION_CHARS])
+        weights, hinted, notes, _ = self._expand(q)
+        scores: dict[int, float] = defaultdict(float)
+        matched: dict[int, list[tuple[float, str]]] = defaultdict(list)
+        known_words = 0
+        content_words = 0
+        for t, qw in weights.items():
+            posting = self.postings.get(t)
+            if not t.startswith("§"):
+                content_words += 1
+                known_words += posting is not None
+            if not posting:
+                continue
+            idf = self.idf[t]
+            for i, wtf in posting:
+                s = qw * idf * wtf * (K1 + 1) / (K1 + wtf)
+                scores[i] += s
+                matched[i].append((s, t))
+        code_index = {d.code: i for i, d in enumerate(self.docs)}
+        for code, phrases in hinted.items():
+            i = code_index.get(code)
+            if i is not None:
+                # The keywords field already holds the phrase; make a whole-phrase hit decisive.
+                bonus = 2.0 * len(phrases)
+                scores[i] += bonus
+                matched[i].append((bonus, "「" + "」「".join(phrases) + "」"))
+        enterprise = any(mk in q for mk in ENTERPRISE_MARKERS)
+        person = any(mk in q for mk in PERSON_MARKERS)
+        for i in list(scores):
+            d = self.docs[i]
+            if enterprise and not person and d.subject == "enterprise":
+                scores[i] *= SUBJECT_BOOST
+            elif person and not enterprise and d.subject == "person":
+                scores[i] *= SUBJECT_BOOST
+            scores[i] += 0.01 * d.prior  # tie-break towards the more common matter
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        best = ranked[0][1] if ranked else 0.0
+        coverage = known_words / content_words if content_words else 0.0
+        if not ranked or best < MIN_SCORE or (coverage < MIN_COVERAGE and not hinted):
+            answer.not_found = True
+            answer.themes = self.themes
+            return answer
+        for i, s in ranked[:limit]:
+            d = self.docs[i]
+            answer.results.append(Hit(
+                matter_code=d.code, name=d.name, name_en=d.name_en, score=round(s, 3),
+                why=self._why(matched[i], notes), subject=d.subject, theme=d.theme,
+                summary=d.summary, summary_en=d.summary_en, apply_url=f"/matters/{d.code}/apply",
+            ))
+        answer.clarify = self._clarify(answer.results, enterprise or person)
+        return answer
+
+    def _why(self, contributions: list[tuple[float, str]], notes: list[str]) -> list[str]:
+        words = [t for _, t in sorted(contributions, reverse=True) if not t.startswith("§")][:4]
+        grams = [t[1:] for _, t in sorted(contributions, reverse=True) if t.startswith("§")][:3]
+        why = []
+        if words:
+            why.append("匹配词 / matched: " + "、".join(words))
+        if grams and not words:
+            why.append("字面相近 / similar wording: " + "、".join(grams))
+        used = {w for w in words}
+        for n in notes:
+            target = n.split(" → ", 1)[1]
+            if any(w in target for w in used):
+                why.append("口语词 / colloquial: " + n)
+        return why[:4]
+
+    def _clarify(self, hits: list[Hit], subject_known: bool) -> Clarify | None:
+        if len(hits) < 2 or hits[1].score < CLOSE_RATIO * hits[0].score:
+            return None
+        close = [h for h in hits[:3] if h.score >= CLOSE_RATIO * hits[0].score]
+        options = [{"matter_code": h.matter_code, "label": h.name, "label_en": h.name_en} for h in close]
+        subjects = {h.subject for h in close}
+        if len(subjects) > 1 and not subject_known:
+            return Clarify("您是以个人身份还是以企业身份办理？请选择最符合的一项：",
+                           "Are you asking as a person or for an enterprise? Pick the one that fits:", options)
+        return Clarify("您指的是哪一种情况？请选择最符合的一项：",
+                       "Which of these situations is yours? Pick the one that fits:", options)
+
+
+# ---------------------------------------------------------------------- singleton
+_index: ConsultationIndex | None = None
+_lock = threading.Lock()
+
+
+def load_admin_entries() -> list[dict]:
+    """Lexicon rows administrators added; none when the database is not reachable."""
+    try:
+        from app.matters.consultation import service
+
+        return service.admin_lexicon_rows()
+    except Exception:  # the engine must answer without a database (CLI, unit tests)
+        return []
+
+
+def build_index(admin_entries: list[dict] | None = None) -> ConsultationIndex:
+    return ConsultationIndex(_load_yaml(CATALOGUE_FILE) or {}, _load_yaml(LEXICON_FILE) or {},
+                             _load_yaml(GUIDES_FILE), admin_entries)
+
+
+def get_index() -> ConsultationIndex:
+    """The process-wide index, built on first use."""
+    global _index
+    if _index is None:
+        with _lock:
+            if _index is None:
+                _index = build_index(load_admin_entries())
+    return _index
+
+
+def rebuild_index(admin_entries: list[dict] | None = None) -> ConsultationIndex:
+    """Rebuild after the lexicon changed (an administrator added an entry)."""
+    global _index
+    new = build_index(admin_entries if admin_entries is not None else load_admin_entries())
+    with _lock:
+        _index = new
+    return new
+
+
+def search(question: str, limit: int = 5) -> Answer:
+    return get_index().search(question, limit)

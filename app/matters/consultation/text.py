@@ -1,0 +1,113 @@
+"""Text handling for consultation: normalisation, Chinese segmentation, English stemming.
+
+Two token spaces share one index: words (jieba search-mode segments for Chinese, light-stemmed
+words for English) and Chinese character bigrams (prefixed "§"). Bigrams make the ranking
+robust to segmentation differences between a resident's phrasing and the official wording.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import jieba
+
+# Question words and fillers that say nothing about which matter is meant.
+ZH_STOPWORDS = frozenset("""
+怎么 怎么办 怎样 如何 什么 哪里 哪儿 哪些 哪个 在哪 在哪里 去哪 去哪里 哪 吗 呢 吧 啊 呀 了 的 地 得 着 过 么
+我 我们 你 你们 他 她 它 他们 咱们 自己 本人 请问 想 想要 要 需要 需 能 能不能 可以 可不可以 能否 是否 是不是
+有 有没有 没有 没 不 也 都 还 就 又 再 和 与 及 或 或者 跟 给 对 把 被 在 到 从 向 让 这 那 这个 那个 一个 一下 一些
+多少 多久 几 个 家 次 些 现在 今年 明年 已经 刚 刚刚 马上 快 一直 直接 先 后 然后 下 上 里 中 内
+办 办理 办个 去办 手续 流程 材料 准备 带 带什么 条件 申请 申办 可 会 该 应该 得到 吗？ 谢谢 你好 您好
+请 问 一 是 个人 时候 什么样 具体 哪家 找谁 谁 为什么 多 少 好 行 呗 嘛
+""".split())
+
+EN_STOPWORDS = frozenset("""
+a an the i me my we our you your he she it they them their this that these those is are was were be been
+am do does did doing have has had having can could should would will shall may might must to of in on at
+for from by with about into over after before as and or but if so not no how what where when which who whom
+why please get got want need apply application there here than then up out some any one just also
+""".split())
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+_ASCII_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_TOKEN_OK = re.compile(f"[{_CJK}a-z0-9]")
+
+# British and American spellings, and irregular forms, folded to one stem.
+_EN_FOLD = {
+    "license": "licence", "licenses": "licence", "licensing": "licence", "licences": "licence",
+    "children": "child", "kids": "child", "kid": "child", "men": "man", "women": "woman", "people": "person",
+    "paid": "pay", "lost": "lose", "born": "birth", "married": "marry", "marriage": "marry", "died": "die",
+    "dead": "die", "death": "die", "enrol": "enrol", "enroll": "enrol", "enrolment": "enrol",
+    "enrollment": "enrol", "registration": "register", "registering": "register", "registered": "register",
+    "renewal": "renew", "renewing": "renew", "expiring": "expire", "expired": "expire", "expires": "expire",
+    "withdrawal": "withdraw", "withdrawing": "withdraw", "retirement": "retire", "retired": "retire",
+    "unemployed": "unemploy", "unemployment": "unemploy", "employment": "employ", "employer": "employ",
+    "employee": "employ", "employees": "employ", "deregistration": "deregister", "deregistering": "deregister",
+    "assistance": "assist", "elderly": "old", "older": "old", "aged": "age",
+}
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width → half-width), lower case, collapse white space."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return " ".join(text.split())
+
+
+def stem_en(word: str) -> str:
+    word = word.replace("'s", "").strip("'")
+    if word in _EN_FOLD:
+        return _EN_FOLD[word]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if len(word) > 5 and word.endswith("ing"):
+        word = word[:-3]
+    elif len(word) > 4 and word.endswith("ed"):
+        word = word[:-2]
+    return _EN_FOLD.get(word, word)
+
+
+def english_tokens(text: str) -> list[str]:
+    return [stem_en(w) for w in _ASCII_WORD.findall(text) if w not in EN_STOPWORDS and len(w) > 1 or w.isdigit()]
+
+
+def bigrams(text: str) -> list[str]:
+    out: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        if len(run) == 1:
+            continue
+        out.extend("§" + run[i:i + 2] for i in range(len(run) - 1))
+    return out
+
+
+class Segmenter:
+    """A private jieba tokenizer that knows the catalogue's vocabulary."""
+
+    def __init__(self, words: Iterable[str]):
+        jieba.setLogLevel(logging.WARNING)
+        self._tok = jieba.Tokenizer()
+        self._tok.initialize()
+        for w in set(words):
+            w = normalise(w)
+            if len(w) >= 2 and _CJK_RUN.fullmatch(w):
+                self._tok.add_word(w, freq=20000)
+
+    def words(self, text: str) -> list[str]:
+        """Chinese search-mode segments (minus stop words) and English stems."""
+        out: list[str] = []
+        for run in _CJK_RUN.findall(text):
+            for w in self._tok.cut_for_search(run, HMM=False):
+                if w not in ZH_STOPWORDS and _TOKEN_OK.search(w):
+                    out.append(w)
+        out.extend(english_tokens(text))
+        return out
+
+    def tokens(self, text: str) -> list[str]:
+        text = normalise(text)
+        return self.words(text) + bigrams(text)
