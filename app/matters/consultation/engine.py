@@ -28,6 +28,11 @@ GUIDES_FILE = DATA_DIR / "guides.yaml"
 LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.yaml"
 
 MAX_QUESTION_CHARS = 500
+FIELD_LABELS = {
+    "name": "名称 / name", "keywords": "关键词 / keywords", "name_en": "英文名称 / English name",
+    "description": "说明 / description", "description_en": "英文说明 / English description",
+    "guides": "办事指南 / guide", "materials": "材料 / materials", "context": "主题部门 / theme, department",
+}
 
 # Field weights of BM25F: what a matter is called counts most, what it needs least.
 FIELD_WEIGHTS = {
@@ -163,7 +168,7 @@ def _guide_entries(guides: Any) -> dict[str, str]:
 
 class ConsultationIndex:
     def __init__(self, catalogue: dict, lexicon: dict | None = None, guides: Any = None,
-                 admin_entries: list[dict] | None = None):
+                 admin_entries: list[dict] | None = None, segmenter: Segmenter | None = None):
         started = time.perf_counter()
         lexicon = lexicon or {}
         self.themes = [{"code": c, "name": t.get("name", c), "name_en": _theme_name_en(t)}
@@ -187,7 +192,11 @@ class ConsultationIndex:
             vocabulary.add(rule.phrase)
             vocabulary.update(rule.expansions)
         vocabulary.update(lexicon.get("words") or [])
-        self.segmenter = Segmenter(vocabulary)
+        if segmenter is None:
+            segmenter = Segmenter(vocabulary)
+        else:  # a rebuild reuses the loaded jieba dictionary (loading it is most of the cost)
+            segmenter.add_words(vocabulary)
+        self.segmenter = segmenter
 
         self.docs: list[_Doc] = []
         for m in self.matters.values():
@@ -214,6 +223,7 @@ class ConsultationIndex:
                 lengths={f: sum(c.values()) for f, c in fields.items()},
             ))
         self._finish()
+        self.admin_state: tuple[int, int] = (0, 0)  # (count, max id) of the admin rows merged in
         self.build_seconds = time.perf_counter() - started
 
     # ------------------------------------------------------------------ building
@@ -365,25 +375,41 @@ class ConsultationIndex:
             d = self.docs[i]
             answer.results.append(Hit(
                 matter_code=d.code, name=d.name, name_en=d.name_en, score=round(s, 3),
-                why=self._why(matched[i], notes), subject=d.subject, theme=d.theme,
+                why=self._why(d, matched[i], notes), subject=d.subject, theme=d.theme,
                 summary=d.summary, summary_en=d.summary_en, apply_url=f"/matters/{d.code}/apply",
             ))
         answer.clarify = self._clarify(answer.results, enterprise or person)
         return answer
 
-    def _why(self, contributions: list[tuple[float, str]], notes: list[str]) -> list[str]:
-        words = [t for _, t in sorted(contributions, reverse=True) if not t.startswith("§")][:4]
-        grams = [t[1:] for _, t in sorted(contributions, reverse=True) if t.startswith("§")][:3]
-        why = []
-        if words:
-            why.append("匹配词 / matched: " + "、".join(words))
-        if grams and not words:
-            why.append("字面相近 / similar wording: " + "、".join(grams))
-        used = {w for w in words}
+    def _why(self, doc: _Doc, contributions: list[tuple[float, str]], notes: list[str]) -> list[str]:
+        """Short reasons: which of the matter's fields the question's words matched, and via what."""
+        ranked = [t for _, t in sorted(contributions, reverse=True)]
+        words: list[str] = []
+        for t in ranked:
+            if t.startswith("§") or t.startswith("「"):
+                continue
+            longer = [i for i, w in enumerate(words) if w in t]
+            if longer:  # show "公积金", not its search-mode parts "公积" and "积金"
+                words[longer[0]] = t
+                words = [w for i, w in enumerate(words) if i == longer[0] or i not in longer]
+            elif not any(t in w for w in words):
+                words.append(t)
+        by_field: dict[str, list[str]] = defaultdict(list)
+        for w in words[:5]:
+            f = next((f for f in FIELD_LABELS if doc.fields[f].get(w)), "context")
+            by_field[f].append(w)
+        why = [f"{FIELD_LABELS[f]}：{'、'.join(ws)}" for f, ws in by_field.items()]
+        for _, t in sorted(contributions, reverse=True):
+            if t.startswith("「"):
+                why.insert(0, f"常用说法 / common phrase：{t}")
+        if not why:
+            grams = [t[1:] for t in ranked if t.startswith("§")][:3]
+            why.append("字面相近 / similar wording：" + "、".join(grams))
+        shown = set(words[:5])
         for n in notes:
-            target = n.split(" → ", 1)[1]
-            if any(w in target for w in used):
-                why.append("口语词 / colloquial: " + n)
+            phrase, target = n.split(" → ", 1)
+            if any(w in target for w in shown) and not any(phrase in x for x in why):
+                why.append(f"口语词 / colloquial：{phrase} → {target}")
         return why[:4]
 
     def _clarify(self, hits: list[Hit], subject_known: bool) -> Clarify | None:
@@ -404,35 +430,28 @@ _index: ConsultationIndex | None = None
 _lock = threading.Lock()
 
 
-def load_admin_entries() -> list[dict]:
-    """Lexicon rows administrators added; none when the database is not reachable."""
-    try:
-        from app.matters.consultation import service
-
-        return service.admin_lexicon_rows()
-    except Exception:  # the engine must answer without a database (CLI, unit tests)
-        return []
-
-
-def build_index(admin_entries: list[dict] | None = None) -> ConsultationIndex:
+def build_index(admin_entries: list[dict] | None = None, segmenter: Segmenter | None = None) -> ConsultationIndex:
+    """A fresh index from the files (and the given admin entries; none means file lexicon only)."""
     return ConsultationIndex(_load_yaml(CATALOGUE_FILE) or {}, _load_yaml(LEXICON_FILE) or {},
-                             _load_yaml(GUIDES_FILE), admin_entries)
+                             _load_yaml(GUIDES_FILE), admin_entries, segmenter)
 
 
 def get_index() -> ConsultationIndex:
-    """The process-wide index, built on first use."""
+    """The process-wide index, built on first use from the files (admin entries merged by rebuild)."""
     global _index
     if _index is None:
         with _lock:
             if _index is None:
-                _index = build_index(load_admin_entries())
+                _index = build_index()
     return _index
 
 
-def rebuild_index(admin_entries: list[dict] | None = None) -> ConsultationIndex:
-    """Rebuild after the lexicon changed (an administrator added an entry)."""
+def rebuild_index(admin_entries: list[dict], admin_state: tuple[int, int] = (0, 0)) -> ConsultationIndex:
+    """Rebuild with administrators' lexicon entries; `admin_state` says which rows it holds."""
     global _index
-    new = build_index(admin_entries if admin_entries is not None else load_admin_entries())
+    old = get_index()
+    new = build_index(admin_entries, old.segmenter)
+    new.admin_state = admin_state
     with _lock:
         _index = new
     return new

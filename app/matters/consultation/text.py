@@ -93,7 +93,12 @@ class Segmenter:
         jieba.setLogLevel(logging.WARNING)
         self._tok = jieba.Tokenizer()
         self._tok.initialize()
-        for w in set(words):
+        self._known: set[str] = set()
+        self.add_words(words)
+
+    def add_words(self, words: Iterable[str]) -> None:
+        for w in set(words) - self._known:
+            self._known.add(w)
             w = normalise(w)
             if len(w) >= 2 and _CJK_RUN.fullmatch(w):
                 self._tok.add_word(w, freq=20000)

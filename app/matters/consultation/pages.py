@@ -1,0 +1,66 @@
+"""Pages of smart consultation: the question page with feedback, and the administrators' page."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from app.core.db import SessionDep
+from app.core.templating import render
+from app.identity.deps import CsrfProtected, OptionalUser, require_roles
+from app.identity.models import User
+from app.matters.consultation import engine, service
+from app.matters.consultation.exceptions import LexiconEntryInvalid, QuestionInvalid
+
+router = APIRouter(include_in_schema=False)
+AdminUser = Annotated[User, Depends(require_roles("admin"))]
+
+EXAMPLES = ["宝宝刚出生怎么上户口", "公积金能付房租吗", "电瓶车怎么上牌", "开个小饭馆要办什么证",
+            "How do I register a new company?"]
+
+
+@router.get("/consultation")
+def consultation_page(request: Request, session: SessionDep, user: OptionalUser, q: str = "", thanks: str = ""):
+    ctx = {"q": q, "answer": None, "query_id": None, "error": None, "thanks": thanks == "1",
+           "examples": EXAMPLES, "themes": engine.get_index().themes}
+    if q.strip():
+        try:
+            ctx["answer"], ctx["query_id"] = service.ask(session, q, 5, channel="web")
+        except QuestionInvalid as e:
+            ctx["error"] = e.message
+            return render(request, "consultation/page.html", ctx, status_code=422)
+    return render(request, "consultation/page.html", ctx)
+
+
+@router.post("/consultation/feedback", dependencies=[CsrfProtected])
+def consultation_feedback(session: SessionDep, query_id: Annotated[int, Form()],
+                          helpful: Annotated[str, Form()]):
+    service.record_feedback(session, query_id, helpful == "yes")
+    return RedirectResponse("/consultation?thanks=1", status_code=303)
+
+
+def _admin_context(session, **extra) -> dict:
+    return {"stats": service.feedback_stats(session), "unanswered": service.unanswered(session),
+            "unhelpful": service.unhelpful(session), "entries": service.list_lexicon_entries(session),
+            "matters": sorted(engine.get_index().matters.values(), key=lambda m: m["code"]),
+            "errors": {}, "form": {}, "added": False, **extra}
+
+
+@router.get("/admin/consultation")
+def admin_page(request: Request, session: SessionDep, admin: AdminUser, added: str = "", term: str = ""):
+    return render(request, "consultation/admin.html",
+                  _admin_context(session, added=added == "1", form={"term": term[:100]}))
+
+
+@router.post("/admin/consultation/lexicon", dependencies=[CsrfProtected])
+def admin_add_lexicon(request: Request, session: SessionDep, admin: AdminUser,
+                      term: Annotated[str, Form()] = "", expansion: Annotated[str, Form()] = "",
+                      target_matter_code: Annotated[str, Form()] = ""):
+    try:
+        service.add_lexicon_entry(session, term, expansion, target_matter_code, added_by=admin.username)
+    except LexiconEntryInvalid as e:
+        form = {"term": term, "expansion": expansion, "target_matter_code": target_matter_code}
+        return render(request, "consultation/admin.html",
+                      _admin_context(session, errors=e.fields, form=form), status_code=422)
+    return RedirectResponse("/admin/consultation?added=1", status_code=303)
