@@ -1,0 +1,520 @@
+"""Catalogue content as data: application forms, JSON Schemas, validation and personal guides.
+
+Pure functions over the YAML files in app/matters/data (no database): `forms.yaml` defines
+every matter's form, `guides.yaml` the situational guides (个性指南) of the high-frequency
+matters and the bundles. Loaded YAML is cached.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from app.core.errors import NotFound
+
+DATA_DIR = Path(__file__).parent / "data"
+FIELD_TYPES = ("string", "text", "integer", "number", "date", "boolean", "enum", "phone", "email")
+CHANNELS = ("online", "window", "appointment")
+PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+_FIELD_KEYS = {"name", "label", "label_en", "type", "required", "minLength", "maxLength", "minimum", "maximum",
+               "pattern", "enum", "enum_labels", "enum_labels_en", "help", "help_en", "examples", "prefill",
+               "shared", "check"}
+
+
+class FormNotFound(NotFound):
+    code = "form_not_found"
+
+    def __init__(self, code: str):
+        super().__init__(f"没有该事项的申请表 / No application form for matter {code}")
+
+
+class GuideNotFound(NotFound):
+    code = "guide_not_found"
+
+    def __init__(self, code: str):
+        super().__init__(f"没有该事项的办事指南 / No guide for {code}")
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """One field of an application form (see the header of forms.yaml)."""
+
+    name: str
+    label: str
+    label_en: str
+    type: str
+    examples: tuple[Any, ...]
+    required: bool = True
+    minLength: int | None = None
+    maxLength: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    pattern: str | None = None
+    enum: tuple[Any, ...] | None = None
+    enum_labels: tuple[str, ...] | None = None
+    enum_labels_en: tuple[str, ...] | None = None
+    help: str | None = None
+    help_en: str | None = None
+    prefill: str | None = None
+    shared: bool = False
+    check: str | None = None  # id-number | uscc
+
+    @property
+    def prefilled(self) -> bool:
+        return bool(self.prefill)
+
+    def text(self, locale: str) -> tuple[str, str | None]:
+        """(label, help) in the locale."""
+        if _is_en(locale):
+            return self.label_en, self.help_en
+        return self.label, self.help
+
+    def enum_label(self, value: Any, locale: str = "zh") -> str:
+        labels = self.enum_labels_en if _is_en(locale) else self.enum_labels
+        if self.enum and labels and value in self.enum:
+            return labels[self.enum.index(value)]
+        return str(value)
+
+
+def _is_en(locale: str | None) -> bool:
+    return (locale or "zh").lower().startswith("en")
+
+
+# ----------------------------------------------------------------------------- loading
+@lru_cache
+def _load_yaml(name: str) -> dict[str, Any]:
+    with (DATA_DIR / name).open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+@lru_cache
+def catalogue() -> dict[str, Any]:
+    """The catalogue YAML (matters and bundles by code), for titles and default guides."""
+    data = _load_yaml("catalogue.yaml")
+    return {"matters": {m["code"]: m for m in data.get("matters", [])},
+            "bundles": {b["code"]: b for b in data.get("bundles", [])}}
+
+
+def _make_field(spec: dict[str, Any], where: str) -> FieldDef:
+    unknown = set(spec) - _FIELD_KEYS
+    if unknown:
+        raise ValueError(f"{where}: unknown field keys {sorted(unknown)}")
+    spec = {k: v for k, v in spec.items() if v is not None}
+    if spec.get("type") not in FIELD_TYPES:
+        raise ValueError(f"{where}: type must be one of {FIELD_TYPES}, not {spec.get('type')!r}")
+    if not spec.get("examples"):
+        raise ValueError(f"{where}: examples are required")
+    for key in ("examples", "enum", "enum_labels", "enum_labels_en"):
+        if key in spec:
+            spec[key] = tuple(spec[key])
+    if spec["type"] == "enum" and not spec.get("enum"):
+        raise ValueError(f"{where}: an enum field needs `enum`")
+    return FieldDef(**spec)
+
+
+@lru_cache
+def load_forms() -> dict[str, list[FieldDef]]:
+    """Every matter's form fields, with references to common fields resolved."""
+    data = _load_yaml("forms.yaml")
+    common = data.get("common_fields", {})
+    forms: dict[str, list[FieldDef]] = {}
+    for code, form in data.get("forms", {}).items():
+        fields: list[FieldDef] = []
+        for i, item in enumerate(form.get("fields", [])):
+            where = f"forms.{code}.fields[{i}]"
+            if isinstance(item, str):
+                if item not in common:
+                    raise ValueError(f"{where}: unknown common field {item!r}")
+                spec = {"name": item, **common[item]}
+            elif "use" in item:
+                base = item["use"]
+                if base not in common:
+                    raise ValueError(f"{where}: unknown common field {base!r}")
+                spec = {"name": base, **common[base], **{k: v for k, v in item.items() if k != "use"}}
+            else:
+                spec = dict(item)
+            fields.append(_make_field(spec, where))
+        names = [f.name for f in fields]
+        if len(names) != len(set(names)):
+            raise ValueError(f"forms.{code}: duplicate field names")
+        forms[code] = fields
+    return forms
+
+
+def form_fields(code: str) -> list[FieldDef]:
+    try:
+        return load_forms()[code]
+    except KeyError:
+        raise FormNotFound(code) from None
+
+
+def prefill_references(code: str) -> dict[str, str]:
+    """{field name: prefill reference} of one form (`profile.*` or `SOURCE.FIELD`)."""
+    return {f.name: f.prefill for f in form_fields(code) if f.prefill}
+
+
+# ----------------------------------------------------------------------------- JSON Schema
+def _property_schema(f: FieldDef, locale: str) -> dict[str, Any]:
+    label, help_text = f.text(locale)
+    prop: dict[str, Any] = {"title": label}
+    if help_text:
+        prop["description"] = help_text
+    if f.type in ("string", "text", "phone", "email", "date"):
+        prop["type"] = "string"
+    elif f.type == "enum":
+        prop["type"] = "string" if all(isinstance(v, str) for v in f.enum or ()) else ["string", "integer", "number", "boolean"]
+        prop["enum"] = list(f.enum or ())
+        labels = f.enum_labels_en if _is_en(locale) else f.enum_labels
+        if labels:
+            prop["x-enum-labels"] = list(labels)
+    else:
+        prop["type"] = f.type
+    if f.type == "text":
+        prop["x-multiline"] = True
+    if f.type == "date":
+        prop["format"] = "date"
+        prop["pattern"] = DATE_PATTERN
+    if f.type == "phone":
+        prop["pattern"] = PHONE_PATTERN
+    if f.type == "email":
+        prop["format"] = "email"
+        prop["pattern"] = f.pattern or EMAIL_PATTERN
+    for key in ("minLength", "maxLength", "minimum", "maximum", "pattern"):
+        value = getattr(f, key)
+        if value is not None:
+            prop[key] = value
+    prop["examples"] = list(f.examples)
+    if f.prefill:
+        prop["readOnly"] = True
+        prop["x-prefill"] = f.prefill
+    if f.shared:
+        prop["x-shared"] = True
+    if f.check:
+        prop["x-check"] = f.check
+    return prop
+
+
+def form_json_schema(code: str, locale: str = "zh") -> dict[str, Any]:
+    """The JSON Schema of a matter's application form; pre-filled fields are read-only, not required."""
+    fields = form_fields(code)
+    matter = catalogue()["matters"].get(code, {})
+    title = matter.get("name_en" if _is_en(locale) else "name", code)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        "type": "object",
+        "properties": {f.name: _property_schema(f, locale) for f in fields},
+        "required": [f.name for f in fields if f.required and not f.prefill],
+        "x-order": [f.name for f in fields],
+    }
+
+
+# ----------------------------------------------------------------------------- validation
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def id_number_ok(value: str) -> bool:
+    """GB 11643: 17 digits, a real date of birth, and the check character."""
+    v = value.strip().upper()
+    if not re.fullmatch(r"\d{17}[\dX]", v):
+        return False
+    try:
+        date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
+    except ValueError:
+        return False
+    return "10X98765432"[sum(int(c) * w for c, w in zip(v, _ID_WEIGHTS)) % 11] == v[17]
+
+
+def uscc_ok(value: str) -> bool:
+    """GB 32100: 18 characters of the code alphabet and the check character."""
+    v = value.strip().upper()
+    if len(v) != 18 or any(c not in _USCC_CHARS for c in v):
+        return False
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(v, _USCC_WEIGHTS))
+    return _USCC_CHARS[(31 - total % 31) % 31] == v[17]
+
+
+_MESSAGES = {
+    "required": ("请填写{label}", "Enter {label}"),
+    "string": ("{label}应为文字", "{label} must be text"),
+    "min_length": ("{label}至少{n}个字", "{label} must be at least {n} characters"),
+    "max_length": ("{label}不能超过{n}个字", "{label} must be {n} characters or fewer"),
+    "pattern": ("{label}格式不正确", "{label} is not in the right format"),
+    "phone": ("{label}应为11位手机号码或带区号的固定电话", "{label} must be a mobile number or a landline with area code"),
+    "email": ("{label}应为有效的电子邮箱地址", "{label} must be a valid email address"),
+    "integer": ("{label}应为整数", "{label} must be a whole number"),
+    "number": ("{label}应为数字", "{label} must be a number"),
+    "minimum": ("{label}不能小于{n}", "{label} must be {n} or more"),
+    "maximum": ("{label}不能大于{n}", "{label} must be {n} or less"),
+    "date": ("{label}应为有效日期，格式为YYYY-MM-DD", "{label} must be a real date written YYYY-MM-DD"),
+    "boolean": ("请选择{label}：是或否", "Choose yes or no for {label}"),
+    "enum": ("请从选项中选择{label}", "Choose {label} from the list"),
+    "id-number": ("{label}不是有效的身份证号码，请核对", "{label} is not a valid ID number"),
+    "uscc": ("{label}不是有效的统一社会信用代码，请核对", "{label} is not a valid unified social credit code"),
+}
+
+
+def _message(key: str, f: FieldDef, locale: str, n: Any = None) -> str:
+    zh, en = _MESSAGES[key]
+    if isinstance(n, float) and n.is_integer():
+        n = int(n)
+    if _is_en(locale):
+        return en.format(label=f.label_en, n=n)
+    return zh.format(label=f.label, n=n)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def validate_field(f: FieldDef, value: Any, locale: str = "zh") -> str | None:
+    """The error message for one value, or None when it is valid. A blank value is not checked here."""
+    t = f.type
+    if t in ("string", "text", "phone", "email"):
+        if not isinstance(value, str):
+            return _message("string", f, locale)
+        v = value.strip()
+        if f.minLength is not None and len(v) < f.minLength:
+            return _message("min_length", f, locale, f.minLength)
+        if f.maxLength is not None and len(v) > f.maxLength:
+            return _message("max_length", f, locale, f.maxLength)
+        if t == "phone" and not re.fullmatch(PHONE_PATTERN, v):
+            return _message("phone", f, locale)
+        if t == "email" and not re.fullmatch(f.pattern or EMAIL_PATTERN, v):
+            return _message("email", f, locale)
+        if t != "email" and f.pattern and not re.search(f.pattern, v):
+            return _message("pattern", f, locale)
+        if f.check == "id-number" and not id_number_ok(v):
+            return _message("id-number", f, locale)
+        if f.check == "uscc" and not uscc_ok(v):
+            return _message("uscc", f, locale)
+        return None
+    if t in ("integer", "number"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return _message(t, f, locale)
+        if t == "integer" and not (isinstance(value, int) or float(value).is_integer()):
+            return _message("integer", f, locale)
+        if f.minimum is not None and value < f.minimum:
+            return _message("minimum", f, locale, f.minimum)
+        if f.maximum is not None and value > f.maximum:
+            return _message("maximum", f, locale, f.maximum)
+        return None
+    if t == "date":
+        if isinstance(value, date):
+            return None
+        if not isinstance(value, str) or not re.fullmatch(DATE_PATTERN, value.strip()):
+            return _message("date", f, locale)
+        try:
+            date.fromisoformat(value.strip())
+        except ValueError:
+            return _message("date", f, locale)
+        return None
+    if t == "boolean":
+        return None if isinstance(value, bool) else _message("boolean", f, locale)
+    if t == "enum":
+        return None if value in (f.enum or ()) else _message("enum", f, locale)
+    return None  # pragma: no cover - types are checked at load
+
+
+def validate_form(code: str, data: dict[str, Any], locale: str = "zh") -> dict[str, str]:
+    """Server-side validation: {field name: message in the user's language}; empty when valid.
+
+    Pre-filled fields may be left out (the portal fills them from data); when given they are
+    checked like any other. Unknown keys are ignored.
+    """
+    errors: dict[str, str] = {}
+    data = data or {}
+    for f in form_fields(code):
+        value = data.get(f.name)
+        if _blank(value):
+            if f.required and not f.prefill:
+                errors[f.name] = _message("required", f, locale)
+            continue
+        message = validate_field(f, value, locale)
+        if message:
+            errors[f.name] = message
+    return errors
+
+
+def example_form(code: str, *, include_prefilled: bool = False) -> dict[str, Any]:
+    """A valid form built from every field's first example (pre-filled fields left out by default)."""
+    return {f.name: f.examples[0] for f in form_fields(code) if include_prefilled or not f.prefill}
+
+
+# ----------------------------------------------------------------------------- guides
+@lru_cache
+def load_guides() -> dict[str, dict[str, Any]]:
+    """The hand-written guides of guides.yaml, by matter or bundle code."""
+    return _load_yaml("guides.yaml").get("guides", {})
+
+
+def _materials_list(materials: Iterable[Any]) -> list[tuple[str, str]]:
+    out = []
+    for m in materials or ():
+        if isinstance(m, dict):
+            out.append((m["name"], m.get("source", "upload")))
+        else:
+            name, source = m[0], m[1]
+            out.append((name, source))
+    return out
+
+
+def default_guide(code: str, materials: Iterable[Any] = ()) -> dict[str, Any]:
+    """A guide generated from the matter's materials and flags, for matters without a written one."""
+    mats = _materials_list(materials)
+    matter = catalogue()["matters"].get(code) or {}
+    bundle = catalogue()["bundles"].get(code)
+    name = (matter or bundle or {}).get("name", code)
+    name_en = (matter or bundle or {}).get("name_en", code)
+    uploads = [n for n, s in mats if s == "upload"]
+    exempt = [n for n, s in mats if s != "upload"]
+    online = matter.get("online", True)
+    channel = "online" if online else ("appointment" if matter.get("onsite") else "window")
+    steps = []
+    if online:
+        steps.append({"text": "登录后在线填写申请表（已有数据自动预填）", "text_en": "Sign in and fill in the form online (known data is pre-filled)"})
+        if uploads:
+            steps.append({"text": "上传材料：" + "、".join(uploads), "text_en": f"Upload {len(uploads)} document(s)"})
+        if matter.get("esign"):
+            steps.append({"text": "电子签名确认申请", "text_en": "Sign the application electronically"})
+        steps.append({"text": "提交申请并在“我的办件”中查看进度", "text_en": "Submit and follow progress under My applications"})
+    else:
+        steps.append({"text": "在线预约办理时间", "text_en": "Book a time online"} if channel == "appointment"
+                     else {"text": "到区行政服务中心综合窗口取号", "text_en": "Take a ticket at a comprehensive window of the district centre"})
+        steps.append({"text": "携带材料原件到窗口办理：" + "、".join(n for n, _ in mats), "text_en": "Bring the original documents to the window"})
+    if matter.get("onsite") and online:
+        steps.append({"text": "按预约时间接受现场核查或本人到场", "text_en": "Attend the on-site check or appointment you booked"})
+    promised = matter.get("promised_days")
+    result_step = ({"text": "当场办结，结果可在证照夹或窗口领取", "text_en": "Done on the spot; collect the result in your licence wallet or at the window"}
+                   if promised == 0 else
+                   {"text": f"承诺{promised}个工作日内办结，结果电子送达或窗口领取" if promised else "办结后结果电子送达或窗口领取",
+                    "text_en": f"Decided within {promised} working days; the result is delivered online or at the window" if promised
+                    else "The result is delivered online or at the window"})
+    steps.append(result_step)
+    notes = []
+    if exempt:
+        notes.append({"text": "以下材料无需提交，由系统从证照库或共享数据获取：" + "、".join(exempt),
+                      "text_en": f"{len(exempt)} document(s) need not be provided: they come from the licence wallet or shared data"})
+    return {
+        "summary": f"{name}：{'全程网办' if online else '需到窗口办理'}，需准备{len(uploads)}份材料",
+        "summary_en": f"{name_en}: {'fully online' if online else 'handled at a window'}, {len(uploads)} document(s) to provide",
+        "questions": [
+            {"id": "agent", "text": "申请人本人办理还是他人代办？", "text_en": "Are you applying for yourself or on someone's behalf?",
+             "options": [{"value": "self", "label": "本人办理", "label_en": "For myself"},
+                         {"value": "agent", "label": "他人代办", "label_en": "On someone's behalf"}]},
+        ],
+        "rules": [
+            {"when": {"agent": "agent"},
+             "add_materials": [{"name": "代办人身份证", "name_en": "Agent's ID card", "source": "upload"},
+                               {"name": "授权委托书", "name_en": "Power of attorney", "source": "upload"}],
+             "note": "代办须提交申请人签字的授权委托书", "note_en": "An agent needs a power of attorney signed by the applicant"},
+        ],
+        "steps": steps,
+        "default_channel": channel,
+        "generated": True,
+    }
+
+
+def guide_for(code: str, materials: Iterable[Any] = ()) -> dict[str, Any]:
+    """The written guide of a matter or bundle, or one generated from its materials."""
+    return load_guides().get(code) or default_guide(code, materials)
+
+
+def _matches(when: dict[str, Any], answers: dict[str, Any]) -> bool:
+    for key, expected in (when or {}).items():
+        given = answers.get(key)
+        if isinstance(expected, list):
+            if given not in expected:
+                return False
+        elif given != expected:
+            return False
+    return True
+
+
+def _bilingual(item: Any) -> dict[str, str]:
+    if isinstance(item, dict):
+        return {"text": item.get("text", ""), "text_en": item.get("text_en", item.get("text", ""))}
+    return {"text": str(item), "text_en": str(item)}
+
+
+def personal_checklist(code: str, answers: dict[str, Any], materials: Iterable[Any]) -> dict[str, Any]:
+    """The applicant's own checklist: the guide's rules applied to their answers.
+
+    `materials` are the matter's (or the bundle's matters') catalogue materials as
+    (name, source) pairs or {"name", "source"} dicts. Returns materials (name, source,
+    exempt), steps and notes ({text, text_en}), the channel that fits and the bundle
+    matters to skip.
+    """
+    mats = _materials_list(materials)
+    guide = guide_for(code, mats)
+    answers = answers or {}
+    checklist = [{"name": n, "name_en": None, "source": s, "exempt": s != "upload"} for n, s in mats]
+    steps = [_bilingual(s) for s in guide.get("steps", [])]
+    notes: list[dict[str, str]] = []
+    channel = guide.get("default_channel", "online")
+    skip: list[str] = []
+    for rule in guide.get("rules", []):
+        if not _matches(rule.get("when", {}), answers):
+            continue
+        removed = set(rule.get("remove_materials", []))
+        checklist = [m for m in checklist if m["name"] not in removed]
+        for m in rule.get("add_materials", []):
+            if not any(x["name"] == m["name"] for x in checklist):
+                source = m.get("source", "upload")
+                checklist.append({"name": m["name"], "name_en": m.get("name_en"), "source": source,
+                                  "exempt": source != "upload"})
+        steps.extend(_bilingual(s) for s in rule.get("add_steps", []))
+        if rule.get("channel"):
+            channel = rule["channel"]
+        if rule.get("note"):
+            notes.append({"text": rule["note"], "text_en": rule.get("note_en", rule["note"])})
+        for matter in rule.get("skip_matters", []):
+            if matter not in skip:
+                skip.append(matter)
+    return {"materials": checklist, "steps": steps, "channel": channel, "notes": notes, "skip_matters": skip}
+
+
+def check_guides() -> list[str]:
+    """Problems in guides.yaml (unknown question ids or options, materials or matters); empty when sound."""
+    problems: list[str] = []
+    cat = catalogue()
+    for code, guide in load_guides().items():
+        target = cat["matters"].get(code) or cat["bundles"].get(code)
+        if target is None:
+            problems.append(f"{code}: not a catalogue matter or bundle")
+            continue
+        if code in cat["bundles"]:
+            members = target["matters"]
+            names = {m[0] for c in members for m in cat["matters"][c]["materials"]}
+        else:
+            members = []
+            names = {m[0] for m in target["materials"]}
+        questions = {q["id"]: {o["value"] for o in q.get("options", [])} for q in guide.get("questions", [])}
+        if guide.get("default_channel", "online") not in CHANNELS:
+            problems.append(f"{code}: default_channel {guide.get('default_channel')!r}")
+        for i, rule in enumerate(guide.get("rules", [])):
+            for key, expected in (rule.get("when") or {}).items():
+                if key not in questions:
+                    problems.append(f"{code}.rules[{i}]: unknown question {key!r}")
+                    continue
+                for value in expected if isinstance(expected, list) else [expected]:
+                    if value not in questions[key]:
+                        problems.append(f"{code}.rules[{i}]: {key} has no option {value!r}")
+            for name in rule.get("remove_materials", []):
+                if name not in names:
+                    problems.append(f"{code}.rules[{i}]: removes unknown material {name!r}")
+            for matter in rule.get("skip_matters", []):
+                if matter not in members:
+                    problems.append(f"{code}.rules[{i}]: skips {matter!r}, not a matter of the bundle")
+            if rule.get("channel") and rule["channel"] not in CHANNELS:
+                problems.append(f"{code}.rules[{i}]: channel {rule['channel']!r}")
+    return problems
