@@ -46,6 +46,7 @@ BIGRAM_WEIGHT = 0.35      # a character bigram counts this much of a word
 EXPANSION_WEIGHT = 0.9    # a word brought in by the lexicon counts this much of a typed one
 SUBJECT_BOOST = 1.15      # "公司/企业/单位..." in the question favours enterprise matters
 CLOSE_RATIO = 0.88        # second best at least this close → ask which one is meant
+SHORT_CLOSE_RATIO = 0.75  # ... or this close when the question is only a word or two
 MIN_SCORE = 2.0           # below this the best match is not trusted
 MIN_COVERAGE = 0.3        # share of the question's content words that must be known
 
@@ -378,7 +379,10 @@ class ConsultationIndex:
                 why=self._why(d, matched[i], notes), subject=d.subject, theme=d.theme,
                 summary=d.summary, summary_en=d.summary_en, apply_url=f"/matters/{d.code}/apply",
             ))
-        answer.clarify = self._clarify(answer.results, enterprise or person)
+        typed = {t for t in self.segmenter.words(q)}
+        short = len([t for t in typed if not any(t != u and t in u for u in typed)]) <= 2
+        answer.clarify = self._clarify(answer.results, enterprise or person,
+                                       SHORT_CLOSE_RATIO if short else CLOSE_RATIO)
         return answer
 
     def _why(self, doc: _Doc, contributions: list[tuple[float, str]], notes: list[str]) -> list[str]:
@@ -412,10 +416,10 @@ class ConsultationIndex:
                 why.append(f"口语词 / colloquial：{phrase} → {target}")
         return why[:4]
 
-    def _clarify(self, hits: list[Hit], subject_known: bool) -> Clarify | None:
-        if len(hits) < 2 or hits[1].score < CLOSE_RATIO * hits[0].score:
+    def _clarify(self, hits: list[Hit], subject_known: bool, ratio: float) -> Clarify | None:
+        if len(hits) < 2 or hits[1].score < ratio * hits[0].score:
             return None
-        close = [h for h in hits[:3] if h.score >= CLOSE_RATIO * hits[0].score]
+        close = [h for h in hits[:3] if h.score >= ratio * hits[0].score]
         options = [{"matter_code": h.matter_code, "label": h.name, "label_en": h.name_en} for h in close]
         subjects = {h.subject for h in close}
         if len(subjects) > 1 and not subject_known:
