@@ -13,7 +13,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.config import PROJECT_ROOT, get_settings
-from app.core.db import get_engine
+from app.core.db import SessionDep
 from app.core.errors import PortalError
 from app.core.i18n import gettext as _
 from app.core.logging import configure_logging
@@ -23,7 +23,7 @@ log = logging.getLogger("portal")
 
 # Routers in the order they are mounted; each module exposes `router`.
 ROUTER_MODULES = [
-    "app.identity.api", "app.identity.pages",
+    "app.identity.api", "app.identity.pages", "app.identity.admin",
     "app.matters.api", "app.matters.pages",
     "app.matters.consultation.api", "app.matters.consultation.pages",
     "app.services.seals.api", "app.services.seals.pages",
@@ -113,14 +113,13 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/readyz", include_in_schema=False)
-    def readyz():
+    def readyz(session: SessionDep):
         from app.core import migrate
 
         try:
-            engine = get_engine()
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            if migrate.pending(engine):
+            conn = session.connection()
+            conn.execute(text("SELECT 1"))
+            if migrate.pending(conn):
                 return JSONResponse({"status": "not_ready", "detail": "database is not migrated to head"}, 503)
         except Exception as e:  # unreachable database
             return JSONResponse({"status": "not_ready", "detail": f"database unreachable: {type(e).__name__}"}, 503)

@@ -28,10 +28,12 @@ def script_heads() -> set[str]:
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
-def current_heads(engine: Engine) -> set[str]:
-    with engine.connect() as conn:
+def current_heads(bind: Engine | Connection) -> set[str]:
+    if isinstance(bind, Connection):
+        return set(MigrationContext.configure(bind).get_current_heads())
+    with bind.connect() as conn:
         return set(MigrationContext.configure(conn).get_current_heads())
 
 
-def pending(engine: Engine) -> bool:
-    return current_heads(engine) != script_heads()
+def pending(bind: Engine | Connection) -> bool:
+    return current_heads(bind) != script_heads()

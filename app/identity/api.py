@@ -4,6 +4,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse
+
+from app.core.errors import PortalError
 
 from app.core.config import get_settings
 from app.core.db import SessionDep
@@ -14,11 +17,16 @@ from app.identity.schemas import MeRead, TokenRead
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 
 
-@router.post("/auth/token", response_model=TokenRead)
+@router.post("/auth/token", response_model=TokenRead, responses={401: {"description": "Wrong credentials"}, 429: {"description": "Throttled"}})
 def token(request: Request, session: SessionDep, username: Annotated[str, Form(max_length=64)],
           password: Annotated[str, Form(max_length=256)]):
     """Exchange a username and password for a bearer token."""
-    user = service.authenticate(session, username, password, client_ip(request))
+    try:
+        user = service.authenticate(session, username, password, client_ip(request))
+    except PortalError as e:
+        # Returned, not raised: the failure counters and audit record must be committed.
+        return JSONResponse({"error": e.code, "detail": e.message}, status_code=e.status_code,
+                            headers={"WWW-Authenticate": "Bearer"} if e.status_code == 401 else None)
     raw = service.issue_token(session, user, client_ip(request))
     return TokenRead(access_token=raw, expires_in=get_settings().token_hours * 3600)
 

@@ -1,0 +1,166 @@
+"""Test fixtures: one migrated database per run; each test inside a rolled-back transaction.
+
+SQLite by default; PostgreSQL when PORTAL_TEST_DATABASE_URL is set (a private schema is
+created for the run and dropped afterwards).
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+os.environ.setdefault("PORTAL_ENV", "test")
+os.environ.setdefault("PORTAL_SECRET_KEY", "test-secret-key-0123456789abcdef0123456789abcdef")
+os.environ.setdefault("PORTAL_LOG_JSON", "false")
+os.environ.setdefault("PORTAL_LOG_LEVEL", "WARNING")
+_TMP = tempfile.mkdtemp(prefix="portal-test-")
+os.environ.setdefault("PORTAL_DATA_DIR", _TMP)
+
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from app.core import db as core_db  # noqa: E402
+from app.core.config import get_settings  # noqa: E402
+
+PASSWORD = "Demo@2026"
+PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
+
+
+def _database_url() -> tuple[str, str | None]:
+    if PG_URL:
+        return PG_URL, f"portal_test_{uuid.uuid4().hex[:8]}"
+    return f"sqlite:///{_TMP}/test.db", None
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL (' + PG_URL.split('@')[-1] + ')' if PG_URL else 'SQLite (set PORTAL_TEST_DATABASE_URL for PostgreSQL)'}"
+
+
+@pytest.fixture(scope="session")
+def engine():
+    url, schema = _database_url()
+    settings = get_settings()
+    settings.database_url = url
+    if schema:
+        from sqlalchemy import create_engine
+
+        admin = create_engine(settings.effective_database_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'CREATE SCHEMA "{schema}"'))
+        eng = create_engine(settings.effective_database_url, pool_size=30, max_overflow=30,
+                            connect_args={"options": f"-csearch_path={schema}"})
+    else:
+        eng = core_db.make_engine(url)
+    core_db.set_engine(eng)
+    from app.core import migrate
+
+    migrate.upgrade(eng)
+    _seed(eng)
+    yield eng
+    eng.dispose()
+    if schema:
+        with admin.connect() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _seed(eng) -> None:
+    from app.cli import _optional
+    from app.identity.demo import seed_demo_accounts
+    from app.matters.service import seed_catalogue
+
+    with Session(eng) as s, s.begin():
+        seed_catalogue(s)
+        for module, func in (("app.services.seals.service", "ensure_department_seals"),):
+            f = _optional(module, func)
+            if f:
+                f(s)
+        seed_demo_accounts(s)
+        f = _optional("app.services.datahub.service", "seed_demo")
+        if f:
+            f(s)
+
+
+@pytest.fixture(scope="session")
+def app(engine):
+    from app.main import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def db_session(engine) -> Iterator[Session]:
+    """A session whose work is rolled back at the end of the test (commits become savepoints)."""
+    conn = engine.connect()
+    outer = conn.begin()
+    session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        if outer.is_active:
+            outer.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def client(app, db_session) -> Iterator[TestClient]:
+    """A browser-like client whose requests share the test's rolled-back transaction."""
+    def _override():
+        try:
+            yield db_session
+            db_session.commit()
+        except Exception:
+            db_session.rollback()
+            raise
+
+    app.dependency_overrides[core_db.get_session] = _override
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c
+    app.dependency_overrides.pop(core_db.get_session, None)
+
+
+@pytest.fixture
+def live_client(app, engine) -> Iterator[TestClient]:
+    """A client on real, committed sessions (for concurrency tests); data it creates persists."""
+    app.dependency_overrides.pop(core_db.get_session, None)
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c
+
+
+def api_token(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+def bearer(client: TestClient, username: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_token(client, username)}"}
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    m = CSRF_RE.search(html)
+    assert m, "page has no CSRF field"
+    return m.group(1)
+
+
+def web_login(client: TestClient, username: str, password: str = PASSWORD) -> TestClient:
+    page = client.get("/login")
+    r = client.post("/login", data={"username": username, "password": password, "next": "/",
+                                    "csrf_token": csrf_from(page.text)}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:300]
+    return client
+
+
+@pytest.fixture
+def auth(client):
+    """auth('citizen-young') -> Authorization header for that demo user."""
+    return lambda username: bearer(client, username)

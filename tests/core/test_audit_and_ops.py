@@ -1,0 +1,72 @@
+from sqlalchemy import select, text
+
+from app.core import audit
+from app.core.audit_models import AuditRecord
+
+
+def test_audit_chain_detects_edit_and_delete(db_session):
+    for i in range(3):
+        audit.record(db_session, actor="tester", action="test.event", object_id=str(i), ip="127.0.0.1")
+    assert audit.verify(db_session).ok
+    rec = db_session.scalars(select(AuditRecord).where(AuditRecord.action == "test.event")).all()[1]
+    db_session.execute(text("UPDATE audit_record SET outcome = 'forged' WHERE id = :id"), {"id": rec.id})
+    db_session.expire_all()
+    report = audit.verify(db_session)
+    assert not report.ok and any(f"record {rec.id}" in p and "edited" in p for p in report.problems)
+    db_session.execute(text("UPDATE audit_record SET outcome = 'ok' WHERE id = :id"), {"id": rec.id})
+    db_session.expire_all()
+    assert audit.verify(db_session).ok
+    db_session.execute(text("DELETE FROM audit_record WHERE id = :id"), {"id": rec.id})
+    db_session.expire_all()
+    assert any("deleted" in p for p in audit.verify(db_session).problems)
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/docs").status_code == 200
+    assert "swagger-ui-bundle.js" in client.get("/docs").text
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    assert "/api/v1/matters" in client.get("/openapi.json").json()["paths"]
+
+
+def test_security_headers_and_request_id(client):
+    r = client.get("/")
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert len(r.headers["x-request-id"]) >= 8
+    assert client.get("/", headers={"X-Request-ID": "abc123"}).headers["x-request-id"] == "abc123"
+
+
+def test_error_pages_in_both_languages(client):
+    r = client.get("/no/such/page")
+    assert r.status_code == 404 and "页面不存在" in r.text
+    client.cookies.set("lang", "en")
+    r = client.get("/no/such/page")
+    assert r.status_code == 404 and "Page not found" in r.text
+    r = client.get("/api/v1/no-such")
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+
+
+def test_unhandled_error_gives_500_page(app, client):
+    from fastapi.testclient import TestClient
+
+    @app.get("/__boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/__boom")
+    assert r.status_code == 500 and "系统繁忙" in r.text
+
+
+def test_production_refuses_development_secret(monkeypatch):
+    import pytest
+    from pydantic import ValidationError
+
+    from app.core.config import Settings
+
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.delenv("PORTAL_SECRET_KEY", raising=False)
+    with pytest.raises(ValidationError, match="PORTAL_SECRET_KEY"):
+        Settings()
