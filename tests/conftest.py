@@ -164,3 +164,22 @@ def web_login(client: TestClient, username: str, password: str = PASSWORD) -> Te
 def auth(client):
     """auth('citizen-young') -> Authorization header for that demo user."""
     return lambda username: bearer(client, username)
+
+
+# -- what was skipped, said plainly -------------------------------------------------------------
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    notes = []
+    if not PG_URL:
+        notes.append("PostgreSQL: NOT run (set PORTAL_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test "
+                     "or use `make test-pg`); this run used SQLite only")
+    skipped = terminalreporter.stats.get("skipped", [])
+    browser_skips = [r for r in skipped if "browser" in str(r.nodeid)]
+    if browser_skips:
+        notes.append(f"Browser: {len(browser_skips)} end-to-end test(s) skipped (no /usr/bin/chromium; "
+                     "apt-get install -y chromium)")
+    if notes:
+        terminalreporter.section("not covered by this run")
+        for n in notes:
+            terminalreporter.write_line(n)
+

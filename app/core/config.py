@@ -1,6 +1,7 @@
 """Settings from the environment (prefix PORTAL_)."""
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -8,7 +9,8 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-0123456789"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Where templates/, static/ and migrations/ live (the checkout, or PORTAL_ROOT in an image).
+PROJECT_ROOT = Path(os.environ.get("PORTAL_ROOT") or Path(__file__).resolve().parents[2])
 
 
 class Settings(BaseSettings):

@@ -8,10 +8,11 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from app.core.config import PROJECT_ROOT
 from app.core.i18n import get_locale, gettext, pick
 from app.identity.validation import mask_id
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATE_DIR = PROJECT_ROOT / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 env = templates.env
 env.globals.update(_=gettext, pick=pick, mask_id=mask_id, quote=quote)

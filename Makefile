@@ -1,0 +1,44 @@
+# Two commands: `make run` (set up and serve on SQLite) and `make test` (the whole suite).
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-pg test-browser bench install migrate seed clean messages
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/portal db upgrade
+
+seed: migrate
+	$(BIN)/portal seed --demo
+
+run: seed
+	$(BIN)/portal serve --host $(HOST) --port $(PORT)
+
+# The whole suite on SQLite; PostgreSQL too when PORTAL_TEST_DATABASE_URL is set;
+# browser tests when /usr/bin/chromium exists. What is skipped is said at the end.
+test: install
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-pg: install
+	PORTAL_TEST_DATABASE_URL=$${PORTAL_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/run.py
+
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -o app/locale/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale -D messages --no-fuzzy-matching
+
+clean:
+	rm -rf var/portal.db* .pytest_cache
