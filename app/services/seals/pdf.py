@@ -1,0 +1,211 @@
+"""Result documents and application summaries as PDFs (fpdf2 + the embedded Noto CJK font)."""
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timedelta, timezone
+
+import segno
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from app.core.config import get_settings
+from app.services.seals.fonts import FAMILY, attach_cjk_font
+from app.services.seals.schemas import ResultDocumentInput
+
+CHINA_TZ = timezone(timedelta(hours=8))  # China has one zone and no daylight saving
+RED = (176, 20, 20)
+INK = (20, 20, 20)
+GREY = (110, 110, 110)
+
+TYPE_TITLES = {
+    "licence": ("准予行政许可决定书", "Licence"),
+    "certificate": ("证明", "Certificate"),
+    "decision": ("决定书", "Decision"),
+    "notice": ("办理结果通知书", "Notice of result"),
+}
+
+
+def mask_id_number(value: str) -> str:
+    """310104199606121013 → 310104********1013 (first 6, last 4)."""
+    value = (value or "").strip()
+    if len(value) <= 10:
+        return value[:2] + "*" * max(len(value) - 2, 0)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def verification_url(document_id: str) -> str:
+    return f"{get_settings().base_url.rstrip('/')}/verify/documents/{document_id}"
+
+
+def qr_png(url: str) -> bytes:
+    buf = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(buf, kind="png", scale=6, border=2)
+    return buf.getvalue()
+
+
+def china_date(value: datetime | date | None) -> str:
+    if value is None:
+        value = datetime.now(timezone.utc)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(CHINA_TZ).date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def _new_pdf(texts: list[str], title: str, author: str) -> FPDF:
+    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=22)
+    pdf.set_margins(22, 20, 22)
+    attach_cjk_font(pdf, texts + [title, author])
+    pdf.set_title(title)
+    pdf.set_author(author)
+    pdf.set_creator("一网通办电子印章公共平台 / one-network portal e-seal platform")
+    pdf.set_lang("zh-CN")
+    pdf.add_page()
+    return pdf
+
+
+def _heading(pdf: FPDF, title: str, subtitle: str) -> None:
+    pdf.set_text_color(*RED)
+    pdf.set_font(FAMILY, size=20)
+    pdf.cell(0, 12, title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(*GREY)
+    pdf.set_font(FAMILY, size=10)
+    pdf.cell(0, 6, subtitle, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_draw_color(*RED)
+    pdf.set_line_width(0.6)
+    y = pdf.get_y() + 2
+    pdf.line(pdf.l_margin, y, pdf.w - pdf.r_margin, y)
+    pdf.set_y(y + 5)
+    pdf.set_text_color(*INK)
+
+
+def _rows(pdf: FPDF, rows: list[tuple[str, str]], label_w: float = 48) -> None:
+    pdf.set_draw_color(200, 200, 200)
+    pdf.set_line_width(0.2)
+    value_w = pdf.w - pdf.l_margin - pdf.r_margin - label_w
+    for label, value in rows:
+        pdf.set_font(FAMILY, size=10)
+        pdf.set_fill_color(246, 242, 242)
+        # Measure the value first so the label cell can take the same height.
+        lines = pdf.multi_cell(value_w, 7, value or "—", dry_run=True, output="LINES")
+        h = max(len(lines), 1) * 7
+        x, y = pdf.get_x(), pdf.get_y()
+        if y + h > pdf.page_break_trigger:
+            pdf.add_page()
+            x, y = pdf.get_x(), pdf.get_y()
+        pdf.multi_cell(label_w, h, label, border=1, fill=True, new_x=XPos.RIGHT, new_y=YPos.TOP)
+        pdf.set_font(FAMILY, size=11)
+        pdf.multi_cell(value_w, 7, value or "—", border=1, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_xy(x, y + h)
+
+
+def render_result_pdf(data: ResultDocumentInput, *, document_id: str, seal_png: bytes | None,
+                      seal_number: str = "") -> bytes:
+    """The result document: applicant (ID masked), decision, reasons, seal stamp and a verify QR code."""
+    zh_type, en_type = TYPE_TITLES.get(data.result_type, TYPE_TITLES["decision"])
+    if data.result_type == "licence" and data.licence_name and data.approved:
+        title = data.licence_name
+        subtitle = f"电子证照 / Electronic licence · {data.matter_name}"
+    else:
+        verdict = "准予" if data.approved else "不予"
+        title = f"{data.matter_name}{zh_type}" if data.approved else f"{verdict}{data.matter_name}{zh_type}"
+        subtitle = f"{en_type} · {data.department_name}"
+    url = verification_url(document_id)
+    date_text = china_date(data.decided_at)
+    approved_text = "准予 / Approved" if data.approved else "不予 / Denied"
+    body = (f"经审查，申请人{data.applicant_name}提出的“{data.matter_name}”申请（办件编号 {data.number}）"
+            + ("符合规定条件，本机关决定予以办理。" if data.approved else "不符合规定条件，本机关决定不予办理。"))
+    reasons = [r for r in (data.reasons or []) if r.strip()] or (
+        ["材料齐全，符合法定形式"] if data.approved else ["不符合办理条件"])
+    rows = [
+        ("申请人 Applicant", data.applicant_name),
+        ("证件号码 ID number", mask_id_number(data.applicant_id_number)),
+        ("办理事项 Matter", f"{data.matter_name}（{data.matter_code}）"),
+        ("办件编号 Application No.", data.number),
+        ("办理结果 Outcome", approved_text),
+    ]
+    if data.licence_name and data.approved:
+        rows.append(("证照名称 Licence", data.licence_name))
+    if data.licence_number and data.approved:
+        rows.append(("证照编号 Licence No.", data.licence_number))
+    if data.valid_to and data.approved:
+        rows.append(("有效期至 Valid until", china_date(data.valid_to)))
+    rows.append(("决定日期 Date", date_text))
+    notice = ("如对本决定不服，可自收到之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。"
+              if not data.approved else "本文书加盖电子印章，与纸质文书具有同等法律效力。")
+    texts = [title, subtitle, body, notice, url, data.department_name, date_text, *reasons,
+             *[t for row in rows for t in row], "决定理由 Reasons", "扫码核验 Scan to verify", document_id]
+    pdf = _new_pdf(texts, title, data.department_name)
+    pdf.set_subject(f"{data.number} {data.matter_code}")
+    _heading(pdf, title, subtitle)
+
+    pdf.set_font(FAMILY, size=10)
+    pdf.set_text_color(*GREY)
+    pdf.cell(0, 6, f"文书编号 Document No.：{document_id}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(*INK)
+    pdf.ln(2)
+    pdf.set_font(FAMILY, size=12)
+    pdf.multi_cell(0, 8, body, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+    _rows(pdf, rows)
+    pdf.ln(4)
+    pdf.set_font(FAMILY, size=12)
+    pdf.cell(0, 8, "决定理由 Reasons", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FAMILY, size=11)
+    for i, reason in enumerate(reasons, 1):
+        pdf.multi_cell(0, 7, f"{i}. {reason}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+    pdf.set_font(FAMILY, size=9)
+    pdf.set_text_color(*GREY)
+    pdf.multi_cell(0, 6, notice, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(*INK)
+
+    # Issuer block with the stamp over the date (the way a paper seal is applied); QR on the left.
+    block_top = max(pdf.get_y() + 8, 200)
+    if block_top + 62 > pdf.h - 20:
+        pdf.add_page()
+        block_top = pdf.get_y() + 10
+    right_x = pdf.w - pdf.r_margin - 70
+    pdf.set_xy(right_x, block_top + 14)
+    pdf.set_font(FAMILY, size=12)
+    pdf.cell(70, 8, data.department_name, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(70, 8, date_text, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    if seal_number:
+        pdf.set_font(FAMILY, size=8)
+        pdf.set_text_color(*GREY)
+        pdf.cell(70, 6, f"印章编码 Seal No. {seal_number}", align="C")
+        pdf.set_text_color(*INK)
+    if seal_png:
+        pdf.image(io.BytesIO(seal_png), x=right_x + 15, y=block_top, w=40, h=40)
+    pdf.image(io.BytesIO(qr_png(url)), x=pdf.l_margin, y=block_top, w=34, h=34)
+    pdf.set_xy(pdf.l_margin, block_top + 35)
+    pdf.set_font(FAMILY, size=8)
+    pdf.set_text_color(*GREY)
+    pdf.cell(60, 5, "扫码核验 Scan to verify", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.multi_cell(80, 4, url, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())
+
+
+def render_summary_pdf(title: str, number: str, rows: list[tuple[str, str]]) -> bytes:
+    """A summary of an application for the applicant to e-sign (申请表确认单)."""
+    heading = title or "申请信息确认单"
+    subtitle = f"申请信息确认单 Application summary · 办件编号 {number}"
+    statement = ("申请人承诺：以上信息及所附材料真实、准确、完整，如有虚假愿承担相应法律责任。本确认单由申请人使用电子签名签署。"
+                 " / The applicant declares the information above true and complete, and signs this summary "
+                 "with an electronic signature.")
+    generated = f"生成时间 Generated：{datetime.now(CHINA_TZ):%Y-%m-%d %H:%M} (UTC+8)"
+    pdf = _new_pdf([heading, subtitle, statement, generated, number, *[t for r in rows for t in r]],
+                   heading, "一网通办 one-network portal")
+    pdf.set_subject(number)
+    _heading(pdf, heading, subtitle)
+    _rows(pdf, [(str(k), str(v)) for k, v in rows], label_w=55)
+    pdf.ln(6)
+    pdf.set_font(FAMILY, size=10)
+    pdf.multi_cell(0, 6, statement, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    pdf.set_text_color(*GREY)
+    pdf.set_font(FAMILY, size=9)
+    pdf.cell(0, 6, generated, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())
