@@ -480,6 +480,13 @@ def personal_checklist(code: str, answers: dict[str, Any], materials: Iterable[A
         for matter in rule.get("skip_matters", []):
             if matter not in skip:
                 skip.append(matter)
+    bundle = catalogue()["bundles"].get(code)
+    if bundle and skip:
+        # drop materials only the skipped matters need
+        matters = catalogue()["matters"]
+        kept = {m[0] for c in bundle["matters"] if c not in skip for m in matters[c]["materials"]}
+        skipped = {m[0] for c in skip for m in matters[c]["materials"]} - kept
+        checklist = [m for m in checklist if m["name"] not in skipped]
     return {"materials": checklist, "steps": steps, "channel": channel, "notes": notes, "skip_matters": skip}
 
 
