@@ -457,7 +457,9 @@ def personal_checklist(code: str, answers: dict[str, Any], materials: Iterable[A
     mats = _materials_list(materials)
     guide = guide_for(code, mats)
     answers = answers or {}
-    checklist = [{"name": n, "name_en": None, "source": s, "exempt": s != "upload"} for n, s in mats]
+    checklist = []
+    for n, s in dict.fromkeys(mats):  # a bundle asks for a shared material once
+        checklist.append({"name": n, "name_en": None, "source": s, "exempt": s != "upload"})
     steps = [_bilingual(s) for s in guide.get("steps", [])]
     notes: list[dict[str, str]] = []
     channel = guide.get("default_channel", "online")
