@@ -1,0 +1,103 @@
+"""Result PDFs: extractable Chinese, masked ID, QR to the verification URL; registry; key storage."""
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pypdf
+import zxingcpp
+from PIL import Image
+from sqlalchemy import select
+
+from app.core import blobs
+from app.core.config import get_settings
+from app.services.seals import ca, documents, keys, pdf
+from app.services.seals.models import SealCredential
+
+from .helpers import result_input
+
+
+def _text(data: bytes) -> str:
+    return "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+def test_result_pdf_text_is_extractable_chinese_with_masked_id(db_session):
+    doc = documents.issue_result(db_session, result_input(reasons=["符合临时救助条件", "家庭遭遇突发困难"]))
+    text = _text(documents.document_pdf(db_session, doc.id))
+    for expected in ("临时救助申请决定书", "李明", "310104********1013", "符合临时救助条件",
+                     "家庭遭遇突发困难", "XH20261127000001", "区民政局", "2026年11月27日", doc.id):
+        assert expected in text, expected
+    assert "310104199606121013" not in text
+
+
+def test_denial_reads_as_denial(db_session):
+    doc = documents.issue_result(db_session, result_input(outcome="deny", reasons=["不符合临时救助条件"]))
+    text = _text(documents.document_pdf(db_session, doc.id))
+    assert "不予临时救助申请决定书" in text and "不符合临时救助条件" in text and "行政复议" in text
+
+
+def test_qr_code_decodes_to_verification_url(db_session):
+    doc = documents.issue_result(db_session, result_input())
+    page = pypdf.PdfReader(io.BytesIO(documents.document_pdf(db_session, doc.id))).pages[0]
+    decoded = []
+    for image in page.images:
+        img = Image.open(io.BytesIO(image.data)).convert("L")
+        decoded += [r.text for r in zxingcpp.read_barcodes(img)]
+    assert f"{get_settings().base_url}/verify/documents/{doc.id}" in decoded
+    assert len(page.images) >= 2, "the QR code and the seal stamp are both on the page"
+
+
+def test_registry_record_matches_stored_blob(db_session):
+    doc = documents.issue_result(db_session, result_input())
+    content = blobs.get(db_session, doc.blob_sha256).content
+    assert hashlib.sha256(content).hexdigest() == doc.sha256 and doc.size == len(content)
+    assert content.startswith(b"%PDF")
+    assert documents.documents_for_application(db_session, "XH20261127000001")[0].id == doc.id
+
+
+def test_rare_characters_fall_back_to_full_font(db_session):
+    data = pdf.render_summary_pdf("测试", "XH9", [("姓名", "王㛃")])  # U+36C3, CJK Extension A
+    assert b"%PDF" in data[:10]
+
+
+def test_summary_pdf_rows(db_session):
+    text = _text(pdf.render_summary_pdf("临时救助申请", "XH5", [("申请人", "李明"), ("困难情况", "突发疾病")]))
+    assert "临时救助申请" in text and "XH5" in text and "突发疾病" in text
+
+
+def test_private_keys_are_encrypted_at_rest(db_session):
+    rows = db_session.scalars(select(SealCredential)).all()
+    assert rows, "the seed created the platform CA and department seals"
+    secret = get_settings().secret_key
+    for row in rows:
+        blob = row.key_encrypted
+        assert b"PRIVATE KEY" not in blob
+        from cryptography.hazmat.primitives import serialization
+
+        try:
+            serialization.load_der_private_key(blob, password=None)
+        except (TypeError, ValueError):
+            pass  # good: it needs a password
+        else:
+            raise AssertionError("a key is stored unencrypted")
+    key = keys.decrypt_key(rows[0].key_encrypted, secret)
+    assert key is not None
+    try:
+        keys.decrypt_key(rows[0].key_encrypted, secret + "-wrong")
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a wrong secret decrypted the key")
+
+
+def test_keys_are_loaded_once_per_process(db_session):
+    platform = ca.ensure_platform(db_session)
+    again = ca.ensure_platform(db_session)
+    assert platform.issuing is again.issuing  # same cached object, not decrypted again
+    row = db_session.scalar(select(SealCredential).where(SealCredential.serial == platform.issuing.serial))
+    assert ca.load_credential(db_session, row.id) is platform.issuing
+
+
+def test_mask_id_number():
+    assert pdf.mask_id_number("310104199606121013") == "310104********1013"
+    assert pdf.mask_id_number("91310104MA1FL0001Q") == "913101********001Q"
