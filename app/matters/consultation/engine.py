@@ -9,6 +9,7 @@ admin entries.
 """
 from __future__ import annotations
 
+import logging
 import math
 import re
 import threading
@@ -22,6 +23,7 @@ import yaml
 
 from app.matters.consultation.text import Segmenter, normalise
 
+log = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 CATALOGUE_FILE = DATA_DIR / "catalogue.yaml"
 GUIDES_FILE = DATA_DIR / "guides.yaml"
@@ -47,7 +49,7 @@ EXPANSION_WEIGHT = 0.9    # a word brought in by the lexicon counts this much of
 SUBJECT_BOOST = 1.15      # "公司/企业/单位..." in the question favours enterprise matters
 CLOSE_RATIO = 0.88        # second best at least this close → ask which one is meant
 SHORT_CLOSE_RATIO = 0.75  # ... or this close when the question is only a word or two
-MIN_SCORE = 2.0           # below this the best match is not trusted
+MIN_SCORE = 4.0           # below this the best match is not trusted
 MIN_COVERAGE = 0.3        # share of the question's content words that must be known
 
 ENTERPRISE_MARKERS = ("公司", "企业", "单位", "员工", "职工们", "工厂", "厂房", "门店", "店铺", "机构",
@@ -122,11 +124,17 @@ class _Rule:
     source: str  # "lexicon" | "admin"
 
 
-def _load_yaml(path: Path) -> Any:
+def _load_yaml(path: Path, optional: bool = False) -> Any:
     if not path.exists():
         return None
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except yaml.YAMLError:
+        if not optional:
+            raise
+        log.warning("consultation: %s is not valid YAML; answering without it", path.name)
+        return None
 
 
 def _text(value: Any) -> str:
@@ -148,22 +156,28 @@ def _theme_name_en(theme: dict) -> str:
     return ", ".join([name_en, *rest]) if rest else name_en
 
 
-def _guide_entries(guides: Any) -> dict[str, str]:
-    """Situational guide text per matter code, whatever the exact shape of guides.yaml."""
-    out: dict[str, str] = defaultdict(str)
-    if not guides:
-        return out
+def _guide_entries(guides: Any) -> dict[str, dict[str, str]]:
+    """Per matter code: the guide's summary (zh, en) and its situational questions as text.
+
+    Only what describes the matter itself is indexed: rules and steps often name *other*
+    matters ("first register your residence"), which would pull questions the wrong way.
+    """
+    out: dict[str, dict[str, str]] = {}
     if isinstance(guides, dict) and "guides" in guides:
         guides = guides["guides"]
-    if isinstance(guides, dict):
-        items = [(code, g) for code, g in guides.items()]
-    elif isinstance(guides, list):
-        items = [(g.get("matter") or g.get("matter_code") or g.get("code"), g) for g in guides if isinstance(g, dict)]
-    else:
+    if not isinstance(guides, dict):
         return out
-    for code, g in items:
-        if code:
-            out[str(code)] += " " + _text(g)
+    for code, g in guides.items():
+        if not isinstance(g, dict):
+            continue
+        questions = []
+        for q in g.get("questions") or []:
+            if isinstance(q, dict):
+                questions += [_text(q.get("text")), _text(q.get("text_en"))]
+                questions += [_text(o.get("label")) + " " + _text(o.get("label_en"))
+                              for o in q.get("options") or [] if isinstance(o, dict)]
+        out[str(code)] = {"summary": _text(g.get("summary")), "summary_en": _text(g.get("summary_en")),
+                          "text": " ".join([_text(g.get("summary")), _text(g.get("summary_en")), *questions])}
     return out
 
 
@@ -209,14 +223,14 @@ class ConsultationIndex:
                 "name_en": m.get("name_en", ""),
                 "description": m.get("description", ""),
                 "description_en": m.get("description_en", ""),
-                "guides": " ".join([_text(m.get("guide")), _text(m.get("faq")), guide_text.get(m["code"], "")]),
+                "guides": " ".join([_text(m.get("faq")), guide_text.get(m["code"], {}).get("text", "")]),
                 "materials": " ".join(str(mat[0]) if isinstance(mat, (list, tuple)) else _text(mat)
                                       for mat in m.get("materials") or []),
                 "context": " ".join([theme.get("name", ""), theme.get("name_en", ""),
                                      dept.get("name", ""), dept.get("name_en", "")]),
             }
             fields = {f: Counter(self.segmenter.tokens(t)) for f, t in raw.items()}
-            summary, summary_en = self._summary(m)
+            summary, summary_en = self._summary(m, guide_text.get(m["code"], {}))
             self.docs.append(_Doc(
                 code=m["code"], name=m["name"], name_en=m.get("name_en", ""), subject=m.get("subject", ""),
                 theme=m.get("theme", ""), prior=math.log10(max(int(m.get("annual") or 10), 10)),
@@ -277,7 +291,7 @@ class ConsultationIndex:
                             for p in by_phrase if p.isascii()}
 
     @staticmethod
-    def _summary(m: dict) -> tuple[str, str]:
+    def _summary(m: dict, guide: dict[str, str]) -> tuple[str, str]:
         days = int(m.get("promised_days") or 0)
         when = "当场办结" if days == 0 else f"承诺 {days} 个工作日办结"
         when_en = "decided on the spot" if days == 0 else f"decided within {days} working days"
@@ -286,8 +300,8 @@ class ConsultationIndex:
         mats = [str(x[0]) if isinstance(x, (list, tuple)) else _text(x) for x in m.get("materials") or []]
         exempt = sum(1 for x in m.get("materials") or [] if isinstance(x, (list, tuple)) and len(x) > 1
                      and str(x[1]) != "upload")
-        desc = (m.get("description") or "").strip()
-        desc_en = (m.get("description_en") or "").strip()
+        desc = (guide.get("summary") or m.get("description") or "").strip()
+        desc_en = (guide.get("summary_en") or m.get("description_en") or "").strip()
         zh = f"{desc + ' ' if desc else ''}{how}，{when}。所需材料：{'、'.join(mats) or '无'}"
         en = f"{desc_en + ' ' if desc_en else ''}Handled {how_en}, {when_en}; {len(mats)} materials"
         if exempt:
@@ -340,7 +354,8 @@ class ConsultationIndex:
             posting = self.postings.get(t)
             if not t.startswith("§"):
                 content_words += 1
-                known_words += posting is not None
+                # A lone character (证, 房) is too weak to say the question is about us at all.
+                known_words += posting is not None and len(t) > 1
             if not posting:
                 continue
             idf = self.idf[t]
@@ -437,7 +452,7 @@ _lock = threading.Lock()
 def build_index(admin_entries: list[dict] | None = None, segmenter: Segmenter | None = None) -> ConsultationIndex:
     """A fresh index from the files (and the given admin entries; none means file lexicon only)."""
     return ConsultationIndex(_load_yaml(CATALOGUE_FILE) or {}, _load_yaml(LEXICON_FILE) or {},
-                             _load_yaml(GUIDES_FILE), admin_entries, segmenter)
+                             _load_yaml(GUIDES_FILE, optional=True), admin_entries, segmenter)
 
 
 def get_index() -> ConsultationIndex:

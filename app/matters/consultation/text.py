@@ -28,6 +28,7 @@ a an the i me my we our you your he she it they them their this that these those
 am do does did doing have has had having can could should would will shall may might must to of in on at
 for from by with about into over after before as and or but if so not no how what where when which who whom
 why please get got want need apply application there here than then up out some any one just also
+matter thing things stuff tell know like much many shanghai district government service services
 """.split())
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -74,7 +75,7 @@ def stem_en(word: str) -> str:
 
 
 def english_tokens(text: str) -> list[str]:
-    return [stem_en(w) for w in _ASCII_WORD.findall(text) if w not in EN_STOPWORDS and len(w) > 1 or w.isdigit()]
+    return [stem_en(w) for w in _ASCII_WORD.findall(text) if len(w) > 1 and w not in EN_STOPWORDS]
 
 
 def bigrams(text: str) -> list[str]:

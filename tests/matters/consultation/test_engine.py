@@ -71,8 +71,11 @@ def test_issue_examples(index, question, code):
     assert not answer.not_found
 
 
-@pytest.mark.parametrize("question", ["今天天气怎么样", "推荐一部好看的电影", "What's the weather like?",
-                                      "'; DROP TABLE matter; --", "<script>alert(1)</script>", "😀😀", "？？？"])
+OFF_TOPIC = [line for line in (DATA / "consultation-offtopic.tsv").read_text(encoding="utf-8").splitlines()[1:]
+             if line.strip()]
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
 def test_off_topic_and_hostile_questions_are_not_found_with_themes(index, question):
     answer = index.search(question)
     assert answer.not_found and answer.results == []
