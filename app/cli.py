@@ -74,6 +74,9 @@ def seed(demo: bool = typer.Option(False, "--demo", help="Also create the demo a
             if seed_data:
                 seed_data(session)
                 console.print("demo government data: seeded")
+            from app.services.demo import seed_demo_wallets
+
+            console.print(f"demo licence wallets: {seed_demo_wallets(session)} licences issued")
 
 
 @cli.command()

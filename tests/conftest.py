@@ -84,6 +84,9 @@ def _seed(eng) -> None:
         f = _optional("app.services.datahub.service", "seed_demo")
         if f:
             f(s)
+        from app.services.demo import seed_demo_wallets
+
+        seed_demo_wallets(s)
 
 
 @pytest.fixture(scope="session")

@@ -191,3 +191,10 @@ def get_bundle(session: Session, code: str) -> tuple[Bundle, list[Matter]]:
 
 def licence_type_names(session: Session) -> dict[str, str]:
     return {lt.code: lt.name for lt in session.scalars(select(LicenceType))}
+
+
+def get_department(session: Session, code: str) -> Department:
+    d = session.get(Department, code)
+    if d is None:
+        raise NotFound(f"部门不存在：{code} / No such department: {code}")
+    return d

@@ -1,0 +1,174 @@
+"""JSON API of online applications (contract §6)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from app.core import blobs
+from app.core.db import SessionDep
+from app.core.errors import NotFound
+from app.identity.deps import ApplicantUser, CurrentUser, client_ip, require_roles
+from app.identity.models import Role, User
+from app.matters import service as matter_service
+from app.services import flows
+from app.services.applications import idempotency
+from app.services.applications import service as svc
+from app.services.applications.models import Status
+from app.services.applications.presenters import to_out
+from app.services.applications.schemas import (ApplicationCreate, ApplicationList, ApplicationOut,
+                                                ApplicationUpdate, DecisionCreate)
+from app.services.applications.uploads import check_upload, read_limited
+from app.services.seals import documents
+
+router = APIRouter(prefix="/api/v1", tags=["applications"])
+
+
+def _out(session, app) -> ApplicationOut:
+    return to_out(session, app, matter_service.get_matter(session, app.matter_code))
+
+
+@router.post("/applications", status_code=201, response_model=ApplicationOut,
+             responses={409: {"description": "same Idempotency-Key still in flight"},
+                        422: {"description": "invalid form, or Idempotency-Key reused with another body"}})
+def create_application(body: ApplicationCreate, request: Request, session: SessionDep, user: ApplicantUser,
+                       idempotency_key: Annotated[str | None, Header(max_length=200)] = None):
+    """Create a draft, pre-filled from government data; exempt materials attached from the wallet."""
+    claim = None
+    if idempotency_key is not None:
+        claim = idempotency.claim(session, user.id, idempotency_key, body.model_dump())
+        if claim.is_replay:
+            return JSONResponse(claim.replay_body, status_code=claim.replay_status)
+    try:
+        app = svc.create_draft(session, matter_code=body.matter_code, user=user, form=body.form, strict=True)
+        out = _out(session, app)
+        if claim is not None:
+            idempotency.complete(session, claim, 201, out.model_dump(mode="json"), app.number)
+    except Exception:
+        if claim is not None:
+            idempotency.release(claim)
+        raise
+    return out
+
+
+@router.get("/applications", response_model=ApplicationList)
+def my_applications(session: SessionDep, user: ApplicantUser, status: Status | None = None,
+                    limit: Annotated[int, Query(ge=1, le=100)] = 20, offset: Annotated[int, Query(ge=0)] = 0):
+    rows, total = svc.list_for_applicant(session, user, status.value if status else None, limit, offset)
+    return ApplicationList(items=[_out(session, a) for a in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/applications/{number}", response_model=ApplicationOut)
+def get_application(number: str, session: SessionDep, user: CurrentUser):
+    """One application with its timeline; someone else's answers 404."""
+    return _out(session, svc.get_for_user(session, number, user))
+
+
+@router.patch("/applications/{number}", response_model=ApplicationOut)
+def update_application(number: str, body: ApplicationUpdate, session: SessionDep, user: ApplicantUser):
+    """Save a draft's answers (resumable from any device); `version` guards against concurrent edits."""
+    app = svc.get_own_draft(session, number, user)
+    errors = svc.update_form(session, app, body.form, actor=user.username, expected_version=body.version)
+    out = _out(session, app)
+    if errors:
+        return JSONResponse({**out.model_dump(mode="json"), "field_errors": errors}, status_code=200)
+    return out
+
+
+@router.post("/applications/{number}/materials/{material_id}", status_code=201, response_model=ApplicationOut)
+async def upload_material(number: str, material_id: int, request: Request, file: UploadFile = File(...),
+                          user: User = Depends(require_roles(Role.applicant_person, Role.applicant_enterprise))):
+    """Upload one material (PDF, JPEG or PNG, at most 10 MB, type judged from the content)."""
+    content = await read_limited(file)
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(_store_upload, request, number, material_id, content, file.filename or "", user)
+
+
+def _store_upload(request: Request, number: str, material_id: int, content: bytes, filename: str, user: User):
+    session = request.state.db
+    checked = check_upload(content)
+    app = svc.get_own_draft(session, number, user)
+    svc.attach_upload(session, app, material_id, checked, original_name=filename, actor=user.username)
+    return _out(session, app)
+
+
+@router.get("/applications/{number}/materials/{material_id}")
+def download_material(number: str, material_id: int, session: SessionDep, user: CurrentUser):
+    app = svc.get_for_user(session, number, user)
+    am = next((m for m in app.materials if m.material_id == material_id and m.blob_sha256), None)
+    if am is None:
+        raise NotFound("没有上传该材料 / This material has not been uploaded")
+    blob = blobs.get(session, am.blob_sha256)
+    return Response(blob.content, media_type=blob.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{am.stored_name}"'})
+
+
+@router.post("/applications/{number}/sign")
+def sign_application(number: str, session: SessionDep, user: ApplicantUser):
+    """The applicant's e-signature over a PDF summary (skipped for matters that need none)."""
+    app = svc.get_own_draft(session, number, user)
+    signed = svc.sign(session, app, user)
+    return {"number": app.number, "signed": signed, "skipped": not signed,
+            "summary_pdf": f"/api/v1/applications/{app.number}/summary.pdf" if signed else None}
+
+
+@router.get("/applications/{number}/summary.pdf")
+def summary_pdf(number: str, session: SessionDep, user: CurrentUser):
+    app = svc.get_for_user(session, number, user)
+    if not app.summary_blob:
+        raise NotFound("该办件尚未签名 / The application has not been signed")
+    return Response(blobs.get(session, app.summary_blob).content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{app.number}-summary.pdf"'})
+
+
+@router.post("/applications/{number}/submit", response_model=ApplicationOut)
+def submit_application(number: str, request: Request, session: SessionDep, user: ApplicantUser):
+    app = svc.get_own_draft(session, number, user)
+    svc.submit(session, app, user, ip=client_ip(request))
+    return _out(session, app)
+
+
+@router.post("/applications/{number}/withdraw", response_model=ApplicationOut)
+def withdraw_application(number: str, request: Request, session: SessionDep, user: ApplicantUser):
+    app = svc.get_own_draft(session, number, user)
+    svc.withdraw(session, app, user, ip=client_ip(request))
+    return _out(session, app)
+
+
+@router.post("/applications/{number}/decision", response_model=ApplicationOut)
+def decide_application(number: str, body: DecisionCreate, request: Request, session: SessionDep,
+                       user: User = Depends(require_roles(Role.reviewer, Role.window_officer))):
+    """Approve, deny (with reasons) or ask for correction; approval seals and issues the result."""
+    app = svc.get_for_user(session, number, user)
+    flows.decide(session, app, user, body.outcome, body.reasons, ip=client_ip(request))
+    return _out(session, app)
+
+
+@router.get("/applications/{number}/result.pdf")
+def result_pdf(number: str, session: SessionDep, user: CurrentUser):
+    """The e-sealed result document."""
+    app = svc.get_for_user(session, number, user)
+    if not app.result_document_id:
+        raise NotFound("该办件还没有结果文件 / This application has no result document yet")
+    return Response(documents.document_pdf(session, app.result_document_id), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{app.number}.pdf"'})
+
+
+@router.get("/review/applications", response_model=ApplicationList)
+def review_queue(session: SessionDep, user: User = Depends(require_roles(Role.reviewer)),
+                 limit: Annotated[int, Query(ge=1, le=100)] = 50, offset: Annotated[int, Query(ge=0)] = 0):
+    """The reviewer's department queue, earliest due first."""
+    rows, total = svc.list_for_department(session, user.department_code, limit=limit, offset=offset)
+    return ApplicationList(items=[_out(session, a) for a in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/me/inbox")
+def my_inbox(session: SessionDep, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=100)] = 50,
+             offset: Annotated[int, Query(ge=0)] = 0):
+    rows, total = svc.inbox(session, user, limit, offset)
+    return {"items": [{"id": m.id, "application_number": m.application_number, "title": m.title, "body": m.body,
+                       "read": m.read_at is not None, "created_at": m.created_at} for m in rows], "total": total}
+
+

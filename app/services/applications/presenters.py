@@ -1,0 +1,60 @@
+"""Application rows → API shapes and page context."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.core.i18n import pick
+from app.identity.validation import mask_id
+from app.matters.models import Matter
+from app.services.applications import lifecycle
+from app.services.applications import service as svc
+from app.services.applications.models import Application, BundleApplication, MaterialStatus, Status
+from app.services.applications.schemas import ApplicationOut, DecisionOut, EventOut, MaterialOut
+
+
+def next_actions(app: Application, matter: Matter) -> list[str]:
+    """What the applicant can do next, in order."""
+    if app.status in (Status.draft, Status.correction_requested):
+        acts = ["edit_form"]
+        if svc.missing_materials(app):
+            acts.append("upload_materials")
+        if matter.esign and app.summary_blob is None:
+            acts.append("sign")
+        acts.append("submit" if app.status == Status.draft else "resubmit")
+        acts.append("withdraw")
+        return acts
+    if app.status in (Status.submitted, Status.accepted, Status.resubmitted):
+        return ["wait", "withdraw"]
+    if app.status == Status.in_review:
+        return ["wait"]
+    if app.status in (Status.approved, Status.issued) and app.result_document_id:
+        return ["download_result"]
+    return []
+
+
+def to_out(session: Session, app: Application, matter: Matter) -> ApplicationOut:
+    bundle_number = None
+    if app.bundle_application_id:
+        b = session.get(BundleApplication, app.bundle_application_id)
+        bundle_number = b.number if b else None
+    return ApplicationOut(
+        number=app.number, status=app.status.value, status_label=pick(*lifecycle.STATUS_LABELS[app.status]),
+        matter_code=app.matter_code, matter_name=pick(matter.name, matter.name_en), department=app.department_code,
+        channel=app.channel.value, applicant_name=app.applicant_name, applicant_id_number=mask_id(app.subject_key),
+        form=app.form, prefilled=app.prefilled,
+        prefill_stats={"prefilled_fields": app.prefilled_fields, "total_fields": app.total_fields,
+                       "exempt_materials": app.exempt_materials, "total_materials": app.total_materials},
+        materials=[MaterialOut(id=m.material_id, name=m.name, source=m.source, required=m.required,
+                               status=m.status.value,
+                               exempt=m.status in (MaterialStatus.exempt_licence, MaterialStatus.exempt_data),
+                               exempt_note=m.exempt_note, file_name=m.stored_name, sha256=m.blob_sha256, size=m.size)
+                   for m in app.materials],
+        signed=app.summary_blob is not None, signed_at=app.signed_at, submitted_at=app.submitted_at,
+        due_date=app.due_date, overdue=svc.is_overdue(app), clock_paused=app.clock_paused_on is not None,
+        decision=(DecisionOut(outcome=app.decision_outcome, by=app.decision_by, reasons=app.decision_reasons or [],
+                              at=app.decided_at) if app.decision_outcome else None),
+        result_pdf=(f"/api/v1/applications/{app.number}/result.pdf" if app.result_document_id else None),
+        licence_id=app.licence_id,
+        events=[EventOut(at=e.at, actor=e.actor, action=e.action, from_status=e.from_status, to_status=e.to_status,
+                         note=e.note) for e in app.events],
+        next_actions=next_actions(app, matter), version=app.version, bundle_number=bundle_number)

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ApplicationCreate(BaseModel):
+    matter_code: str = Field(max_length=80)
+    form: dict[str, Any] = Field(default_factory=dict)
+
+
+class ApplicationUpdate(BaseModel):
+    form: dict[str, Any]
+    version: int | None = Field(default=None, description="The version you read; a mismatch answers 409")
+
+
+class DecisionCreate(BaseModel):
+    outcome: str = Field(pattern="^(approve|deny|correction)$")
+    reasons: list[str] = Field(default_factory=list, max_length=20)
+
+
+class MaterialOut(BaseModel):
+    id: int
+    name: str
+    source: str
+    required: bool
+    status: str
+    exempt: bool
+    exempt_note: str = ""
+    file_name: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+
+
+class EventOut(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    note: str
+
+
+class DecisionOut(BaseModel):
+    outcome: str | None
+    by: str | None
+    reasons: list[str]
+    at: datetime | None
+
+
+class ApplicationOut(BaseModel):
+    number: str
+    status: str
+    status_label: str
+    matter_code: str
+    matter_name: str
+    department: str
+    channel: str
+    applicant_name: str
+    applicant_id_number: str
+    form: dict[str, Any]
+    prefilled: dict[str, str]
+    prefill_stats: dict[str, int]
+    materials: list[MaterialOut]
+    signed: bool
+    signed_at: datetime | None
+    submitted_at: datetime | None
+    due_date: date | None
+    overdue: bool
+    clock_paused: bool
+    decision: DecisionOut | None
+    result_pdf: str | None
+    licence_id: int | None
+    events: list[EventOut]
+    next_actions: list[str]
+    version: int
+    bundle_number: str | None = None
+
+
+class ApplicationList(BaseModel):
+    items: list[ApplicationOut]
+    total: int
+    limit: int
+    offset: int

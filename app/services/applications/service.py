@@ -1,0 +1,450 @@
+"""Online applications: drafts with smart pre-fill, materials (uploads and 免于提交), the
+applicant's e-signature, submission, withdrawal, access rules, the inbox."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.core import audit, blobs
+from app.core.db import utcnow
+from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.i18n import get_locale
+from app.identity.models import Role, User
+from app.identity.validation import mask_id
+from app.matters import content
+from app.matters import service as matter_service
+from app.matters.models import Matter
+from app.services.applications import deadlines, lifecycle
+from app.services.applications.exceptions import (ApplicationNotFound, FormInvalid, MaterialsIncomplete)
+from app.services.applications.models import (Application, ApplicationEvent, ApplicationMaterial, Channel,
+                                              InboxMessage, MaterialStatus, Status)
+from app.services.applications.numbers import next_number
+from app.services.applications.uploads import CheckedFile
+from app.services.datahub import service as datahub
+from app.services.seals import licences as wallet
+from app.services.seals import pdf as seal_pdf
+from app.services.seals import signing
+
+CHINA = timezone(timedelta(hours=8))
+SOURCE_LABELS = {
+    "profile": ("实名认证信息", "Real-name profile"), "population": ("人口库", "Population registry"),
+    "legal-entity": ("法人库", "Legal-entity registry"), "social-security": ("社保库", "Social security"),
+    "hpf": ("公积金库", "Housing provident fund"), "tax": ("税务库", "Tax"), "realty": ("不动产登记库", "Real estate"),
+    "address-cloud": ("住所云", "Address cloud"), "credit": ("公共信用信息库", "Public credit"),
+}
+
+
+def today_china() -> date:
+    return datetime.now(CHINA).date()
+
+
+# -- loading and access ------------------------------------------------------------------------
+
+def _load(session: Session, number: str, *, for_update: bool = False) -> Application:
+    stmt = select(Application).where(Application.number == number).options(
+        selectinload(Application.materials), selectinload(Application.events))
+    app = session.scalar(stmt)
+    if app is None:
+        raise ApplicationNotFound(number)
+    return app
+
+
+def can_view(user: User, app: Application) -> bool:
+    if user.role.is_applicant:
+        return app.applicant_user_id == user.id
+    if user.role == Role.reviewer:
+        return app.department_code == user.department_code
+    return user.role in (Role.window_officer, Role.evaluator, Role.admin)
+
+
+def get_for_user(session: Session, number: str, user: User) -> Application:
+    """The application if this user may see it; anyone else gets 404 (not 403: no probing)."""
+    if not number or len(number) > 32:
+        raise ApplicationNotFound(number[:32])
+    app = _load(session, number)
+    if not can_view(user, app):
+        raise ApplicationNotFound(number)
+    return app
+
+
+def get_own_draft(session: Session, number: str, user: User) -> Application:
+    app = get_for_user(session, number, user)
+    if app.applicant_user_id != user.id:
+        raise Forbidden("只有申请人本人可以修改申请 / Only the applicant can change the application")
+    return app
+
+
+def list_for_applicant(session: Session, user: User, status: str | None = None, limit: int = 20,
+                       offset: int = 0) -> tuple[list[Application], int]:
+    stmt = select(Application).where(Application.applicant_user_id == user.id)
+    if status:
+        stmt = stmt.where(Application.status == Status(status))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Application.id.desc()).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def list_for_department(session: Session, department_code: str, statuses: list[Status] | None = None,
+                        limit: int = 50, offset: int = 0) -> tuple[list[Application], int]:
+    stmt = select(Application).where(Application.department_code == department_code)
+    stmt = stmt.where(Application.status.in_(statuses or list(lifecycle.OPEN)))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Application.due_date.asc().nulls_last(), Application.id)
+                           .limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+# -- pre-fill ------------------------------------------------------------------------------------
+
+def acting_person(session: Session, user: User) -> User:
+    """Who signs: the person, or an enterprise's legal representative."""
+    if user.role == Role.applicant_enterprise and user.legal_rep_user_id:
+        rep = session.get(User, user.legal_rep_user_id)
+        if rep is not None:
+            return rep
+    return user
+
+
+def _profile_value(session: Session, user: User, field: str) -> Any:
+    if field in ("full_name", "enterprise_name"):
+        return user.full_name
+    if field == "id_number":
+        return user.id_number or acting_person(session, user).id_number
+    if field == "uscc":
+        return user.uscc
+    if field == "phone":
+        return user.phone or None
+    if field == "legal_representative":
+        return acting_person(session, user).full_name
+    return None
+
+
+def prefill(session: Session, code: str, user: User, number: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """Values the government already holds for this form: {field: value}, {field: source}."""
+    fields = content.form_fields(code)
+    refs = [f.prefill for f in fields if f.prefill and not f.prefill.startswith("profile.")]
+    data = datahub.prefill_values(session, refs, subject=user.subject_key, actor=user.username,
+                                  application_number=number) if refs else {}
+    values, sources = {}, {}
+    for f in fields:
+        if not f.prefill:
+            continue
+        src, _, name = f.prefill.partition(".")
+        value = _profile_value(session, user, name) if src == "profile" else data.get(f.prefill)
+        if value is not None and value != "":
+            values[f.name] = value
+            sources[f.name] = src
+    return values, sources
+
+
+def _unresolved_prefill_errors(code: str, form: dict, sources: dict, locale: str) -> dict[str, str]:
+    """Pre-filled fields the data could not fill become the applicant's to answer."""
+    errs = {}
+    for f in content.form_fields(code):
+        if f.prefill and f.required and f.name not in sources and form.get(f.name) in (None, ""):
+            errs[f.name] = ("请填写：政府数据中没有找到该信息" if locale != "en"
+                            else "Please fill this in: the government data does not hold it")
+    return errs
+
+
+def validate(app: Application, locale: str | None = None, strict: bool = True) -> dict[str, str]:
+    locale = locale or get_locale()
+    errors = content.validate_form(app.matter_code, app.form, locale)
+    errors.update(_unresolved_prefill_errors(app.matter_code, app.form, app.prefilled, locale))
+    if not strict:
+        errors = {k: v for k, v in errors.items() if app.form.get(k) not in (None, "")}
+    return errors
+
+
+def _merge_form(code: str, submitted: dict[str, Any], prefilled: dict[str, Any]) -> dict[str, Any]:
+    known = {f.name: f for f in content.form_fields(code)}
+    form = {}
+    for k, v in (submitted or {}).items():
+        if k in known and k not in prefilled:
+            form[k] = v.strip() if isinstance(v, str) else v
+    form.update(prefilled)  # read-only: the government's value wins
+    return form
+
+
+# -- materials -----------------------------------------------------------------------------------
+
+def _holders(session: Session, user: User) -> list[str]:
+    keys = [user.subject_key]
+    if user.role == Role.applicant_enterprise:
+        rep = acting_person(session, user)
+        if rep.id_number:
+            keys.append(rep.id_number)
+    return [k for k in keys if k]
+
+
+def resolve_materials(session: Session, app: Application, matter: Matter, user: User) -> None:
+    """Attach what the wallet and shared data already hold (两个免于提交); the rest is to upload."""
+    existing = {m.material_id: m for m in app.materials}
+    holders = _holders(session, user)
+    exempt = 0
+    for mat in matter.materials:
+        am = existing.get(mat.id)
+        if am is None:
+            am = ApplicationMaterial(application_id=app.id, material_id=mat.id, position=mat.position,
+                                     name=mat.name, source=mat.source, required=mat.required)
+            session.add(am)
+            app.materials.append(am)
+        if am.status == MaterialStatus.uploaded:
+            continue
+        am.status, am.licence_id, am.exempt_note = MaterialStatus.missing, None, ""
+        if mat.source_kind == "licence":
+            for holder in holders:
+                lic = wallet.find_active_licence(session, holder, mat.source_ref)
+                if lic is not None:
+                    am.status, am.licence_id = MaterialStatus.exempt_licence, lic.id
+                    am.exempt_note = f"{lic.licence_name} {lic.number}"
+                    break
+        elif mat.source_kind == "data":
+            res = datahub.lookup(session, mat.source_ref, user.subject_key, actor=user.username,
+                                 application_number=app.number, purpose="材料免交 / material exemption")
+            if res.status == "found":
+                am.status = MaterialStatus.exempt_data
+                am.exempt_note = SOURCE_LABELS.get(mat.source_ref, (mat.source_ref,))[0]
+        exempt += am.status in (MaterialStatus.exempt_licence, MaterialStatus.exempt_data)
+    app.exempt_materials = exempt
+    app.total_materials = len(matter.materials)
+    session.flush()
+
+
+def missing_materials(app: Application) -> list[ApplicationMaterial]:
+    return [m for m in app.materials if m.required and m.status == MaterialStatus.missing]
+
+
+# -- drafts ----------------------------------------------------------------------------------------
+
+def check_eligible(matter: Matter, user: User, channel: Channel) -> None:
+    if matter.subject == "person" and user.role != Role.applicant_person:
+        raise Forbidden("该事项由个人申请 / This matter is applied for by a person")
+    if matter.subject == "enterprise" and user.role != Role.applicant_enterprise:
+        raise Forbidden("该事项由企业申请 / This matter is applied for by an enterprise")
+    if channel == Channel.online and not matter.online:
+        raise Conflict("该事项暂不支持网上办理，请到窗口办理 / This matter cannot be handled online; "
+                       "please go to a service window", code="not_online")
+
+
+def create_draft(session: Session, *, matter_code: str, user: User, form: dict[str, Any] | None,
+                 channel: Channel = Channel.online, strict: bool = False, actor: str | None = None,
+                 bundle_application_id: int | None = None, window_code: str | None = None) -> Application:
+    """A new application in draft: numbered, pre-filled, materials resolved; nothing asked twice."""
+    matter = matter_service.get_matter(session, matter_code)
+    check_eligible(matter, user, channel)
+    number = next_number(session)
+    values, sources = prefill(session, matter_code, user, number)
+    app = Application(number=number, matter_code=matter.code, department_code=matter.department_code,
+                      applicant_user_id=user.id, acting_user_id=acting_person(session, user).id,
+                      subject_key=user.subject_key, applicant_name=user.full_name, channel=channel,
+                      status=Status.draft, form=_merge_form(matter_code, form or {}, values), prefilled=sources,
+                      prefilled_fields=len(sources), total_fields=len(content.form_fields(matter_code)),
+                      bundle_application_id=bundle_application_id, window_code=window_code)
+    app.materials = []
+    app.events = []
+    errors = validate(app, strict=strict)
+    if errors and strict:
+        raise FormInvalid("申请表填写有误 / The form has errors", fields=errors)
+    session.add(app)
+    session.flush()
+    resolve_materials(session, app, matter, user)
+    lifecycle.note_event(session, app, "create", actor=actor or user.username,
+                         note=f"预填{len(sources)}项，免交材料{app.exempt_materials}份 / "
+                              f"{len(sources)} fields pre-filled, {app.exempt_materials} materials exempt")
+    audit.record(session, actor=actor or user.username, action="application.create", object_type="application",
+                 object_id=number, detail={"matter": matter_code, "channel": channel.value})
+    return app
+
+
+def _editable(app: Application) -> None:
+    if app.status not in (Status.draft, Status.correction_requested):
+        raise lifecycle.IllegalTransition(
+            "只有草稿或待补正的办件可以修改 / Only a draft or an application awaiting correction can be changed")
+
+
+def _unsign(app: Application) -> None:
+    app.summary_blob = None
+    app.signed_at = None
+
+
+def update_form(session: Session, app: Application, form: dict[str, Any], *, actor: str,
+                expected_version: int | None = None) -> dict[str, str]:
+    """Save the draft's answers (pre-filled fields stay the government's); returns field errors."""
+    _editable(app)
+    if expected_version is not None and expected_version != app.version:
+        from app.services.applications.exceptions import ConcurrentEdit
+
+        raise ConcurrentEdit()
+    values = {k: app.form[k] for k in app.prefilled if k in app.form}
+    new_form = _merge_form(app.matter_code, {**app.form, **form}, values)
+    if new_form != app.form:
+        app.form = new_form
+        _unsign(app)
+        app.updated_at = utcnow()
+        session.flush()
+    return validate(app, strict=False)
+
+
+def attach_upload(session: Session, app: Application, material_id: int, checked: CheckedFile, *,
+                  original_name: str, actor: str) -> ApplicationMaterial:
+    """Store an uploaded material (content-addressed) under a name the server chooses."""
+    _editable(app)
+    am = next((m for m in app.materials if m.material_id == material_id), None)
+    if am is None:
+        raise ValidationFailed(f"该事项没有编号为{material_id}的材料 / This matter has no material {material_id}",
+                               code="material_not_found")
+    if am.status in (MaterialStatus.exempt_licence, MaterialStatus.exempt_data):
+        raise Conflict("该材料免于提交，无需上传 / This material is exempt: it is taken from the licence wallet "
+                       "or shared data", code="material_exempt")
+    digest = blobs.put(session, checked.content, checked.media_type)
+    am.status = MaterialStatus.uploaded
+    am.blob_sha256 = digest
+    am.media_type = checked.media_type
+    am.size = len(checked.content)
+    am.original_name = (original_name or "")[:255]
+    am.stored_name = f"{app.number}-{material_id}.{checked.extension}"
+    am.updated_at = utcnow()
+    _unsign(app)
+    app.updated_at = utcnow()
+    session.flush()
+    lifecycle.note_event(session, app, "upload", actor=actor, note=f"{am.name}（{am.stored_name}）")
+    return am
+
+
+def readiness(app: Application, matter: Matter) -> dict[str, Any]:
+    errors = validate(app)
+    missing = missing_materials(app)
+    return {"form_errors": errors, "missing_materials": [m.name for m in missing],
+            "needs_signature": matter.esign and app.summary_blob is None,
+            "ready": not errors and not missing and not (matter.esign and app.summary_blob is None)}
+
+
+def _require_complete(app: Application) -> None:
+    errors = validate(app)
+    if errors:
+        raise FormInvalid("申请表还有未填或填错的项目 / The form has missing or invalid fields", fields=errors)
+    missing = missing_materials(app)
+    if missing:
+        raise MaterialsIncomplete("还缺少材料：" + "、".join(m.name for m in missing) +
+                                  " / Materials still missing: " + ", ".join(m.name for m in missing),
+                                  fields={f"material_{m.material_id}": m.name for m in missing})
+
+
+def summary_rows(session: Session, app: Application, matter: Matter) -> list[tuple[str, str]]:
+    rows = [("事项 Matter", f"{matter.name} {matter.name_en}"), ("申请人 Applicant", app.applicant_name),
+            ("证件号码 ID", mask_id(app.subject_key))]
+    for f in content.form_fields(app.matter_code):
+        if f.name in app.form:
+            v = app.form[f.name]
+            rows.append((f.label, f.enum_label(v) if f.enum else str(v)))
+    for m in app.materials:
+        if m.status == MaterialStatus.uploaded:
+            rows.append((m.name, f"SHA-256 {m.blob_sha256}"))
+        elif m.status != MaterialStatus.missing:
+            rows.append((m.name, f"免于提交 exempt: {m.exempt_note}"))
+    return rows
+
+
+def sign(session: Session, app: Application, user: User) -> bool:
+    """The applicant e-signs a PDF summary (PAdES, personal certificate); False if not needed."""
+    _editable(app)
+    matter = matter_service.get_matter(session, app.matter_code)
+    if not matter.esign:
+        return False
+    _require_complete(app)
+    signer = acting_person(session, user)
+    if not signer.id_number:
+        raise Conflict("没有可用于签名的实名身份 / No real-name identity to sign with", code="no_signer")
+    summary = seal_pdf.render_summary_pdf(matter.name, app.number, summary_rows(session, app, matter))
+    signed = signing.sign_as_person(session, full_name=signer.full_name, id_number=signer.id_number,
+                                    user_id=signer.id, pdf_bytes=summary)
+    app.summary_blob = blobs.put(session, signed, "application/pdf")
+    app.signed_at = utcnow()
+    session.flush()
+    lifecycle.note_event(session, app, "sign", actor=user.username,
+                         note=f"签名人 signer: {signer.full_name}")
+    return True
+
+
+def submit(session: Session, app: Application, user: User, *, ip: str = "") -> Application:
+    """Submit (or resubmit after correction): complete form, materials and signature required."""
+    matter = matter_service.get_matter(session, app.matter_code)
+    _editable(app)
+    _require_complete(app)
+    if matter.esign and app.summary_blob is None:
+        raise ValidationFailed("提交前请先进行电子签名 / Please e-sign the application before submitting",
+                               code="signature_required")
+    today = today_china()
+    if app.status == Status.draft:
+        lifecycle.transition(session, app, "submit", actor=user.username, ip=ip)
+        app.submitted_at = utcnow()
+        app.due_date = deadlines.add_working_days(today, matter.promised_days)
+    else:
+        lifecycle.transition(session, app, "resubmit", actor=user.username, ip=ip)
+        resume_clock(app, today)
+    notify(session, app, "申请已提交 / Application submitted",
+           f"{matter.name}（{app.number}）已提交，承诺办结日期 {app.due_date} / due {app.due_date}")
+    return app
+
+
+def withdraw(session: Session, app: Application, user: User, *, ip: str = "") -> Application:
+    if app.applicant_user_id != user.id:
+        raise Forbidden("只有申请人本人可以撤回 / Only the applicant can withdraw")
+    lifecycle.transition(session, app, "withdraw", actor=user.username, ip=ip, note="申请人撤回 / withdrawn")
+    notify(session, app, "申请已撤回 / Application withdrawn", app.number)
+    return app
+
+
+# -- deadlines ----------------------------------------------------------------------------------
+
+def pause_clock(app: Application, today: date) -> None:
+    if app.clock_paused_on is None:
+        app.clock_paused_on = today
+
+
+def resume_clock(app: Application, today: date) -> None:
+    """The time a correction was awaited does not count against the department."""
+    if app.clock_paused_on is not None and app.due_date is not None:
+        paused = deadlines.working_days_between(app.clock_paused_on, today)
+        app.due_date = deadlines.add_working_days(app.due_date, paused) if paused else app.due_date
+    app.clock_paused_on = None
+
+
+def is_overdue(app: Application, today: date | None = None) -> bool:
+    today = today or today_china()
+    return (app.due_date is not None and app.status in lifecycle.OPEN and app.clock_paused_on is None
+            and today > app.due_date)
+
+
+# -- inbox -------------------------------------------------------------------------------------------
+
+def notify(session: Session, app: Application, title: str, body: str = "") -> None:
+    session.add(InboxMessage(user_id=app.applicant_user_id, application_number=app.number, title=title, body=body))
+    session.flush()
+
+
+def inbox(session: Session, user: User, limit: int = 50, offset: int = 0) -> tuple[list[InboxMessage], int]:
+    stmt = select(InboxMessage).where(InboxMessage.user_id == user.id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(InboxMessage.id.desc()).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def unread_count(session: Session, user: User) -> int:
+    return session.scalar(select(func.count()).select_from(InboxMessage).where(
+        InboxMessage.user_id == user.id, InboxMessage.read_at.is_(None))) or 0
+
+
+def mark_read(session: Session, user: User) -> None:
+    for m in session.scalars(select(InboxMessage).where(InboxMessage.user_id == user.id,
+                                                        InboxMessage.read_at.is_(None))):
+        m.read_at = utcnow()
+    session.flush()
+
+
+def events(app: Application) -> list[ApplicationEvent]:
+    return list(app.events)

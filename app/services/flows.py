@@ -1,0 +1,115 @@
+"""Journeys that cross domains, written once: decide → seal the result → issue → licence to
+the wallet. API routes, pages and (later) the simulator all call these."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from app.core.db import utcnow
+from app.core.errors import Forbidden, ValidationFailed
+from app.identity.models import Role, User
+from app.matters import service as matter_service
+from app.matters.models import Matter
+from app.services.applications import lifecycle
+from app.services.applications import service as applications
+from app.services.applications.models import Application, Channel, Status
+from app.services.seals import documents, licences
+from app.services.seals.schemas import ResultDocumentInput
+
+OUTCOMES = ("approve", "deny", "correction")
+LICENCE_YEARS = {"business-licence": None, "id-card": 20, "residence-permit": 1, "social-security-card": 10,
+                 "food-business-licence": 5, "teacher-qualification": None, "foreign-work-permit": 1,
+                 "construction-permit": 3, "marriage-certificate": None, "hukou-book": None,
+                 "disability-certificate": 10, "veteran-card": None}
+
+
+def can_decide(user: User, app: Application, matter: Matter) -> bool:
+    if user.role == Role.reviewer:
+        return user.department_code == app.department_code
+    if user.role == Role.window_officer:
+        return matter.window_direct  # 窗口事务官: authorised to decide window_direct matters
+    return False
+
+
+def decide(session: Session, app: Application, user: User, outcome: str, reasons: list[str], *,
+           ip: str = "") -> Application:
+    """A department reviewer (or an authorised window officer) approves, denies or asks for correction."""
+    matter = matter_service.get_matter(session, app.matter_code)
+    if not can_decide(user, app, matter):
+        raise Forbidden("您无权对该办件作出决定 / You are not authorised to decide this application")
+    if outcome not in OUTCOMES:
+        raise ValidationFailed("决定须为 approve、deny 或 correction / outcome must be approve, deny or correction",
+                               fields={"outcome": "invalid"})
+    reasons = [r.strip()[:500] for r in reasons if r and r.strip()][:20]
+    if outcome in ("deny", "correction") and not reasons:
+        raise ValidationFailed("不予批准或要求补正时须说明理由 / Give the reasons for a denial or a correction request",
+                               fields={"reasons": "required"})
+    note = "；".join(reasons)
+    if outcome == "correction":
+        lifecycle.transition(session, app, "request_correction", actor=user.username, note=note, ip=ip)
+        applications.pause_clock(app, applications.today_china())
+        applications.notify(session, app, "请补正材料 / Correction requested", note)
+        return app
+    _bring_into_review(session, app, user, ip)
+    lifecycle.transition(session, app, outcome, actor=user.username, note=note, ip=ip)
+    app.decided_at = utcnow()
+    app.decision_outcome = "approved" if outcome == "approve" else "denied"
+    app.decision_by = user.username
+    app.decision_reasons = reasons
+    if outcome == "approve":
+        issue_result(session, app, matter, actor=user.username)
+    else:
+        applications.notify(session, app, "申请未获批准 / Application denied", note)
+    return app
+
+
+def _bring_into_review(session: Session, app: Application, user: User, ip: str) -> None:
+    if app.status in (Status.submitted, Status.resubmitted):
+        lifecycle.transition(session, app, "accept", actor=user.username, ip=ip)
+        app.accepted_at = app.accepted_at or utcnow()
+    if app.status == Status.accepted:
+        lifecycle.transition(session, app, "start_review", actor=user.username, ip=ip)
+
+
+def _valid_to(licence_type: str | None, start: date) -> date | None:
+    years = LICENCE_YEARS.get(licence_type or "", 5)
+    if years is None:
+        return None
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + years, day=28)
+
+
+def issue_result(session: Session, app: Application, matter: Matter, *, actor: str) -> None:
+    """Seal the result PDF with the department's e-seal; online results are issued at once and
+    licences land in the holder's wallet."""
+    department = matter_service.get_department(session, matter.department_code)
+    licence_name = None
+    if matter.issues_licence:
+        licence_name = matter_service.licence_type_names(session).get(matter.issues_licence)
+    today = applications.today_china()
+    valid_to = _valid_to(matter.issues_licence, today) if matter.issues_licence else None
+    licence_number = licences.licence_number(matter.department_code) if matter.issues_licence else None
+    doc = documents.issue_result(session, ResultDocumentInput(
+        number=app.number, matter_code=matter.code, matter_name=matter.name, result_type=matter.result,
+        department_code=department.code, department_name=department.name, applicant_name=app.applicant_name,
+        applicant_id_number=app.subject_key, outcome="approve", reasons=list(app.decision_reasons or []),
+        decided_at=app.decided_at, licence_type=matter.issues_licence, licence_name=licence_name,
+        licence_number=licence_number, valid_to=valid_to), actor=actor)
+    app.result_document_id = doc.id
+    if matter.issues_licence:
+        lic = licences.issue_licence(session, holder_key=app.subject_key, holder_name=app.applicant_name,
+                                     licence_type=matter.issues_licence, licence_name=licence_name or matter.name,
+                                     issuer_code=department.code, issuer_name=department.name, valid_from=today,
+                                     valid_to=valid_to, sealed_document_id=doc.id, application_number=app.number,
+                                     number=licence_number, actor=actor)
+        app.licence_id = lic.id
+    if app.channel == Channel.online:
+        lifecycle.transition(session, app, "issue", actor="system", note="电子结果已送达 / delivered electronically")
+        app.issued_at = utcnow()
+        applications.notify(session, app, "办结：结果已出件 / Completed: result issued",
+                            f"{matter.name}（{app.number}）已批准，可下载加盖电子印章的结果文件")
+    else:
+        applications.notify(session, app, "已批准，请到窗口领取 / Approved: collect at the window", app.number)
