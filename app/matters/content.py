@@ -28,14 +28,14 @@ _FIELD_KEYS = {"name", "label", "label_en", "type", "required", "minLength", "ma
                "shared", "check"}
 
 
-class FormNotFound(NotFound):
+class FormNotFound(NotFound, KeyError):
     code = "form_not_found"
 
     def __init__(self, code: str):
         super().__init__(f"没有该事项的申请表 / No application form for matter {code}")
 
 
-class GuideNotFound(NotFound):
+class GuideNotFound(NotFound, KeyError):
     code = "guide_not_found"
 
     def __init__(self, code: str):
