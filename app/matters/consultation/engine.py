@@ -383,7 +383,8 @@ class ConsultationIndex:
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         best = ranked[0][1] if ranked else 0.0
         coverage = known_words / content_words if content_words else 0.0
-        if not ranked or best < MIN_SCORE or (coverage < MIN_COVERAGE and not hinted):
+        # A colloquial phrase from the lexicon is evidence enough that the question is ours.
+        if not ranked or best < MIN_SCORE or (coverage < MIN_COVERAGE and not hinted and not notes):
             answer.not_found = True
             answer.themes = self.themes
             return answer

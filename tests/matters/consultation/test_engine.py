@@ -11,10 +11,11 @@ from app.matters.consultation.evaluation import evaluate, read_labelled
 DATA = Path(__file__).resolve().parents[2] / "data"
 SHARED_DEV = Path(__file__).resolve().parents[4] / "shared" / "reference" / "consultation-dev.tsv"
 
-# Measured when the held-out set was first run (top-1 0.971, top-3 0.988 on 173 questions),
-# less a small margin: a regression of more than ~4 questions fails.
-HELD_OUT_TOP1 = 0.95
-HELD_OUT_TOP3 = 0.97
+# Measured on the 173 held-out questions: top-1 0.971 / top-3 0.988 at the first run (catalogue
+# keywords only), 0.988 / 1.000 once the catalogue descriptions and guides.yaml were indexed.
+# The thresholds leave room for ~5 (top-1) and ~3 (top-3) questions: more than that is a regression.
+HELD_OUT_TOP1 = 0.96
+HELD_OUT_TOP3 = 0.98
 
 
 @pytest.fixture(scope="module")
