@@ -28,6 +28,7 @@ ROUTER_MODULES = [
     "app.matters.consultation.api", "app.matters.consultation.pages",
     "app.services.seals.api", "app.services.seals.pages",
     "app.services.applications.api", "app.services.applications.pages",
+    "app.services.applications.bundle_api", "app.services.applications.bundle_pages",
     "app.services.approval.api", "app.services.approval.pages",
 ]
 

@@ -71,5 +71,12 @@ def bundle_read(b: Bundle) -> BundleRead:
 
 
 def bundle_detail(b: Bundle, matters: list[Matter]) -> BundleDetail:
+    from app.matters.bundle_forms import bundle_json_schema
+
+    try:
+        schema = bundle_json_schema([m.code for m in matters])
+    except (KeyError, FileNotFoundError):
+        schema = None
     return BundleDetail(**bundle_read(b).model_dump(), items=[matter_summary(m) for m in matters],
-                        guide=guide_for(b.code, []), form_schema=None)
+                        guide=guide_for(b.code, [(x.name, x.source) for m in matters for x in m.materials]),
+                        form_schema=schema)

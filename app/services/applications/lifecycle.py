@@ -58,7 +58,7 @@ def transition(session: Session, app: Application, action: str, *, actor: str, n
     app.updated_at = utcnow()
     event = ApplicationEvent(application_id=app.id, actor=actor, action=action, from_status=old.value,
                              to_status=app.status.value, note=note)
-    session.add(event)
+    app.events.append(event)
     session.flush()
     audit.record(session, actor=actor, action=f"application.{action}", object_type="application",
                  object_id=app.number, ip=ip, detail={"from": old.value, "to": app.status.value})
@@ -67,6 +67,6 @@ def transition(session: Session, app: Application, action: str, *, actor: str, n
 
 def note_event(session: Session, app: Application, action: str, *, actor: str, note: str = "") -> None:
     """An event that does not change the status (created, signed, material uploaded)."""
-    session.add(ApplicationEvent(application_id=app.id, actor=actor, action=action, from_status=None,
-                                 to_status=app.status.value, note=note))
+    app.events.append(ApplicationEvent(application_id=app.id, actor=actor, action=action, from_status=None,
+                                       to_status=app.status.value, note=note))
     session.flush()

@@ -83,7 +83,8 @@ def list_for_applicant(session: Session, user: User, status: str | None = None, 
     if status:
         stmt = stmt.where(Application.status == Status(status))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Application.id.desc()).limit(limit).offset(offset)).all()
+    rows = session.scalars(stmt.options(selectinload(Application.materials), selectinload(Application.events))
+                           .order_by(Application.id.desc()).limit(limit).offset(offset)).all()
     return list(rows), total
 
 
@@ -92,7 +93,8 @@ def list_for_department(session: Session, department_code: str, statuses: list[S
     stmt = select(Application).where(Application.department_code == department_code)
     stmt = stmt.where(Application.status.in_(statuses or list(lifecycle.OPEN)))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Application.due_date.asc().nulls_last(), Application.id)
+    rows = session.scalars(stmt.options(selectinload(Application.materials), selectinload(Application.events))
+                           .order_by(Application.due_date.asc().nulls_last(), Application.id)
                            .limit(limit).offset(offset)).all()
     return list(rows), total
 
@@ -203,15 +205,24 @@ def resolve_materials(session: Session, app: Application, matter: Matter, user: 
                     am.exempt_note = f"{lic.licence_name} {lic.number}"
                     break
         elif mat.source_kind == "data":
-            res = datahub.lookup(session, mat.source_ref, user.subject_key, actor=user.username,
+            subject = _address_subject(app) if mat.source_ref == "address-cloud" else user.subject_key
+            res = datahub.lookup(session, mat.source_ref, subject or "-", actor=user.username,
                                  application_number=app.number, purpose="材料免交 / material exemption")
-            if res.status == "found":
+            if res.status == "found" and (res.record or {}).get("verified", True) is not False:
                 am.status = MaterialStatus.exempt_data
                 am.exempt_note = SOURCE_LABELS.get(mat.source_ref, (mat.source_ref,))[0]
         exempt += am.status in (MaterialStatus.exempt_licence, MaterialStatus.exempt_data)
     app.exempt_materials = exempt
     app.total_materials = len(matter.materials)
     session.flush()
+
+
+# Form fields that name the premises a business will use, checked against the address cloud.
+ADDRESS_FIELDS = ("company_address", "premises_address", "business_address", "registered_address")
+
+
+def _address_subject(app: Application) -> str | None:
+    return next((app.form[f] for f in ADDRESS_FIELDS if app.form.get(f)), None)
 
 
 def missing_materials(app: Application) -> list[ApplicationMaterial]:
@@ -286,6 +297,8 @@ def update_form(session: Session, app: Application, form: dict[str, Any], *, act
         _unsign(app)
         app.updated_at = utcnow()
         session.flush()
+        applicant = session.get(User, app.applicant_user_id)
+        resolve_materials(session, app, matter_service.get_matter(session, app.matter_code), applicant)
     return validate(app, strict=False)
 
 

@@ -1,0 +1,248 @@
+"""What the HTML pages of applications show: form fields as controls, posted forms back to typed
+values, the application page's context, times in China time. Shared by pages.py and review_pages.py."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Mapping
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from app.core.errors import PortalError
+from app.core.i18n import get_locale, gettext as _, pick
+from app.core.templating import render
+from app.identity.models import User
+from app.identity.validation import mask_id
+from app.matters import content
+from app.matters import service as matter_service
+from app.matters.models import Matter
+from app.services import flows
+from app.services.applications import lifecycle, presenters
+from app.services.applications import service as svc
+from app.services.applications.models import Application, ApplicationMaterial, MaterialStatus, Status
+
+INPUT_TYPES = {"string": "text", "phone": "tel", "email": "email", "date": "date", "integer": "number",
+               "number": "number"}
+AUTOCOMPLETE = {"phone": "tel", "email": "email"}
+EDITABLE = (Status.draft, Status.correction_requested)
+DIGITS_ONLY = re.compile(r"\^\\d\{\d+(,\d+)?\}\$")
+
+
+def bilingual(text: str | None) -> str:
+    """Service messages are written "中文 / English": show the half in the reader's language."""
+    if not text:
+        return ""
+    zh, sep, en = text.partition(" / ")
+    return pick(zh, en) if sep else text
+
+
+def china_time(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return dt.astimezone(svc.CHINA).strftime(fmt) if dt else ""
+
+
+def source_label(source: str) -> str:
+    zh, en = svc.SOURCE_LABELS.get(source, (source, source))
+    return pick(zh, en)
+
+
+def matter_names(code: str) -> str:
+    """A matter's name in the reader's language, from the cached catalogue (no query)."""
+    m = content.catalogue()["matters"].get(code) or {}
+    return pick(m.get("name", code), m.get("name_en"))
+
+
+# -- form fields -----------------------------------------------------------------------------------
+
+@dataclass
+class FieldView:
+    name: str
+    label: str
+    help: str | None
+    kind: str  # input | textarea | select | checkbox | readonly
+    input_type: str = "text"
+    value: str = ""  # as the control holds it
+    display: str = ""  # as a person reads it
+    checked: bool = False
+    required: bool = True
+    error: str | None = None
+    source: str | None = None  # where a pre-filled value comes from
+    options: list[tuple[str, str]] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+def display_value(f: content.FieldDef, value: Any, *, mask: bool = False) -> str:
+    if value is None or value == "":
+        return ""
+    if f.type == "boolean" and isinstance(value, bool):
+        return _("是") if value else _("否")
+    if f.type == "enum":
+        return f.enum_label(value, get_locale())
+    if mask and f.check == "id-number":
+        return mask_id(str(value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _attrs(f: content.FieldDef) -> dict[str, Any]:
+    a: dict[str, Any] = {}
+    if f.type in ("string", "text", "phone", "email") and f.maxLength:
+        a["maxlength"] = f.maxLength
+    if f.type in ("integer", "number"):
+        a["step"] = "1" if f.type == "integer" else "any"
+        a["inputmode"] = "numeric" if f.type == "integer" else "decimal"
+        if f.minimum is not None:
+            a["min"] = int(f.minimum) if float(f.minimum).is_integer() else f.minimum
+        if f.maximum is not None:
+            a["max"] = int(f.maximum) if float(f.maximum).is_integer() else f.maximum
+    if f.type == "string" and f.pattern and DIGITS_ONLY.fullmatch(f.pattern):
+        a["inputmode"] = "numeric"
+    if f.type in AUTOCOMPLETE:
+        a["autocomplete"] = AUTOCOMPLETE[f.type]
+    return a
+
+
+def field_views(code: str, values: Mapping[str, Any], sources: Mapping[str, str],
+                errors: Mapping[str, str] | None = None, *, mask: bool = True) -> list[FieldView]:
+    """The form's fields as controls: pre-filled ones read-only with their source, others by type."""
+    errors = errors or {}
+    out = []
+    for f in content.form_fields(code):
+        label, help_text = f.text(get_locale())
+        value = values.get(f.name)
+        v = FieldView(name=f.name, label=label, help=help_text, kind="input", required=f.required,
+                      error=errors.get(f.name), display=display_value(f, value, mask=mask),
+                      value="" if value is None else display_value(f, value) if f.type != "enum" else str(value))
+        if f.name in sources:
+            v.kind, v.source = "readonly", source_label(sources[f.name])
+        elif f.type == "text":
+            v.kind = "textarea"
+        elif f.type == "enum":
+            v.kind = "select"
+            v.options = [(str(o), f.enum_label(o, get_locale())) for o in f.enum or ()]
+        elif f.type == "boolean":
+            v.kind, v.checked = "checkbox", value is True or value == "true"
+        else:
+            v.input_type = INPUT_TYPES.get(f.type, "text")
+        v.attrs = _attrs(f)
+        out.append(v)
+    return out
+
+
+def _coerce(f: content.FieldDef, raw: str) -> Any:
+    if f.type == "integer" and re.fullmatch(r"[+-]?\d{1,15}", raw):
+        return int(raw)
+    if f.type == "number":
+        if re.fullmatch(r"[+-]?\d{1,15}", raw):
+            return int(raw)
+        try:
+            number = float(raw)
+        except ValueError:
+            return raw
+        return number if math.isfinite(number) else raw
+    if f.type == "enum":
+        return next((o for o in f.enum or () if str(o) == raw), raw)
+    return raw  # invalid numbers stay text, so that validation names the problem
+
+
+def parse_posted(code: str, posted: Mapping[str, str], readonly: set[str]) -> dict[str, Any]:
+    """Posted strings → typed form values; a blank control gives "", an unticked checkbox False."""
+    out: dict[str, Any] = {}
+    for f in content.form_fields(code):
+        if f.name in readonly:
+            continue
+        if f.type == "boolean":
+            out[f.name] = posted.get(f.name) == "true"
+            continue
+        raw = posted.get(f.name)
+        if raw is None:
+            continue
+        raw = raw.strip()
+        out[f.name] = _coerce(f, raw) if raw else ""
+    return out
+
+
+def draft_errors(code: str, form: Mapping[str, Any]) -> dict[str, str]:
+    """Errors of the values given; what is still blank may be filled in later (strict=False)."""
+    errors = content.validate_form(code, dict(form), get_locale())
+    return {k: v for k, v in errors.items() if form.get(k) not in (None, "")}
+
+
+def errors_from(e: PortalError) -> dict[str, str]:
+    """A service error as {field: message} for the error summary and the fields."""
+    errors = {}
+    for key, value in (e.fields or {}).items():
+        if key.startswith("material_"):
+            errors[key] = _("请上传：{name}", name=value)
+        elif value in ("required", "invalid") or not value:
+            errors[key] = bilingual(e.message)
+        else:
+            errors[key] = bilingual(value)
+    return errors or {"form": bilingual(e.message)}
+
+
+# -- the application page --------------------------------------------------------------------------
+
+def _material_view(m: ApplicationMaterial, editable: bool) -> dict[str, Any]:
+    exempt = m.status in (MaterialStatus.exempt_licence, MaterialStatus.exempt_data)
+    return {"id": m.material_id, "name": m.name, "required": m.required, "status": m.status.value,
+            "exempt": exempt, "exempt_note": m.exempt_note, "file_name": m.original_name or m.stored_name,
+            "stored_name": m.stored_name, "sha_prefix": (m.blob_sha256 or "")[:12], "size": m.size,
+            "can_upload": editable and not exempt}
+
+
+def _event_view(e) -> dict[str, Any]:
+    zh, en = lifecycle.ACTION_LABELS.get(e.action, (e.action, e.action))
+    status = None
+    if e.from_status and e.to_status:
+        status = pick(*lifecycle.STATUS_LABELS[Status(e.to_status)])
+    return {"at": china_time(e.at), "iso": e.at.isoformat(), "actor": e.actor, "action": pick(zh, en),
+            "status": status, "note": bilingual(e.note)}
+
+
+def primary_next(app: Application, matter: Matter, readiness: dict | None) -> str | None:
+    """The one step to highlight: finish the form first, then materials, signature, submission."""
+    actions = presenters.next_actions(app, matter)
+    if not actions:
+        return None
+    if readiness is not None and readiness["form_errors"]:
+        return "edit_form"
+    return next((a for a in actions if a != "edit_form"), actions[0])
+
+
+def application_context(session: Session, app: Application, matter: Matter, user: User, *,
+                        errors: Mapping[str, str] | None = None, decision: Mapping[str, str] | None = None,
+                        notice: str = "") -> dict[str, Any]:
+    owner = app.applicant_user_id == user.id
+    editable = owner and app.status in EDITABLE
+    readiness = svc.readiness(app, matter) if editable else None
+    correction = next((e for e in reversed(app.events) if e.action == "request_correction"), None)
+    return {
+        "app": app, "matter": matter, "owner": owner, "editable": editable, "errors": dict(errors or {}),
+        "status_label": pick(*lifecycle.STATUS_LABELS[app.status]), "notice": notice,
+        "fields": field_views(app.matter_code, app.form, app.prefilled, errors, mask=not user.role.is_staff),
+        "materials": [_material_view(m, editable) for m in app.materials],
+        "events": [_event_view(e) for e in app.events],
+        "readiness": readiness, "next_actions": presenters.next_actions(app, matter) if owner else [],
+        "next": primary_next(app, matter, readiness) if owner else None,
+        "overdue": svc.is_overdue(app), "paused_on": app.clock_paused_on,
+        "created_at": china_time(app.created_at), "submitted_at": china_time(app.submitted_at),
+        "signed_at": china_time(app.signed_at), "decided_at": china_time(app.decided_at),
+        "correction_note": bilingual(correction.note) if correction and app.status == Status.correction_requested
+        else "",
+        "can_withdraw": owner and app.status in lifecycle.TRANSITIONS["withdraw"],
+        "can_decide": flows.can_decide(user, app, matter) and app.status in lifecycle.OPEN,
+        "decision": dict(decision or {}), "department": matter_service.get_department(session, app.department_code),
+    }
+
+
+def render_application(request: Request, session: Session, app: Application, user: User, *,
+                       errors: Mapping[str, str] | None = None, decision: Mapping[str, str] | None = None,
+                       notice: str = "", status_code: int = 200):
+    """The application page (also re-rendered with the errors of a failed action)."""
+    matter = matter_service.get_matter(session, app.matter_code)
+    ctx = application_context(session, app, matter, user, errors=errors, decision=decision, notice=notice)
+    return render(request, "applications/detail.html", ctx, status_code=status_code)

@@ -1,0 +1,49 @@
+"""Shared helpers for application tests."""
+from __future__ import annotations
+
+import io
+import uuid
+
+from fpdf import FPDF
+
+from app.matters import content
+
+
+def tiny_pdf(text: str = "material") -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(0, 10, text)
+    return bytes(pdf.output())
+
+
+PNG_1PX = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
+           b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def create(client, headers, code, form=None, key=None):
+    h = dict(headers)
+    h["Idempotency-Key"] = key or str(uuid.uuid4())
+    body = {"matter_code": code, "form": content.example_form(code) if form is None else form}
+    return client.post("/api/v1/applications", json=body, headers=h)
+
+
+def upload_all(client, headers, number, app_json):
+    for m in app_json["materials"]:
+        if m["status"] == "missing" and m["required"]:
+            r = client.post(f"/api/v1/applications/{number}/materials/{m['id']}", headers=headers,
+                            files={"file": ("m.pdf", io.BytesIO(tiny_pdf(f"material {m['id']}")), "application/pdf")})
+            assert r.status_code == 201, r.text
+
+
+def apply(client, headers, code, form=None, submit=True):
+    r = create(client, headers, code, form)
+    assert r.status_code == 201, r.text
+    app = r.json()
+    upload_all(client, headers, app["number"], app)
+    r = client.post(f"/api/v1/applications/{app['number']}/sign", headers=headers)
+    assert r.status_code == 200, r.text
+    if submit:
+        r = client.post(f"/api/v1/applications/{app['number']}/submit", headers=headers)
+        assert r.status_code == 200, r.text
+    return client.get(f"/api/v1/applications/{app['number']}", headers=headers).json()
