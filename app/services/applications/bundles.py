@@ -54,7 +54,7 @@ def create(session: Session, bundle_code: str, user: User, form: dict[str, Any],
         app = svc.create_draft(session, matter_code=code, user=user, form=per_matter[code], strict=False,
                                bundle_application_id=ba.id)
         if strict:
-            for field, msg in svc.validate(app, strict=False).items():
+            for field, msg in svc.validate(app).items():
                 errors[field if _shared(code, field) else f"{code}.{field}"] = msg
     if errors:
         raise FormInvalid("申请表填写有误 / The form has errors", fields=errors)
