@@ -3,15 +3,49 @@ my applications, the inbox, the reviewer's workbench and decision form (parsed, 
 from __future__ import annotations
 
 import io
+import uuid
 
 import pytest
+from fpdf import FPDF
 from lxml import html as lhtml  # installed with pyHanko
 
 from app.matters import content
 from tests.conftest import web_login
-from tests.services.applications.helpers import PNG_1PX, apply, create, tiny_pdf
 
 CODE = "temporary-assistance"
+PNG_1PX = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
+           b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def tiny_pdf(text: str = "material") -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(0, 10, text)
+    return bytes(pdf.output())
+
+
+def create(client, headers, code):
+    """A draft through the JSON API (another person's application, for the access tests)."""
+    r = client.post("/api/v1/applications", json={"matter_code": code, "form": content.example_form(code)},
+                    headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
+    assert r.status_code == 201, r.text
+    return r
+
+
+def apply(client, headers, code):
+    """A submitted application through the JSON API."""
+    made = create(client, headers, code).json()
+    number = made["number"]
+    for m in made["materials"]:
+        if m["status"] == "missing" and m["required"]:
+            r = client.post(f"/api/v1/applications/{number}/materials/{m['id']}", headers=headers,
+                            files={"file": ("m.pdf", io.BytesIO(tiny_pdf()), "application/pdf")})
+            assert r.status_code == 201, r.text
+    assert client.post(f"/api/v1/applications/{number}/sign", headers=headers).status_code == 200
+    r = client.post(f"/api/v1/applications/{number}/submit", headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
 
 
 # -- parsing helpers ----------------------------------------------------------------------------------
