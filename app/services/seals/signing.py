@@ -7,6 +7,8 @@ sync code — FastAPI `def` handlers (threadpool), CLI, simulator — never from
 """
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import io
 import secrets
 import threading
@@ -114,9 +116,21 @@ def sign_with(session: Session, credential: ca.LoadedCredential, pdf_bytes: byte
         field_name=f"{field_prefix}_{secrets.token_hex(4)}", md_algorithm="sha256",
         subfilter=SigSeedSubFilter.PADES, reason=reason, location=location, name=name)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
-    out = signers.sign_pdf(writer, meta, _signer_for(credential), timestamper=_timestamper(session),
-                           bytes_reserved=BYTES_RESERVED)
+    signer, timestamper = _signer_for(credential), _timestamper(session)
+    out = off_event_loop(signers.sign_pdf, writer, meta, signer, timestamper=timestamper,
+                         bytes_reserved=BYTES_RESERVED)
     return out.getvalue()
+
+
+def off_event_loop(fn, *args, **kwargs):
+    """pyHanko's sync API calls asyncio.run(), which fails inside a running event loop (an async
+    caller, a test driving a browser): then run it on a worker thread instead."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
 
 
 def active_seal(session: Session, owner_code: str) -> Seal:

@@ -23,6 +23,8 @@ from cryptography import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
+
+from app.services.seals.signing import off_event_loop
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
@@ -66,8 +68,8 @@ def _check(session: Session, sig, *, last: bool, trust: ca.TrustStore, now: date
         name = _attr(cert, x509.NameOID.COMMON_NAME)
         person_serial = _attr(cert, x509.NameOID.SERIAL_NUMBER)
         signed_at = sig.self_reported_timestamp
-        status = validate_pdf_signature(sig, signer_validation_context=_validation_context(trust),
-                                        skip_diff=last)
+        status = off_event_loop(validate_pdf_signature, sig, signer_validation_context=_validation_context(trust),
+                                skip_diff=last)
     except Exception as exc:  # corrupt CMS, broken structure, bad hex in /Contents, ...
         log.info("signature %s unreadable: %s", getattr(sig, "field_name", "?"), exc)
         return SignatureReport(getattr(sig, "field_name", "") or "", VerifyStatus.tampered.value, name,

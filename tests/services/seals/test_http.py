@@ -93,7 +93,9 @@ def test_wallet_lists_and_counts_downloads(client, db_session, auth):
                                  issuer_name="区公安分局", sealed_document_id=doc.id)
     young = auth("citizen-young")
     items = client.get("/api/v1/me/licences", headers=young).json()["items"]
-    assert [i["number"] for i in items] == [lic.number]
+    numbers = [i["number"] for i in items]
+    assert lic.number in numbers and numbers[0] == lic.number  # newest active first
+    assert all(i["holder_name"] == "李明" for i in items if "holder_name" in i)
     assert client.get(f"/api/v1/me/licences/{lic.id}.pdf", headers=young).content == data
     assert client.get(f"/api/v1/me/licences/{lic.id}.pdf", headers=auth("citizen-elder")).status_code == 404
     db_session.refresh(lic)
