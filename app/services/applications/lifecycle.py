@@ -37,7 +37,7 @@ ACTION_LABELS = {
     "refuse": ("不予受理", "Refused"), "start_review": ("开始审批", "Review started"),
     "request_correction": ("要求补正", "Correction requested"), "resubmit": ("补正后重新提交", "Resubmitted"),
     "approve": ("批准", "Approved"), "deny": ("不予批准", "Denied"), "issue": ("出件", "Issued"),
-    "withdraw": ("撤回", "Withdrawn"), "sign": ("电子签名", "E-signed"),
+    "withdraw": ("撤回", "Withdrawn"), "sign": ("电子签名", "E-signed"), "upload": ("上传材料", "Material uploaded"),
 }
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.core.config import get_settings
 from app.core.db import SessionDep
-from app.core.errors import Conflict, PortalError, ValidationFailed
+from app.core.errors import Conflict, NotFound, PortalError, ValidationFailed
 from app.core.i18n import gettext as _, pick
 from app.core.templating import render
 from app.identity.deps import ApplicantUser, CsrfProtected, CurrentUser, OptionalUser, client_ip
@@ -57,9 +57,9 @@ def _page(page: int) -> int:
 def _material_source(source: str, licence_names: dict[str, str]) -> str:
     kind, _sep, ref = source.partition(":")
     if kind == "licence":
-        return _("电子证照") + "：" + licence_names.get(ref, ref)
+        return _("电子证照：{name}", name=licence_names.get(ref, ref))
     if kind == "data":
-        return _("数据共享") + "：" + source_label(ref)
+        return _("数据共享：{name}", name=source_label(ref))
     return _("申请人提供")
 
 
@@ -244,6 +244,14 @@ def withdraw(number: str, request: Request, session: SessionDep, user: Applicant
     app = svc.get_own_draft(session, number, user)
     return _act(request, session, app, user, lambda: svc.withdraw(session, app, user, ip=client_ip(request)),
                 "withdrawn", "timeline")
+
+
+@router.get("/applications/{number}/{action:path}")
+def after_action(number: str, action: str):
+    """The address of a re-rendered action page, opened again: back to the application."""
+    if action.split("/")[0] not in ("form", "materials", "sign", "submit", "decision"):
+        raise NotFound(_("找不到该页面"))
+    return RedirectResponse(f"/applications/{number}", status_code=303)
 
 
 # -- my applications and the inbox ------------------------------------------------------------------------
