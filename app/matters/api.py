@@ -3,18 +3,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
 from app.core.db import SessionDep
-from app.matters import service
+from app.core.i18n import get_locale
+from app.matters import cache, service
 from app.matters.presenters import bundle_detail, bundle_read, matter_detail, matter_summary
 from app.matters.schemas import BundleDetail, BundleList, MatterDetail, MatterPage
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
 
+def _cached(request: Request, session, build) -> Response:
+    """Catalogue answers are the same for everyone: serve them from the per-process cache (the
+    request's session opens no connection on a hit)."""
+    key = (request.url.path, tuple(sorted(request.query_params.multi_items())), get_locale())
+    body = cache.get_or_build(key, lambda: build(session).model_dump_json().encode())
+    return Response(body, media_type="application/json")
+
+
 @router.get("/matters", response_model=MatterPage)
-def list_matters(session: SessionDep,
+def list_matters(request: Request, session: SessionDep,
                  theme: str | None = None, department: str | None = None,
                  subject: Annotated[str | None, Query(pattern="^(person|enterprise)$")] = None,
                  q: Annotated[str | None, Query(max_length=100)] = None,
@@ -25,23 +35,29 @@ def list_matters(session: SessionDep,
     flt = service.MatterFilter(theme=theme, department=department, subject=subject, q=q, online=online,
                                on_the_spot=on_the_spot, auto_approval=auto_approval,
                                cross_region=cross_region, high_freq=high_freq)
-    rows, total = service.list_matters(session, flt, limit, offset)
-    return MatterPage(items=[matter_summary(m) for m in rows], total=total, limit=limit, offset=offset)
+
+    def build(session):
+        rows, total = service.list_matters(session, flt, limit, offset)
+        return MatterPage(items=[matter_summary(m) for m in rows], total=total, limit=limit, offset=offset)
+
+    return _cached(request, session, build)
 
 
 @router.get("/matters/{code}", response_model=MatterDetail)
-def get_matter(code: str, session: SessionDep):
+def get_matter(code: str, request: Request, session: SessionDep):
     """One matter's official guide: materials, channels, time limits, the form's JSON Schema."""
-    return matter_detail(service.get_matter(session, code))
+    return _cached(request, session, lambda session: matter_detail(service.get_matter(session, code)))
 
 
 @router.get("/bundles", response_model=BundleList)
-def list_bundles(session: SessionDep):
-    bundles = service.list_bundles(session)
-    return BundleList(items=[bundle_read(b) for b in bundles], total=len(bundles))
+def list_bundles(request: Request, session: SessionDep):
+    def build(session):
+        bundles = service.list_bundles(session)
+        return BundleList(items=[bundle_read(b) for b in bundles], total=len(bundles))
+
+    return _cached(request, session, build)
 
 
 @router.get("/bundles/{code}", response_model=BundleDetail)
-def get_bundle(code: str, session: SessionDep):
-    bundle, matters = service.get_bundle(session, code)
-    return bundle_detail(bundle, matters)
+def get_bundle(code: str, request: Request, session: SessionDep):
+    return _cached(request, session, lambda session: bundle_detail(*service.get_bundle(session, code)))

@@ -1,6 +1,8 @@
 """Turn catalogue rows into API shapes (shared by the JSON API and the pages)."""
 from __future__ import annotations
 
+from app.matters import content
+from app.matters.bundle_forms import bundle_json_schema
 from app.matters.models import Bundle, Matter
 from app.matters.schemas import BundleDetail, BundleRead, MaterialRead, MatterDetail, MatterSummary
 
@@ -24,35 +26,18 @@ def matter_summary(m: Matter) -> MatterSummary:
         window_direct=m.window_direct, esign=m.esign, result=m.result, issues_licence=m.issues_licence)
 
 
-def _content():
-    try:
-        from app.matters import content
-    except ImportError:  # content module not built yet
-        return None
-    return content
-
-
 def guide_for(code: str, materials: list[tuple[str, str]]) -> dict | None:
-    content = _content()
-    if content is None or not hasattr(content, "load_guides"):
-        return None
+    """The written guide, or one generated from the materials (every matter has one)."""
     try:
-        guides = content.load_guides()
-    except FileNotFoundError:
+        return content.guide_for(code, materials)
+    except KeyError:
         return None
-    g = guides.get(code)
-    if g is None and hasattr(content, "personal_checklist"):
-        return {"questions": [], "default": content.personal_checklist(code, {}, materials)}
-    return g
 
 
 def form_schema_for(code: str) -> dict | None:
-    content = _content()
-    if content is None or not hasattr(content, "form_json_schema"):
-        return None
     try:
         return content.form_json_schema(code)
-    except (KeyError, FileNotFoundError):
+    except KeyError:
         return None
 
 
@@ -71,8 +56,6 @@ def bundle_read(b: Bundle) -> BundleRead:
 
 
 def bundle_detail(b: Bundle, matters: list[Matter]) -> BundleDetail:
-    from app.matters.bundle_forms import bundle_json_schema
-
     try:
         schema = bundle_json_schema([m.code for m in matters])
     except (KeyError, FileNotFoundError):

@@ -117,6 +117,10 @@ def seed_catalogue(session: Session, data: dict | None = None) -> SeedReport:
             session.delete(bm)
             report.deleted += 1
     session.flush()
+    if report.changed:
+        from app.matters import cache
+
+        cache.invalidate()
     return report
 
 
