@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -26,7 +28,7 @@ ROUTER_MODULES = [
     "app.identity.api", "app.identity.pages", "app.identity.admin",
     "app.matters.api", "app.matters.pages",
     "app.matters.consultation.api", "app.matters.consultation.pages",
-    "app.services.seals.api", "app.services.seals.pages",
+    "app.services.seals.api", "app.services.seals.pages", "app.services.datahub.pages",
     "app.services.applications.api", "app.services.applications.pages",
     "app.services.applications.bundle_api", "app.services.applications.bundle_pages",
     "app.services.approval.api", "app.services.approval.pages",
@@ -79,11 +81,23 @@ def _include_routers(app: FastAPI) -> None:
             app.include_router(router)
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    """Warm up in the background what the first request would otherwise pay for: the
+    consultation index (jieba, ~1 s) and the CJK font of sealed PDFs."""
+    from app.matters.consultation import engine
+    from app.services.seals import fonts
+
+    threading.Thread(target=engine.get_index, name="consultation-index", daemon=True).start()
+    fonts.warm_up_in_background()
+    yield
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     app = FastAPI(title="一网通办 One-network service portal", version="0.1.0", docs_url=None,
-                  redoc_url=None, openapi_url="/openapi.json")
+                  redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "static")), name="static")
 
     @app.exception_handler(PortalError)

@@ -1,19 +1,13 @@
 """JSON API of smart consultation."""
 from __future__ import annotations
 
-import threading
-
 from fastapi import APIRouter, Query
 
 from app.core.db import SessionDep
-from app.matters.consultation import engine, service
+from app.matters.consultation import service
 from app.matters.consultation.schemas import ConsultationRead, FeedbackCreate, FeedbackRead
 
 router = APIRouter(prefix="/api/v1/consultation", tags=["consultation"])
-
-# Build the index (≈0.8 s, mostly loading jieba's dictionary) while the app starts, not on the
-# first question; get_index() holds a lock, so an early question simply waits for it.
-threading.Thread(target=engine.get_index, name="consultation-index", daemon=True).start()
 
 
 @router.get("", response_model=ConsultationRead)
