@@ -1,0 +1,58 @@
+"""The bundle guide, the combined form, the one status page."""
+import io
+
+from tests.conftest import csrf_from, web_login
+from tests.services.applications.helpers import tiny_pdf
+
+
+def test_bundle_guide_shows_what_will_be_applied_for(client):
+    page = client.get("/bundles/newborn-bundle/guide", params={
+        "answered": "1", "parents_hukou": "both", "maternity_insured": "no", "birth_registered": "no",
+        "married": "yes"})
+    assert page.status_code == 200 and "我的办事清单" in page.text
+    assert "生育保险待遇申领" in page.text.split("无需办理")[1]  # skipped
+    page = client.get("/bundles/newborn-bundle/guide", params={"answered": "1"})
+    assert "请回答" in page.text
+
+
+def test_bundle_apply_upload_submit_in_pages(client):
+    web_login(client, "enterprise-demo")
+    page = client.get("/bundles/company-closing-bundle/apply")
+    assert page.status_code == 200 and "已预填" in page.text
+    # the first submission misses required fields: errors, and nothing is created
+    r = client.post("/bundles/company-closing-bundle/apply",
+                    data={"csrf_token": csrf_from(page.text), "form_token": "tok-1"})
+    assert r.status_code == 422 and "请修改以下问题" in r.text
+    from app.matters.bundle_forms import bundle_json_schema
+
+    schema = bundle_json_schema(["tax-clearance", "company-simple-deregistration"])
+    data = {k: str(p["examples"][0]).lower() if isinstance(p["examples"][0], bool) else str(p["examples"][0])
+            for k, p in schema["properties"].items() if not p.get("readOnly")}
+    data.update(csrf_token=csrf_from(r.text), form_token="tok-2")
+    r = client.post("/bundles/company-closing-bundle/apply", data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    again = client.post("/bundles/company-closing-bundle/apply", data=data, follow_redirects=False)
+    assert again.headers["location"].split("?")[0] == r.headers["location"].split("?")[0]  # double click
+    status = client.get(r.headers["location"])
+    assert "企业简易注销登记" in status.text and "清税证明开具" in status.text
+    import re
+
+    for name in re.findall(r'name="material_name" value="([^"]+)"', status.text):
+        up = client.post(r.headers["location"].split("?")[0] + "/materials",
+                         data={"csrf_token": csrf_from(status.text), "material_name": name},
+                         files={"file": ("a.pdf", io.BytesIO(tiny_pdf()), "application/pdf")}, follow_redirects=False)
+        assert up.status_code == 303
+    status = client.get(r.headers["location"].split("?")[0])
+    sub = client.post(r.headers["location"].split("?")[0] + "/submit", data={"csrf_token": csrf_from(status.text)},
+                      follow_redirects=False)
+    assert sub.status_code == 303
+    final = client.get(sub.headers["location"])
+    assert final.text.count("已提交") >= 2
+
+
+def test_bundle_status_of_someone_else_is_404(client, auth):
+    r = client.post("/api/v1/bundles/company-closing-bundle/applications", headers=auth("enterprise-demo"),
+                    json={"form": {}})
+    assert r.status_code == 422
+    web_login(client, "citizen-young")
+    assert client.get("/bundle-applications/YJ20260101000001").status_code == 404
