@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
 
 import pytest
 from fpdf import FPDF
 from lxml import html as lhtml  # installed with pyHanko
 
 from app.matters import content
-from tests.conftest import web_login
+from tests.conftest import api_token, web_login
 
 CODE = "temporary-assistance"
 PNG_1PX = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
@@ -208,18 +211,23 @@ def test_invalid_field_rerenders_with_the_error_and_keeps_the_other_values(clien
     assert r.status_code == 422 and "整数" in text(one(parse(r), "//*[@id='f-amount_requested-error']"))
 
 
-def test_double_post_with_the_same_token_creates_one_application(client, auth):
-    web_login(client, "citizen-young")
-    h = auth("citizen-young")
-    before = set(my_numbers(client, h))
-    data = apply_form(client)
-    first = number_from(client.post(f"/matters/{CODE}/apply", data=data, follow_redirects=False))
-    second = number_from(client.post(f"/matters/{CODE}/apply", data=data, follow_redirects=False))
-    assert first == second
-    assert set(my_numbers(client, h)) - before == {first}
-    # a fresh form is a fresh token: a new application
-    third = number_from(client.post(f"/matters/{CODE}/apply", data=apply_form(client), follow_redirects=False))
-    assert third != first
+def test_double_click_with_the_same_token_creates_one_application(live_server):
+    """Two posts of one form at once (a double click), on a live server with real commits."""
+    with httpx.Client(base_url=live_server, timeout=60) as c:
+        web_login(c, "citizen-young")
+        token = {"Authorization": f"Bearer {api_token(c, 'citizen-young')}"}
+        before = set(my_numbers(c, token))
+        data = apply_form(c)
+        with ThreadPoolExecutor(2) as ex:
+            results = list(ex.map(lambda _: c.post(f"/matters/{CODE}/apply", data=data, follow_redirects=False),
+                                  range(2)))
+        first, second = (number_from(r) for r in results)
+        assert first == second
+        assert number_from(c.post(f"/matters/{CODE}/apply", data=data, follow_redirects=False)) == first
+        assert set(my_numbers(c, token)) - before == {first}
+        # a fresh form is a fresh token: a new application
+        third = number_from(c.post(f"/matters/{CODE}/apply", data=apply_form(c), follow_redirects=False))
+        assert third != first and set(my_numbers(c, token)) - before == {first, third}
 
 
 # -- the application page ------------------------------------------------------------------------------------
