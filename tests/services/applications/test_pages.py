@@ -438,3 +438,52 @@ def test_window_officer_decides_window_direct_matters_only(client, auth):
 def test_role_pages_refuse_the_wrong_role(client, path):
     web_login(client, "citizen-young" if path == "/review" else "reviewer-civil")
     assert client.get(path).status_code == 403
+
+
+def test_workbench_orders_by_due_date_and_marks_overdue(client, auth, db_session):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app.services.applications import service as svc
+    from app.services.applications.models import Application
+
+    late, soon = (apply(client, auth("citizen-young"), CODE)["number"] for _ in range(2))
+    today = svc.today_china()
+    for number, due in ((late, today - timedelta(days=3)), (soon, today + timedelta(days=1))):
+        db_session.scalar(select(Application).where(Application.number == number)).due_date = due
+    db_session.flush()
+    web_login(client, "reviewer-civil")
+    doc = parse(client.get("/review"))
+    rows = doc.xpath("//table[contains(@class,'queue')]/tbody/tr")
+    order = [text(one(r, "./td[1]")) for r in rows]
+    assert order.index(late) < order.index(soon)
+    late_row = rows[order.index(late)]
+    assert "overdue" in late_row.get("class") and "已超期" in text(late_row)
+    assert "已超期" not in text(rows[order.index(soon)])
+
+
+def test_correction_then_resubmission_through_the_pages(client, auth):
+    number = apply(client, auth("citizen-young"), CODE)["number"]
+    web_login(client, "reviewer-civil")
+    doc = parse(client.get(f"/applications/{number}"))
+    r = client.post(f"/applications/{number}/decision", follow_redirects=False, data={
+        **values(form(doc, f"/applications/{number}/decision")), "outcome": "correction",
+        "reasons": "请补充医院诊断证明"})
+    assert r.status_code == 303
+
+    web_login(client, "citizen-young")
+    doc = parse(client.get(f"/applications/{number}"))
+    assert "待补正" in text(one(doc, "//span[contains(@class,'badge')]"))
+    assert "请补充医院诊断证明" in text(one(doc, "//div[contains(@class,'warning')]"))
+    assert doc.xpath("//span[contains(@class,'tag-paused')]")
+    mid = _upload_ids(doc, number)[-1]
+    assert _upload(client, number, mid, "diagnosis.pdf", tiny_pdf("diagnosis")).status_code == 303
+    doc = parse(client.get(f"/applications/{number}"))
+    assert "电子签名" in text(one(doc, "//div[contains(@class,'next-step')]"))  # a new file: sign again
+    assert _post(client, number, "sign").status_code == 303
+    r = _post(client, number, "submit")
+    assert r.status_code == 303 and "done=resubmitted" in r.headers["location"]
+    doc = parse(client.get(r.headers["location"]))
+    assert "已补正" in text(one(doc, "//span[contains(@class,'badge')]"))
+    assert not doc.xpath("//span[contains(@class,'tag-paused')]")
