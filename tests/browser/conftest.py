@@ -11,7 +11,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it lives,
+# which would break code under test that calls asyncio.run() (pyHanko) in later test modules.
+@pytest.fixture(scope="module")
 def browser():
     if not (os.path.exists(CHROMIUM) and shutil.which(CHROMIUM)):
         if os.environ.get("PORTAL_REQUIRE_BROWSER") == "1":

@@ -7,7 +7,7 @@ from app.services.seals import documents, licences
 
 from .helpers import result_input
 
-HOLDER = "91310104MA1FL0001Q"
+HOLDER = "91310104MA1FL0002U"  # an enterprise with an empty wallet (not the demo one)
 
 
 def _issue(db_session, **kw):
