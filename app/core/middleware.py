@@ -47,6 +47,17 @@ class PortalMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if b"%00" in scope.get("query_string", b""):
+            # PostgreSQL text cannot hold NUL: drop it from query strings (search words and filters).
+            scope["query_string"] = scope["query_string"].replace(b"%00", b"")
+        if "\x00" in scope["path"]:
+            # No resource id contains a NUL byte.
+            await send({"type": "http.response.start", "status": 400,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body",
+                        "body": b'{"error":"bad_request","detail":"\u8bf7\u6c42\u5305\u542b\u975e\u6cd5\u5b57\u7b26 / '
+                                b'the request contains a NUL character"}'})
+            return
         rid = uuid.uuid4().hex[:16]
         for k, v in scope.get("headers", []):
             if k == b"x-request-id" and 0 < len(v) <= 64:

@@ -70,3 +70,10 @@ def test_production_refuses_development_secret(monkeypatch):
     monkeypatch.delenv("PORTAL_SECRET_KEY", raising=False)
     with pytest.raises(ValidationError, match="PORTAL_SECRET_KEY"):
         Settings()
+
+
+def test_nul_bytes_are_refused_before_any_handler(client):
+    r = client.get("/api/v1/matters/%00")
+    assert r.status_code == 400 and r.json()["error"] == "bad_request"
+    r = client.get("/api/v1/matters", params={"q": "公积\x00金", "limit": 100})
+    assert r.status_code == 200 and r.json()["total"] >= 3  # the NUL is dropped from the query

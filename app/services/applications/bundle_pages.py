@@ -22,7 +22,7 @@ from app.matters.bundle_forms import bundle_fields
 from app.services.applications import bundles, idempotency, lifecycle
 from app.services.applications import service as svc
 from app.services.applications.page_context import bilingual, errors_from, field_views, parse_posted
-from app.services.applications.pages import PostedForm
+from app.services.applications.pages import PostedForm, claim_with_wait
 from app.services.applications.uploads import check_upload
 
 router = APIRouter(include_in_schema=False)
@@ -116,7 +116,7 @@ def bundle_apply(code: str, request: Request, session: SessionDep, user: Applica
     chosen, _skipped, _c = bundles.plan(session, code, answers)
     form = {k: v for k, v in _parse_combined(chosen, posted).items() if v != ""}
     token = posted.get("form_token", "")[:100] or secrets.token_urlsafe(24)
-    claim = idempotency.claim(session, user.id, f"bundle:{token}", {"bundle": code})
+    claim = claim_with_wait(session, user, f"bundle:{token}", {"bundle": code})
     if claim.is_replay:
         return RedirectResponse(f"/bundle-applications/{claim.replay_body['number']}", status_code=303)
     try:

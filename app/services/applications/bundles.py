@@ -68,7 +68,8 @@ def _shared(code: str, field: str) -> bool:
 
 
 def get_for_user(session: Session, number: str, user: User) -> tuple[BundleApplication, list[Application]]:
-    ba = session.scalar(select(BundleApplication).where(BundleApplication.number == number))
+    ba = (session.scalar(select(BundleApplication).where(BundleApplication.number == number))
+          if svc.NUMBER_RE.fullmatch(number or "") else None)
     if ba is None or (ba.applicant_user_id != user.id and user.role not in (Role.admin, Role.evaluator,
                                                                              Role.window_officer)):
         raise BundleApplicationNotFound(f"一件事办件不存在：{number} / No such bundle application: {number}")

@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.core.db import session_factory, utcnow
@@ -66,10 +66,18 @@ def claim(session: Session, user_id: int, key: str, body: dict) -> Claim:
         return Claim(record_id=rec.id)
     with session_factory()() as own:
         try:
+            # Never hang behind the first request's open transaction: give up waiting after a
+            # few seconds and answer "in flight" (409) instead.
+            own.execute(text("SET LOCAL lock_timeout = '3s'"))
             rec = IdempotencyRecord(user_id=user_id, key=key, request_hash=digest)
             own.add(rec)
             own.commit()
             return Claim(record_id=rec.id, separate=True)
+        except OperationalError:
+            own.rollback()
+            raise Conflict("相同 Idempotency-Key 的请求正在处理中，请稍后重试 / A request with this "
+                           "Idempotency-Key is still being processed; retry shortly",
+                           code="idempotency_in_flight") from None
         except IntegrityError:
             own.rollback()
         rec = own.scalar(select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id,

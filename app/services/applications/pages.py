@@ -116,17 +116,22 @@ def apply_page(code: str, request: Request, session: SessionDep, user: Applicant
                                                           token=secrets.token_urlsafe(24))
 
 
-def _claim(session: Session, user: User, token: str, code: str) -> idempotency.Claim:
-    # The token names one form as served: any resubmission of it (double click, back button and
-    # send again) leads to the application it created, so the body is the matter alone.
+def claim_with_wait(session: Session, user: User, key: str, body: dict) -> idempotency.Claim:
+    """Claim a page's one-time token; a double click waits for the first request, then replays."""
     deadline = time.monotonic() + CLAIM_WAIT_S
     while True:
         try:
-            return idempotency.claim(session, user.id, f"page:{token}", {"matter_code": code})
+            return idempotency.claim(session, user.id, key, body)
         except Conflict as e:
             if e.code != "idempotency_in_flight" or time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def _claim(session: Session, user: User, token: str, code: str) -> idempotency.Claim:
+    # The token names one form as served: any resubmission of it (double click, back button and
+    # send again) leads to the application it created, so the body is the matter alone.
+    return claim_with_wait(session, user, f"page:{token}", {"matter_code": code})
 
 
 @router.post("/matters/{code}/apply", dependencies=[CsrfProtected])

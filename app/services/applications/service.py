@@ -2,6 +2,7 @@
 applicant's e-signature, submission, withdrawal, access rules, the inbox."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -43,6 +44,9 @@ def today_china() -> date:
 
 # -- loading and access ------------------------------------------------------------------------
 
+NUMBER_RE = re.compile(r"[A-Z]{2}\d{8}\d{6}")
+
+
 def _load(session: Session, number: str, *, for_update: bool = False) -> Application:
     stmt = select(Application).where(Application.number == number).options(
         selectinload(Application.materials), selectinload(Application.events))
@@ -62,8 +66,8 @@ def can_view(user: User, app: Application) -> bool:
 
 def get_for_user(session: Session, number: str, user: User) -> Application:
     """The application if this user may see it; anyone else gets 404 (not 403: no probing)."""
-    if not number or len(number) > 32:
-        raise ApplicationNotFound(number[:32])
+    if not NUMBER_RE.fullmatch(number or ""):
+        raise ApplicationNotFound((number or "")[:32].replace("\x00", ""))
     app = _load(session, number)
     if not can_view(user, app):
         raise ApplicationNotFound(number)
@@ -166,7 +170,7 @@ def _merge_form(code: str, submitted: dict[str, Any], prefilled: dict[str, Any])
     form = {}
     for k, v in (submitted or {}).items():
         if k in known and k not in prefilled:
-            form[k] = v.strip() if isinstance(v, str) else v
+            form[k] = v.replace("\x00", "").strip() if isinstance(v, str) else v
     form.update(prefilled)  # read-only: the government's value wins
     return form
 

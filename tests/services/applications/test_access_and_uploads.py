@@ -56,8 +56,9 @@ def test_staff_visibility(client, auth, issued):
 
 def test_malformed_numbers_are_404(client, auth):
     h = auth("citizen-young")
-    for bad in ("nope", "XH" + "9" * 40, "%00", "../../etc/passwd"):
+    for bad in ("nope", "XH" + "9" * 40, "xh20261127000001", "../../etc/passwd"):
         assert client.get(f"/api/v1/applications/{bad}", headers=h).status_code == 404
+    assert client.get("/api/v1/applications/%00", headers=h).status_code == 400  # refused before any handler
 
 
 @pytest.fixture
