@@ -17,7 +17,7 @@ from app.services.applications.models import Application, Channel, Status
 from app.services.seals import documents, licences
 from app.services.seals.schemas import ResultDocumentInput
 
-OUTCOMES = ("approve", "deny", "correction")
+OUTCOMES = ("approve", "deny", "correction", "accept", "refuse")  # accept / refuse: intake (受理 / 不予受理)
 LICENCE_YEARS = {"business-licence": None, "id-card": 20, "residence-permit": 1, "social-security-card": 10,
                  "food-business-licence": 5, "teacher-qualification": None, "foreign-work-permit": 1,
                  "construction-permit": 3, "marriage-certificate": None, "hukou-book": None,
@@ -39,13 +39,15 @@ def decide(session: Session, app: Application, user: User, outcome: str, reasons
     if not can_decide(user, app, matter):
         raise Forbidden("您无权对该办件作出决定 / You are not authorised to decide this application")
     if outcome not in OUTCOMES:
-        raise ValidationFailed("决定须为 approve、deny 或 correction / outcome must be approve, deny or correction",
-                               fields={"outcome": "invalid"})
+        raise ValidationFailed("决定须为 approve、deny、correction、accept 或 refuse / outcome must be approve, deny, "
+                               "correction, accept or refuse", fields={"outcome": "invalid"})
     reasons = [r.strip()[:500] for r in reasons if r and r.strip()][:20]
-    if outcome in ("deny", "correction") and not reasons:
-        raise ValidationFailed("不予批准或要求补正时须说明理由 / Give the reasons for a denial or a correction request",
-                               fields={"reasons": "required"})
+    if outcome in ("deny", "correction", "refuse") and not reasons:
+        raise ValidationFailed("不予批准、不予受理或要求补正时须说明理由 / Give the reasons for a denial, a refusal or "
+                               "a correction request", fields={"reasons": "required"})
     note = "；".join(reasons)
+    if outcome in ("accept", "refuse"):
+        return _intake(session, app, user, outcome, note, ip)
     if outcome == "correction":
         lifecycle.transition(session, app, "request_correction", actor=user.username, note=note, ip=ip)
         applications.pause_clock(app, applications.today_china())
@@ -61,6 +63,19 @@ def decide(session: Session, app: Application, user: User, outcome: str, reasons
         issue_result(session, app, matter, actor=user.username)
     else:
         applications.notify(session, app, "申请未获批准 / Application denied", note)
+    return app
+
+
+def _intake(session: Session, app: Application, user: User, outcome: str, note: str, ip: str) -> Application:
+    """受理 / 不予受理: the intake check of a submitted application."""
+    lifecycle.transition(session, app, outcome, actor=user.username, note=note, ip=ip)
+    if outcome == "accept":
+        app.accepted_at = utcnow()
+        applications.notify(session, app, "申请已受理 / Application accepted", app.number)
+    else:
+        app.decided_at = utcnow()
+        app.decision_outcome, app.decision_by, app.decision_reasons = "refused", user.username, note.split("；")
+        applications.notify(session, app, "申请不予受理 / Application refused", note)
     return app
 
 

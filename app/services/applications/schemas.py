@@ -17,7 +17,8 @@ class ApplicationUpdate(BaseModel):
 
 
 class DecisionCreate(BaseModel):
-    outcome: str = Field(pattern="^(approve|deny|correction)$")
+    outcome: str = Field(pattern="^(approve|deny|correction|accept|refuse)$",
+                         description="approve | deny | correction; at intake also accept | refuse")
     reasons: list[str] = Field(default_factory=list, max_length=20)
 
 

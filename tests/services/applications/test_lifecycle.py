@@ -302,3 +302,18 @@ def test_review_queue_lists_department_only(client, auth):
     amr = client.get("/api/v1/review/applications", headers=auth("reviewer-amr")).json()
     assert app["number"] in [a["number"] for a in civil["items"]]
     assert app["number"] not in [a["number"] for a in amr["items"]]
+
+
+def test_intake_accept_and_refuse(client, auth):
+    h, civil = auth("citizen-young"), auth("reviewer-civil")
+    app = apply(client, h, "temporary-assistance")
+    url = f"/api/v1/applications/{app['number']}/decision"
+    r = client.post(url, headers=civil, json={"outcome": "accept", "reasons": []})
+    assert r.status_code == 200 and r.json()["status"] == "accepted"
+    assert client.post(url, headers=civil, json={"outcome": "refuse", "reasons": ["x"]}).status_code == 409
+    app = apply(client, h, "temporary-assistance")
+    url = f"/api/v1/applications/{app['number']}/decision"
+    assert client.post(url, headers=civil, json={"outcome": "refuse", "reasons": []}).status_code == 422
+    r = client.post(url, headers=civil, json={"outcome": "refuse", "reasons": ["不属于本部门受理范围"]})
+    assert r.json()["status"] == "refused" and r.json()["decision"]["outcome"] == "refused"
+    assert r.json()["next_actions"] == []

@@ -400,7 +400,7 @@ def test_reviewers_see_only_their_department_and_civil_approves_from_the_page(cl
     assert one(doc, f"//a[@href='/applications/{number}']") is not None
     doc = parse(client.get(f"/applications/{number}"))
     decide = form(doc, f"/applications/{number}/decision")
-    assert [r.get("value") for r in decide.xpath(".//input[@name='outcome']")] == ["approve", "deny", "correction"]
+    assert [r.get("value") for r in decide.xpath(".//input[@name='outcome']")] == ["approve", "deny", "correction", "accept", "refuse"]  # submitted: intake too
     assert not doc.xpath(f"//form[@action='/applications/{number}/submit']")
 
     # a denial without reasons is refused at the reasons field
