@@ -60,6 +60,11 @@ def engine():
     from app.core import migrate
 
     migrate.upgrade(eng)
+    # Build the CJK font subset now, once (≈20 s on a fresh machine, then cached), rather than in a
+    # background thread racing the first tests that seal a PDF.
+    from app.services.seals import fonts
+
+    fonts.warm_up()
     _seed(eng)
     yield eng
     eng.dispose()
