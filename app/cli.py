@@ -124,6 +124,25 @@ def users_add(username: str, role: str = typer.Option(..., help="applicant_perso
         raise typer.Exit(1)
 
 
+@users_cli.command("add-agent")
+def users_add_agent(enterprise: str, person: str):
+    """Authorise a person account to act for an enterprise account (an employee)."""
+    from app.core.errors import PortalError
+    from app.identity import service
+
+    try:
+        with _unit_of_work() as session:
+            e, p = service.get_by_username(session, enterprise), service.get_by_username(session, person)
+            if e is None or p is None:
+                console.print("[red]no such user[/red]")
+                raise typer.Exit(1)
+            service.add_agent(session, e, p, actor="cli")
+            console.print(f"{person} may now act for {enterprise}")
+    except PortalError as err:
+        console.print(f"[red]{err.message}[/red]")
+        raise typer.Exit(1)
+
+
 @audit_cli.command("verify")
 def audit_verify():
     """Check the audit chain; report any edited or deleted record."""

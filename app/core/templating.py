@@ -34,6 +34,7 @@ def render(request: Request, name: str, context: dict | None = None, status_code
     """Render templates/NAME with the common context."""
     ctx = dict(context or {})
     ctx.setdefault("user", getattr(request.state, "user", None))
+    ctx.setdefault("acting_person", getattr(request.state, "acting_person", None))
     ctx["request"] = request
     ctx["locale"] = get_locale()
     ctx["csrf_input"] = lambda: Markup(

@@ -36,12 +36,22 @@ def _load(request: Request, session) -> None:
         request.state.user = user
         request.state.via_token = True
         return
+    request.state.acting_person = None
     ws = service.load_session(session, request.cookies.get(SESSION_COOKIE))
     if ws is not None:
         request.state.web_session = ws
         if ws.user_id is not None:
             user = session.get(User, ws.user_id)
             request.state.user = user if user is not None and user.active else None
+        if ws.acting_for_user_id is not None and request.state.user is not None:
+            # Acting for an enterprise: checked on every request, so a revoked authorisation ends it.
+            person = request.state.user
+            enterprise = next((e for e in service.enterprises_for(session, person)
+                               if e.id == ws.acting_for_user_id), None)
+            if enterprise is None:
+                ws.acting_for_user_id = None
+            else:
+                request.state.user, request.state.acting_person = enterprise, person
 
 
 def optional_user(request: Request, session: SessionDep) -> User | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, utcnow
@@ -72,6 +72,7 @@ class EnterpriseAgent(Base):
     """A person account authorised to act for an enterprise (besides its legal representative)."""
 
     __tablename__ = "enterprise_agent"
+    __table_args__ = (UniqueConstraint("enterprise_user_id", "person_user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     enterprise_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
@@ -87,6 +88,8 @@ class WebSession(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie value
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True, index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
+    # A person acting for an enterprise (as its legal representative or an authorised employee).
+    acting_for_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     locale: Mapped[str] = mapped_column(String(8), default="zh")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

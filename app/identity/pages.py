@@ -66,5 +66,17 @@ def switch_language(locale: str, next: str = "/"):
 
 
 @router.get("/me")
-def profile(request: Request, user: CurrentUser):
-    return render(request, "identity/profile.html", {"role_label": ROLE_LABELS[user.role]})
+def profile(request: Request, session: SessionDep, user: CurrentUser):
+    person = request.state.acting_person or user
+    return render(request, "identity/profile.html", {
+        "role_label": ROLE_LABELS[user.role], "enterprises": service.enterprises_for(session, person)})
+
+
+@router.post("/me/act-for", dependencies=[Depends(verify_csrf)])
+def act_for(request: Request, session: SessionDep, user: CurrentUser,
+            enterprise_id: Annotated[str, Form(max_length=20)] = ""):
+    """A legal representative or authorised employee switches to acting for the enterprise, or back."""
+    person = request.state.acting_person or user
+    target = int(enterprise_id) if enterprise_id.isdigit() else None
+    service.act_for(session, request.state.web_session, person, target, ip=client_ip(request))
+    return RedirectResponse("/me", status_code=303)

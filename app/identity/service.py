@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from app.core import audit
 from app.core.config import get_settings
 from app.core.db import utcnow
-from app.core.errors import Conflict, PortalError, TooManyRequests, Unauthorized, ValidationFailed
-from app.identity.models import ApiToken, LoginAttempt, Role, User, WebSession
+from app.core.errors import Conflict, Forbidden, PortalError, TooManyRequests, Unauthorized, ValidationFailed
+from app.identity.models import ApiToken, EnterpriseAgent, LoginAttempt, Role, User, WebSession
 from app.identity.validation import InvalidIdentifier, validate_id_number, validate_uscc
 
 _hasher = PasswordHasher()
@@ -203,3 +203,47 @@ def purge_expired(session: Session, now: datetime | None = None) -> None:
 
 
 __all__ = ["PortalError"]
+
+
+# -- acting for an enterprise ---------------------------------------------------------------------
+
+def add_agent(session: Session, enterprise: User, person: User, *, actor: str) -> EnterpriseAgent:
+    """Authorise a person (an employee) to act for an enterprise."""
+    if enterprise.role != Role.applicant_enterprise or person.role != Role.applicant_person:
+        raise ValidationFailed("只能授权个人账户代表企业账户办事 / Only a person can be authorised to act for "
+                               "an enterprise")
+    existing = session.scalar(select(EnterpriseAgent).where(EnterpriseAgent.enterprise_user_id == enterprise.id,
+                                                            EnterpriseAgent.person_user_id == person.id))
+    if existing is not None:
+        return existing
+    agent = EnterpriseAgent(enterprise_user_id=enterprise.id, person_user_id=person.id)
+    session.add(agent)
+    session.flush()
+    audit.record(session, actor=actor, action="enterprise.agent_add", object_type="user",
+                 object_id=enterprise.username, detail={"person": person.username})
+    return agent
+
+
+def enterprises_for(session: Session, person: User) -> list[User]:
+    """Enterprises this person may act for: as legal representative or authorised employee."""
+    if person.role != Role.applicant_person:
+        return []
+    agent_ids = select(EnterpriseAgent.enterprise_user_id).where(EnterpriseAgent.person_user_id == person.id)
+    return list(session.scalars(select(User).where(
+        User.role == Role.applicant_enterprise, User.active.is_(True),
+        (User.legal_rep_user_id == person.id) | User.id.in_(agent_ids)).order_by(User.id)))
+
+
+def act_for(session: Session, ws: WebSession, person: User, enterprise_id: int | None, ip: str = "") -> None:
+    """Switch this browser session to act for an enterprise (None: back to the person)."""
+    if enterprise_id is None:
+        ws.acting_for_user_id = None
+        audit.record(session, actor=person.username, action="enterprise.act_stop", ip=ip)
+        return
+    allowed = {e.id: e for e in enterprises_for(session, person)}
+    if enterprise_id not in allowed:
+        raise Forbidden("您未获授权代表该企业 / You are not authorised to act for this enterprise")
+    ws.acting_for_user_id = enterprise_id
+    session.flush()
+    audit.record(session, actor=person.username, action="enterprise.act_for", object_type="user",
+                 object_id=allowed[enterprise_id].username, ip=ip)

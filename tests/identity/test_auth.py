@@ -162,3 +162,46 @@ def test_demo_seed_refused_in_production(db_session, monkeypatch):
     monkeypatch.setattr(get_settings(), "env", "production")
     with pytest.raises(Forbidden):
         seed_demo_accounts(db_session)
+
+
+def test_legal_representative_acts_for_the_enterprise(client, db_session):
+    web_login(client, "citizen-young")
+    page = client.get("/me")
+    assert "上海徐汇示范科技有限公司" in page.text and "以该企业身份办事" in page.text
+    ent = service.get_by_username(db_session, "enterprise-demo")
+    r = client.post("/me/act-for", data={"enterprise_id": str(ent.id), "csrf_token": csrf_from(page.text)},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get("/me")
+    assert "91310104MA1FL0001Q" in page.text and "正在代表本企业办事" in page.text
+    # Enterprise matters are now open to this session; person matters are not.
+    assert client.get("/matters/invoice-application/apply").status_code == 200
+    assert client.get("/matters/temporary-assistance/apply").status_code == 403
+    r = client.post("/me/act-for", data={"csrf_token": csrf_from(page.text)}, follow_redirects=False)
+    assert "310104199606121013" in client.get("/me").text
+    actions = db_session.scalars(select(AuditRecord.action).where(AuditRecord.actor == "citizen-young")).all()
+    assert "enterprise.act_for" in actions and "enterprise.act_stop" in actions
+
+
+def test_unrelated_person_cannot_act_for_an_enterprise(client, db_session):
+    web_login(client, "citizen-elder")
+    page = client.get("/me")
+    assert "以该企业身份办事" not in page.text
+    ent = service.get_by_username(db_session, "enterprise-demo")
+    r = client.post("/me/act-for", data={"enterprise_id": str(ent.id), "csrf_token": csrf_from(page.text)})
+    assert r.status_code == 403
+
+
+def test_authorised_employee_acts_and_loses_it_when_revoked(client, db_session):
+    from app.identity.models import EnterpriseAgent
+
+    ent = service.get_by_username(db_session, "enterprise-demo")
+    elder = service.get_by_username(db_session, "citizen-elder")
+    agent = service.add_agent(db_session, ent, elder, actor="admin")
+    web_login(client, "citizen-elder")
+    page = client.get("/me")
+    client.post("/me/act-for", data={"enterprise_id": str(ent.id), "csrf_token": csrf_from(page.text)})
+    assert "正在代表本企业办事" in client.get("/me").text
+    db_session.delete(db_session.get(EnterpriseAgent, agent.id))
+    db_session.flush()
+    assert "正在代表本企业办事" not in client.get("/me").text
