@@ -58,9 +58,8 @@ def _error_response(request: Request, status: int, code: str, detail: str, field
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     from app.core.templating import render
 
-    page = status if status in (403, 404, 500) else "generic"
     try:
-        return render(request, f"error/{page}.html", {"status": status, "detail": detail,
+        return render(request, "error/page.html", {"status": status, "detail": detail,
                                                        "titles": ERROR_TITLES.get(status, ERROR_TITLES[400])},
                       status_code=status)
     except Exception:  # the error page itself must never fail

@@ -12,6 +12,7 @@ from app.core.templating import render
 from app.identity.deps import CsrfProtected, CurrentUser, OptionalUser, client_ip, require_roles
 from app.identity.models import Role, User
 from app.services.seals import documents, licences, service
+from app.services.seals import api as seal_api
 from app.services.seals.api import may_download, pdf_response, read_upload
 from app.services.seals.exceptions import DocumentNotFound
 from app.services.seals.models import OwnerType, SealStatus
@@ -55,10 +56,7 @@ def document_page(document_id: str, request: Request, session: SessionDep, user:
 
 @router.get("/verify/documents/{document_id}/download")
 def document_download(document_id: str, session: SessionDep, user: CurrentUser):
-    doc = documents.get_document(session, document_id)
-    if not may_download(user, doc):
-        raise DocumentNotFound("文书不存在 / document not found")
-    return pdf_response(documents.document_pdf(session, document_id), f"{document_id}.pdf")
+    return seal_api.download_document(document_id, session, user)
 
 
 @router.get("/admin/seals")

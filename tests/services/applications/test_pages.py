@@ -9,23 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 import pytest
-from fpdf import FPDF
 from lxml import html as lhtml  # installed with pyHanko
 
 from app.matters import content
 from tests.conftest import api_token, web_login
+from tests.services.applications.helpers import PNG_1PX, tiny_pdf
 
 CODE = "temporary-assistance"
-PNG_1PX = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
-           b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00\x00\x00IEND\xaeB`\x82")
-
-
-def tiny_pdf(text: str = "material") -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(0, 10, text)
-    return bytes(pdf.output())
 
 
 def create(client, headers, code):
