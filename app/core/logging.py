@@ -31,3 +31,4 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
     root.setLevel(level)
     root._portal_configured = True  # type: ignore[attr-defined]
     logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -1,6 +1,8 @@
 """Run and inspect Alembic migrations from code (CLI, serve, readyz, tests)."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -24,8 +26,10 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(alembic_config(conn), "heads")
 
 
-def script_heads() -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+@lru_cache
+def script_heads() -> frozenset[str]:
+    """The heads of the migration scripts (read once: they do not change while running)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def current_heads(bind: Engine | Connection) -> set[str]:
