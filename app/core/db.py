@@ -82,7 +82,10 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn):  # pragma: no cover - trivial
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Read-only sessions (see read_session) take no write lock: in WAL mode they read the
+            # last committed state while a writer works.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("portal_readonly")
+                                 else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -107,6 +110,11 @@ def session_factory() -> sessionmaker[Session]:
     get_engine()
     assert _sessionmaker is not None
     return _sessionmaker
+
+
+def read_session() -> Session:
+    """A session for reads only (never commits; on SQLite it takes no write lock)."""
+    return Session(bind=get_engine().execution_options(portal_readonly=True), expire_on_commit=False)
 
 
 def get_session() -> Iterator[Session]:

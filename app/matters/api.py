@@ -5,8 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
-from app.core.db import SessionDep
+from app.core.db import read_session
 from app.core.i18n import get_locale
 from app.matters import cache, service
 from app.matters.presenters import bundle_detail, bundle_read, matter_detail, matter_summary
@@ -15,22 +16,28 @@ from app.matters.schemas import BundleDetail, BundleList, MatterDetail, MatterPa
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
 
-def _cached(request: Request, session, build) -> Response:
-    """Catalogue answers are the same for everyone: serve them from the per-process cache (the
-    request's session opens no connection on a hit)."""
-    key = (request.url.path, tuple(sorted(request.query_params.multi_items())), get_locale())
-    body = cache.get_or_build(key, lambda: build(session).model_dump_json().encode())
+async def _cached(request: Request, build) -> Response:
+    """Catalogue answers are the same for everyone: served from the per-process cache without
+    touching the database or the threadpool; a miss is built in the threadpool on a read session."""
+    key = cache.key(request.url.path, request.scope.get("query_string", b""), get_locale())
+    body = cache.get(key)
+    if body is None:
+        def produce() -> bytes:
+            with read_session() as session:
+                return build(session).model_dump_json().encode()
+
+        body = await run_in_threadpool(cache.get_or_build, key, produce)
     return Response(body, media_type="application/json")
 
 
 @router.get("/matters", response_model=MatterPage)
-def list_matters(request: Request, session: SessionDep,
-                 theme: str | None = None, department: str | None = None,
-                 subject: Annotated[str | None, Query(pattern="^(person|enterprise)$")] = None,
-                 q: Annotated[str | None, Query(max_length=100)] = None,
-                 online: bool | None = None, on_the_spot: bool | None = None, auto_approval: bool | None = None,
-                 cross_region: bool | None = None, high_freq: bool | None = None,
-                 limit: Annotated[int, Query(ge=1, le=500)] = 20, offset: Annotated[int, Query(ge=0)] = 0):
+async def list_matters(request: Request, theme: str | None = None, department: str | None = None,
+                       subject: Annotated[str | None, Query(pattern="^(person|enterprise)$")] = None,
+                       q: Annotated[str | None, Query(max_length=100)] = None,
+                       online: bool | None = None, on_the_spot: bool | None = None,
+                       auto_approval: bool | None = None, cross_region: bool | None = None,
+                       high_freq: bool | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 20,
+                       offset: Annotated[int, Query(ge=0)] = 0):
     """Service matters in catalogue order, filtered and paged."""
     flt = service.MatterFilter(theme=theme, department=department, subject=subject, q=q, online=online,
                                on_the_spot=on_the_spot, auto_approval=auto_approval,
@@ -40,24 +47,24 @@ def list_matters(request: Request, session: SessionDep,
         rows, total = service.list_matters(session, flt, limit, offset)
         return MatterPage(items=[matter_summary(m) for m in rows], total=total, limit=limit, offset=offset)
 
-    return _cached(request, session, build)
+    return await _cached(request, build)
 
 
 @router.get("/matters/{code}", response_model=MatterDetail)
-def get_matter(code: str, request: Request, session: SessionDep):
+async def get_matter(code: str, request: Request):
     """One matter's official guide: materials, channels, time limits, the form's JSON Schema."""
-    return _cached(request, session, lambda session: matter_detail(service.get_matter(session, code)))
+    return await _cached(request, lambda session: matter_detail(service.get_matter(session, code)))
 
 
 @router.get("/bundles", response_model=BundleList)
-def list_bundles(request: Request, session: SessionDep):
+async def list_bundles(request: Request):
     def build(session):
         bundles = service.list_bundles(session)
         return BundleList(items=[bundle_read(b) for b in bundles], total=len(bundles))
 
-    return _cached(request, session, build)
+    return await _cached(request, build)
 
 
 @router.get("/bundles/{code}", response_model=BundleDetail)
-def get_bundle(code: str, request: Request, session: SessionDep):
-    return _cached(request, session, lambda session: bundle_detail(*service.get_bundle(session, code)))
+async def get_bundle(code: str, request: Request):
+    return await _cached(request, lambda session: bundle_detail(*service.get_bundle(session, code)))

@@ -6,6 +6,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from urllib.parse import parse_qsl
+
+# GET paths whose answers are cached (and can be served by the middleware's fast path).
+CACHED_PREFIXES = ("/api/v1/matters", "/api/v1/bundles")
 
 TTL_SECONDS = 30.0
 MAX_ENTRIES = 512
@@ -16,11 +20,26 @@ _built_at = 0.0
 _responses: OrderedDict[tuple, bytes] = OrderedDict()
 
 
+def key(path: str, query_string: bytes | str, locale: str) -> tuple:
+    """The cache key of a request: the same whether computed by the middleware or the handler."""
+    if isinstance(query_string, bytes):
+        query_string = query_string.decode("latin-1")
+    return path, tuple(sorted(parse_qsl(query_string, keep_blank_values=True))), locale
+
+
 def invalidate() -> None:
     global _generation
     with _lock:
         _generation += 1
         _responses.clear()
+
+
+def get(key: tuple) -> bytes | None:
+    """The cached bytes for `key` if fresh (cheap: called on the event loop)."""
+    with _lock:
+        if time.monotonic() - _built_at > TTL_SECONDS:
+            return None
+        return _responses.get(key)
 
 
 def get_or_build(key: tuple, build) -> bytes:

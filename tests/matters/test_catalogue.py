@@ -115,3 +115,15 @@ def test_english_switch_is_kept_in_a_cookie(client):
     # An open redirect is refused.
     assert client.get("/lang/en", params={"next": "https://evil.example"},
                       follow_redirects=False).headers["location"] == "/"
+
+
+def test_cached_catalogue_answers_keep_headers_and_validation(client):
+    from app.matters import cache
+
+    cache.invalidate()
+    first = client.get("/api/v1/matters", params={"theme": "housing", "limit": 5})
+    second = client.get("/api/v1/matters", params={"limit": 5, "theme": "housing"})  # same key, other order
+    assert first.content == second.content and first.json()["total"] > 0
+    assert second.headers["x-content-type-options"] == "nosniff" and "x-request-id" in second.headers
+    for _ in range(2):  # an invalid request is never cached, so it never skips validation
+        assert client.get("/api/v1/matters", params={"limit": 0}).status_code == 422
