@@ -19,9 +19,9 @@ def _reference() -> dict[tuple[str, str], str]:
         return {(r["kind"], r["code"]): r["name"] for r in csv.DictReader(fh, delimiter="\t")}
 
 
+@pytest.mark.skipif(not SHARED_REF.exists(),
+                    reason="../shared/reference is not beside this clone; the frozen copy in tests/data is used")
 def test_frozen_reference_matches_shared_reference_when_present():
-    if not SHARED_REF.exists():
-        pytest.skip("../shared/reference is not beside this clone; the frozen copy in tests/data is used")
     ref = yaml.safe_load(SHARED_REF.read_text(encoding="utf-8"))
     expected = {("matter", m["code"]): m["name"] for m in ref["matters"]}
     expected |= {("bundle", b["code"]): b["name"] for b in ref["bundles"]}

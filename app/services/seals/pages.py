@@ -136,9 +136,4 @@ def wallet_page(request: Request, session: SessionDep, user: CurrentUser):
 
 @router.get("/me/licences/{licence_id}/download")
 def wallet_download(licence_id: int, session: SessionDep, user: CurrentUser):
-    lic = licences.get_licence(session, licence_id, holder_key=user.subject_key or "-")
-    if not lic.sealed_document_id:
-        raise DocumentNotFound("该证照没有电子文书 / this licence has no electronic document")
-    content = documents.document_pdf(session, lic.sealed_document_id)
-    licences.record_download(session, lic, actor=user.username)
-    return pdf_response(content, f"{lic.licence_type}-{lic.number}.pdf")
+    return seal_api.download_licence(licence_id, session, user)
