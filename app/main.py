@@ -17,7 +17,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.core.config import PROJECT_ROOT, get_settings
 from app.core.db import SessionDep
 from app.core.errors import PortalError
-from app.core.i18n import gettext as _
 from app.core.logging import configure_logging
 from app.core.middleware import PortalMiddleware
 
@@ -106,8 +105,8 @@ def create_app() -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
         fields = {".".join(str(p) for p in e["loc"][1:]) or "body": e["msg"] for e in exc.errors()}
-        return _error_response(request, 422, "validation_failed",
-                               _("请求参数有误") + " / invalid request parameters", fields)
+        return _error_response(request, 422, "validation_failed", "请求参数有误 / invalid request parameters",
+                               fields)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
