@@ -1,6 +1,7 @@
 """One pure-ASGI middleware: request id, locale, session cookie, security headers, access log."""
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -18,6 +19,8 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 DOCS_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
             "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; object-src 'none'")
 LANG_COOKIE = "lang"
+NUL_REFUSAL = json.dumps({"error": "bad_request", "detail": "请求包含非法字符 / the request contains a NUL character"},
+                         ensure_ascii=False).encode()
 
 
 def _cookies(scope) -> dict[str, str]:
@@ -56,8 +59,7 @@ class PortalMiddleware:
             await send({"type": "http.response.start", "status": 400,
                         "headers": [(b"content-type", b"application/json")]})
             await send({"type": "http.response.body",
-                        "body": b'{"error":"bad_request","detail":"\u8bf7\u6c42\u5305\u542b\u975e\u6cd5\u5b57\u7b26 / '
-                                b'the request contains a NUL character"}'})
+                        "body": NUL_REFUSAL})
             return
         rid = uuid.uuid4().hex[:16]
         for k, v in scope.get("headers", []):

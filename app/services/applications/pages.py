@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from app.core.config import get_settings
 from app.core.db import SessionDep
 from app.core.errors import Conflict, NotFound, PortalError, ValidationFailed
-from app.core.i18n import gettext as _, pick
+from app.core.i18n import get_locale, gettext as _, pick
+from app.core import templating
 from app.core.templating import render
 from app.identity.deps import ApplicantUser, CsrfProtected, CurrentUser, OptionalUser, client_ip
 from app.identity.models import User
@@ -29,6 +30,15 @@ from app.services.applications.page_context import (bilingual, china_time, draft
 from app.services.applications.uploads import check_upload
 
 router = APIRouter(include_in_schema=False)
+
+
+def _inbox_unread(request: Request, user: User) -> int:
+    db = getattr(request.state, "db", None)
+    return svc.unread_count(db, user) if db is not None else 0
+
+
+# The header's unread count (registered here so that core does not import services).
+templating.env.globals["inbox_unread"] = _inbox_unread
 router.include_router(review_pages.router)
 PAGE_SIZE = 20
 CLAIM_WAIT_S = 5.0  # a double click on PostgreSQL: wait for the first request rather than fail
@@ -66,7 +76,7 @@ def _material_source(source: str, licence_names: dict[str, str]) -> str:
 @router.get("/matters/{code}/guide")
 def guide_page(code: str, request: Request, session: SessionDep, user: OptionalUser):
     matter = matter_service.get_matter(session, code)
-    materials = [(m.name, m.source) for m in matter.materials]
+    materials = [(m.name, m.source, m.name_en) for m in matter.materials]
     guide = content.guide_for(matter.code, materials)
     questions = guide.get("questions", [])
     params = request.query_params
@@ -79,7 +89,7 @@ def guide_page(code: str, request: Request, session: SessionDep, user: OptionalU
                   for q in questions if q["id"] not in answers}
         if not errors:
             checklist = content.personal_checklist(matter.code, answers, materials)
-            names = matter_service.licence_type_names(session)
+            names = matter_service.licence_type_names(session, en=get_locale() == "en")
             for m in checklist["materials"]:
                 m["source_label"] = _material_source(m["source"], names)
     return render(request, "applications/guide.html", {

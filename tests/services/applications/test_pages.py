@@ -477,3 +477,13 @@ def test_correction_then_resubmission_through_the_pages(client, auth):
     doc = parse(client.get(r.headers["location"]))
     assert "已补正" in text(one(doc, "//span[contains(@class,'badge')]"))
     assert not doc.xpath("//span[contains(@class,'tag-paused')]")
+
+
+def test_header_shows_unread_messages(client, auth):
+    from tests.services.applications.helpers import apply as api_apply
+
+    api_apply(client, auth("citizen-young"), "temporary-assistance")
+    web_login(client, "citizen-young")
+    doc = parse(client.get("/"))
+    count = doc.xpath("//header//a[@href='/me/inbox']//span[@class='count']")
+    assert count and int(count[0].text) >= 1
