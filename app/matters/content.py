@@ -446,20 +446,38 @@ def _bilingual(item: Any) -> dict[str, str]:
     return {"text": str(item), "text_en": str(item)}
 
 
+def _material_names_en(materials: Iterable[Any] = ()) -> dict[str, str]:
+    """Chinese material name → English name: the catalogue's, overridden by any given with `materials`."""
+    names: dict[str, str] = {}
+    for m in catalogue()["matters"].values():
+        for item in m.get("materials") or ():
+            if len(item) > 2 and item[2]:
+                names.setdefault(item[0], item[2])
+    for m in materials or ():
+        en = m.get("name_en") if isinstance(m, dict) else (m[2] if len(m) > 2 else None)
+        name = m["name"] if isinstance(m, dict) else m[0]
+        if en:
+            names[name] = en
+    return names
+
+
 def personal_checklist(code: str, answers: dict[str, Any], materials: Iterable[Any]) -> dict[str, Any]:
     """The applicant's own checklist: the guide's rules applied to their answers.
 
     `materials` are the matter's (or the bundle's matters') catalogue materials as
-    (name, source) pairs or {"name", "source"} dicts. Returns materials (name, source,
+    (name, source[, name_en]) tuples or {"name", "source"[, "name_en"]} dicts; English
+    names not given come from the catalogue file. Returns materials (name, source,
     exempt), steps and notes ({text, text_en}), the channel that fits and the bundle
     matters to skip.
     """
+    materials = list(materials or ())
     mats = _materials_list(materials)
+    names_en = _material_names_en(materials)
     guide = guide_for(code, mats)
     answers = answers or {}
     checklist = []
     for n, s in dict.fromkeys(mats):  # a bundle asks for a shared material once
-        checklist.append({"name": n, "name_en": None, "source": s, "exempt": s != "upload"})
+        checklist.append({"name": n, "name_en": names_en.get(n), "source": s, "exempt": s != "upload"})
     steps = [_bilingual(s) for s in guide.get("steps", [])]
     notes: list[dict[str, str]] = []
     channel = guide.get("default_channel", "online")

@@ -29,6 +29,7 @@ class LicenceType(Base):
 
     code: Mapped[str] = mapped_column(String(60), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(300), default="")
 
 
 class Matter(Base):
@@ -77,6 +78,7 @@ class Material(Base):
     matter_code: Mapped[str] = mapped_column(ForeignKey("matter.code", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(300), default="")
     source: Mapped[str] = mapped_column(String(80))  # upload | licence:TYPE | data:SOURCE
     required: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from app.core.db import SessionDep
+from app.core.i18n import get_locale
 from app.core.templating import render
 from app.identity.deps import OptionalUser
 from app.matters import service
@@ -50,7 +51,7 @@ def matter_list(request: Request, session: SessionDep, user: OptionalUser, q: st
 def matter_page(code: str, request: Request, session: SessionDep, user: OptionalUser):
     m = service.get_matter(session, code)
     return render(request, "matters/detail.html", {
-        "m": m, "channels": channels(m), "licence_names": service.licence_type_names(session),
+        "m": m, "channels": channels(m), "licence_names": service.licence_type_names(session, en=get_locale() == "en"),
         "guide": guide_for(m.code, [(x.name, x.source) for x in m.materials]),
         "form_schema": form_schema_for(m.code)})
 

@@ -10,6 +10,7 @@ class ORMModel(BaseModel):
 class MaterialRead(ORMModel):
     id: int
     name: str
+    name_en: str = ""
     source: str
     required: bool
     exempt: bool

@@ -65,8 +65,9 @@ def seed_catalogue(session: Session, data: dict | None = None) -> SeedReport:
     for pos, (code, t) in enumerate(data["themes"].items()):
         _upsert(session, Theme, code, {"code": code, "name": t["name"], "name_en": t.get("name_en", ""),
                                        "position": pos}, report)
+    licence_en = data.get("licence_types_en") or {}
     for code, name in data["licence_types"].items():
-        _upsert(session, LicenceType, code, {"code": code, "name": name}, report)
+        _upsert(session, LicenceType, code, {"code": code, "name": name, "name_en": licence_en.get(code, "")}, report)
     session.flush()
     for pos, m in enumerate(data["matters"]):
         values = {
@@ -85,13 +86,16 @@ def seed_catalogue(session: Session, data: dict | None = None) -> SeedReport:
         session.flush()
         existing = {mat.position: mat for mat in session.scalars(
             select(Material).where(Material.matter_code == m["code"]))}
-        for i, (name, source) in enumerate(m.get("materials", [])):
+        for i, item in enumerate(m.get("materials", [])):
+            name, source = item[0], item[1]
+            name_en = item[2] if len(item) > 2 else ""
             mat = existing.pop(i, None)
             if mat is None:
-                session.add(Material(matter_code=m["code"], position=i, name=name, source=source, required=True))
+                session.add(Material(matter_code=m["code"], position=i, name=name, name_en=name_en, source=source,
+                                     required=True))
                 report.created += 1
-            elif (mat.name, mat.source) != (name, source):
-                mat.name, mat.source = name, source
+            elif (mat.name, mat.name_en, mat.source) != (name, name_en, source):
+                mat.name, mat.name_en, mat.source = name, name_en, source
                 report.updated += 1
         for mat in existing.values():
             session.delete(mat)
@@ -193,8 +197,9 @@ def get_bundle(session: Session, code: str) -> tuple[Bundle, list[Matter]]:
     return b, [matters[c] for c in codes]
 
 
-def licence_type_names(session: Session) -> dict[str, str]:
-    return {lt.code: lt.name for lt in session.scalars(select(LicenceType))}
+def licence_type_names(session: Session, en: bool = False) -> dict[str, str]:
+    """Licence type code → name; English names (falling back to Chinese) when `en`."""
+    return {lt.code: (lt.name_en or lt.name) if en else lt.name for lt in session.scalars(select(LicenceType))}
 
 
 def get_department(session: Session, code: str) -> Department:

@@ -28,8 +28,8 @@ HIGH_FREQ = [c for c, m in CATALOGUE["matters"].items() if m["high_freq"]]
 
 def _materials(code: str) -> list[tuple[str, str]]:
     if code in CATALOGUE["bundles"]:
-        return [tuple(m) for c in CATALOGUE["bundles"][code]["matters"] for m in CATALOGUE["matters"][c]["materials"]]
-    return [tuple(m) for m in CATALOGUE["matters"][code]["materials"]]
+        return [tuple(m[:2]) for c in CATALOGUE["bundles"][code]["matters"] for m in CATALOGUE["matters"][c]["materials"]]
+    return [tuple(m[:2]) for m in CATALOGUE["matters"][code]["materials"]]
 
 
 # ----------------------------------------------------------------------------- forms

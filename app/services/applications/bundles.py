@@ -28,7 +28,7 @@ def plan(session: Session, bundle_code: str, answers: dict[str, Any]) -> tuple[l
     """(matters to apply for, matters skipped, the personal checklist) for these guide answers."""
     bundle, matters = matter_service.get_bundle(session, bundle_code)
     checklist = content.personal_checklist(bundle_code, answers or {},
-                                           [(x.name, x.source) for m in matters for x in m.materials])
+                                           [(x.name, x.source, x.name_en) for m in matters for x in m.materials])
     skip = set(checklist.get("skip_matters", []))
     chosen = [m.code for m in matters if m.code not in skip and m.online]
     skipped = [m.code for m in matters if m.code not in chosen]

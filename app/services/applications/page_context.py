@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from fastapi import Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.errors import PortalError
@@ -18,7 +19,7 @@ from app.identity.models import User
 from app.identity.validation import mask_id
 from app.matters import content
 from app.matters import service as matter_service
-from app.matters.models import Matter
+from app.matters.models import Material, Matter
 from app.services import flows
 from app.services.applications import lifecycle, presenters
 from app.services.applications import service as svc
@@ -186,9 +187,15 @@ def errors_from(e: PortalError) -> dict[str, str]:
 
 # -- the application page --------------------------------------------------------------------------
 
-def _material_view(m: ApplicationMaterial, editable: bool) -> dict[str, Any]:
+def _material_names_en(session: Session, matter_code: str) -> dict[int, str]:
+    """Catalogue material id → English name for one matter (one query for all its materials)."""
+    return dict(session.execute(select(Material.id, Material.name_en).where(Material.matter_code == matter_code)).all())
+
+
+def _material_view(m: ApplicationMaterial, editable: bool, name_en: str = "") -> dict[str, Any]:
     exempt = m.status in (MaterialStatus.exempt_licence, MaterialStatus.exempt_data)
-    return {"id": m.material_id, "name": m.name, "required": m.required, "status": m.status.value,
+    return {"id": m.material_id, "name": m.name, "name_en": name_en, "required": m.required,
+            "status": m.status.value,
             "exempt": exempt, "exempt_note": m.exempt_note, "file_name": m.original_name or m.stored_name,
             "stored_name": m.stored_name, "sha_prefix": (m.blob_sha256 or "")[:12], "size": m.size,
             "can_upload": editable and not exempt}
@@ -220,11 +227,12 @@ def application_context(session: Session, app: Application, matter: Matter, user
     editable = owner and app.status in EDITABLE
     readiness = svc.readiness(app, matter) if editable else None
     correction = next((e for e in reversed(app.events) if e.action == "request_correction"), None)
+    names_en = _material_names_en(session, app.matter_code) if get_locale() == "en" else {}
     return {
         "app": app, "matter": matter, "owner": owner, "editable": editable, "errors": dict(errors or {}),
         "status_label": pick(*lifecycle.STATUS_LABELS[app.status]), "notice": notice,
         "fields": field_views(app.matter_code, app.form, app.prefilled, errors, mask=not user.role.is_staff),
-        "materials": [_material_view(m, editable) for m in app.materials],
+        "materials": [_material_view(m, editable, names_en.get(m.material_id, "")) for m in app.materials],
         "events": [_event_view(e) for e in app.events],
         "readiness": readiness, "next_actions": presenters.next_actions(app, matter) if owner else [],
         "next": primary_next(app, matter, readiness) if owner else None,
