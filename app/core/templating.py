@@ -1,7 +1,6 @@
 """Jinja2 pages: every template gets _(), pick(), the user, the locale and a CSRF field."""
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import Request

@@ -7,7 +7,7 @@ matters and the bundles. Loaded YAML is cached.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Any, Iterable
 import yaml
 
 from app.core.errors import NotFound
+from app.identity.validation import InvalidIdentifier, validate_id_number, validate_uscc
 
 DATA_DIR = Path(__file__).parent / "data"
 FIELD_TYPES = ("string", "text", "integer", "number", "date", "boolean", "enum", "phone", "email")
@@ -217,30 +218,22 @@ def form_json_schema(code: str, locale: str = "zh") -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- validation
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
 def id_number_ok(value: str) -> bool:
-    """GB 11643: 17 digits, a real date of birth, and the check character."""
-    v = value.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", v):
-        return False
+    """GB 11643 (see app.identity.validation): digits, a real past date of birth, the check character."""
     try:
-        date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
-    except ValueError:
+        validate_id_number(value)
+    except InvalidIdentifier:
         return False
-    return "10X98765432"[sum(int(c) * w for c, w in zip(v, _ID_WEIGHTS)) % 11] == v[17]
+    return True
 
 
 def uscc_ok(value: str) -> bool:
-    """GB 32100: 18 characters of the code alphabet and the check character."""
-    v = value.strip().upper()
-    if len(v) != 18 or any(c not in _USCC_CHARS for c in v):
+    """GB 32100 (see app.identity.validation): the code alphabet and the check character."""
+    try:
+        validate_uscc(value)
+    except InvalidIdentifier:
         return False
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(v, _USCC_WEIGHTS))
-    return _USCC_CHARS[(31 - total % 31) % 31] == v[17]
+    return True
 
 
 _MESSAGES = {

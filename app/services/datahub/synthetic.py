@@ -14,11 +14,9 @@ from typing import Any
 
 from faker import Faker
 
-# GB 11643 (citizen ID number) and GB 32100 (unified social credit code) check characters.
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+from app.identity.validation import id_check_digit, uscc_check_char
+
+# GB 11643 / GB 32100 check characters come from app.identity.validation.
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714 organisation code
 
 DISTRICT_CODE = "310104"
@@ -66,19 +64,10 @@ INDUSTRY_WORDS = {"software": "科技", "tech-service": "信息技术", "consult
 
 
 # ----------------------------------------------------------------------------- identifiers
-def id_check_digit(first17: str) -> str:
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS)) % 11]
-
-
 def make_id_number(area_code: str, born: date, sequence: int) -> str:
     """A GB 11643 ID number; the sequence's parity is the sex (odd male, even female)."""
     body = f"{area_code}{born:%Y%m%d}{sequence % 1000:03d}"
     return body + id_check_digit(body)
-
-
-def uscc_check_char(first17: str) -> str:
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
-    return _USCC_CHARS[(31 - total % 31) % 31]
 
 
 def _org_code(rng: random.Random) -> str:

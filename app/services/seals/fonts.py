@@ -29,7 +29,6 @@ from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
-from app.core.config import get_settings
 
 FAMILY = "noto"
 _CHARSET_VERSION = "uro-ttf-v1"

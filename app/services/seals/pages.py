@@ -13,8 +13,7 @@ from app.identity.deps import CsrfProtected, CurrentUser, OptionalUser, client_i
 from app.identity.models import Role, User
 from app.services.seals import documents, licences, service
 from app.services.seals import api as seal_api
-from app.services.seals.api import may_download, pdf_response, read_upload
-from app.services.seals.exceptions import DocumentNotFound
+from app.services.seals.api import may_download, read_upload
 from app.services.seals.models import OwnerType, SealStatus
 from app.services.seals.schemas import STATUS_MESSAGES
 

@@ -9,6 +9,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from app.core.config import get_settings
+from app.identity.validation import mask_id
 from app.services.seals.fonts import FAMILY, attach_cjk_font
 from app.services.seals.schemas import ResultDocumentInput
 
@@ -27,10 +28,7 @@ TYPE_TITLES = {
 
 def mask_id_number(value: str) -> str:
     """310104199606121013 → 310104********1013 (first 6, last 4)."""
-    value = (value or "").strip()
-    if len(value) <= 10:
-        return value[:2] + "*" * max(len(value) - 2, 0)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    return mask_id((value or "").strip())
 
 
 def verification_url(document_id: str) -> str:
