@@ -10,11 +10,12 @@ from markupsafe import Markup, escape
 from app.core.config import PROJECT_ROOT
 from app.core.i18n import get_locale, gettext, pick
 from app.identity.validation import mask_id
+from app.matters.data_sources import source_name
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 env = templates.env
-env.globals.update(_=gettext, pick=pick, mask_id=mask_id, quote=quote)
+env.globals.update(_=gettext, pick=pick, mask_id=mask_id, quote=quote, source_name=source_name)
 def _dict_merge(d: dict, **kw) -> dict:
     return {**d, **kw}
 

@@ -1,21 +1,19 @@
 """Human-readable application numbers, unique under concurrency on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
-
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app.core.clock import china_now
+
 from app.services.applications.models import NumberSequence
 
-CHINA = timezone(timedelta(hours=8))
 
 
 def next_number(session: Session, prefix: str = "XH") -> str:
     """XH20261127000123: district prefix, the date in China, a daily sequence (atomic upsert)."""
-    scope = f"{prefix}{datetime.now(CHINA):%Y%m%d}"
+    scope = f"{prefix}{china_now():%Y%m%d}"
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(NumberSequence).values(scope=scope, last=1)

@@ -12,12 +12,14 @@ from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core.clock import CHINA_TZ
 from app.core.errors import PortalError
 from app.core.i18n import get_locale, gettext as _, pick
 from app.core.templating import render
 from app.identity.models import User
 from app.identity.validation import mask_id
 from app.matters import content
+from app.matters.data_sources import source_name
 from app.matters import service as matter_service
 from app.matters.models import Material, Matter
 from app.services import flows
@@ -41,12 +43,11 @@ def bilingual(text: str | None) -> str:
 
 
 def china_time(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return dt.astimezone(svc.CHINA).strftime(fmt) if dt else ""
+    return dt.astimezone(CHINA_TZ).strftime(fmt) if dt else ""
 
 
 def source_label(source: str) -> str:
-    zh, en = svc.SOURCE_LABELS.get(source, (source, source))
-    return pick(zh, en)
+    return source_name(source)
 
 
 def matter_names(code: str) -> str:

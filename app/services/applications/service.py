@@ -3,13 +3,14 @@ applicant's e-signature, submission, withdrawal, access rules, the inbox."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.core import audit, blobs
+from app.core.clock import china_today
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.i18n import get_locale
@@ -17,6 +18,7 @@ from app.identity.models import Role, User
 from app.identity.validation import mask_id
 from app.matters import content
 from app.matters import service as matter_service
+from app.matters.data_sources import DATA_SOURCE_NAMES
 from app.matters.models import Matter
 from app.services.applications import deadlines, lifecycle
 from app.services.applications.exceptions import (ApplicationNotFound, FormInvalid, MaterialsIncomplete)
@@ -29,17 +31,10 @@ from app.services.seals import licences as wallet
 from app.services.seals import pdf as seal_pdf
 from app.services.seals import signing
 
-CHINA = timezone(timedelta(hours=8))
-SOURCE_LABELS = {
-    "profile": ("实名认证信息", "Real-name profile"), "population": ("人口库", "Population registry"),
-    "legal-entity": ("法人库", "Legal-entity registry"), "social-security": ("社保库", "Social security"),
-    "hpf": ("公积金库", "Housing provident fund"), "tax": ("税务库", "Tax"), "realty": ("不动产登记库", "Real estate"),
-    "address-cloud": ("住所云", "Address cloud"), "credit": ("公共信用信息库", "Public credit"),
-}
 
 
 def today_china() -> date:
-    return datetime.now(CHINA).date()
+    return china_today()
 
 
 # -- loading and access ------------------------------------------------------------------------
@@ -214,7 +209,7 @@ def resolve_materials(session: Session, app: Application, matter: Matter, user: 
                                  application_number=app.number, purpose="材料免交 / material exemption")
             if res.status == "found" and (res.record or {}).get("verified", True) is not False:
                 am.status = MaterialStatus.exempt_data
-                am.exempt_note = SOURCE_LABELS.get(mat.source_ref, (mat.source_ref,))[0]
+                am.exempt_note = DATA_SOURCE_NAMES.get(mat.source_ref, (mat.source_ref,))[0]
         exempt += am.status in (MaterialStatus.exempt_licence, MaterialStatus.exempt_data)
     app.exempt_materials = exempt
     app.total_materials = len(matter.materials)

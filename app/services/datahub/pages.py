@@ -12,29 +12,24 @@ from app.core.errors import ValidationFailed
 from app.core.templating import render
 from app.identity.deps import ApplicantUser, client_ip, require_roles, verify_csrf
 from app.identity.models import Role, User
+from app.matters.data_sources import DATA_SOURCE_NAMES
 from app.services.datahub import service
 from app.services.datahub.service import SOURCES
 
 router = APIRouter(include_in_schema=False)
-SOURCE_NAMES = {
-    "population": ("人口库", "Population registry"), "legal-entity": ("法人库", "Legal-entity registry"),
-    "social-security": ("社保库", "Social security"), "hpf": ("公积金库", "Housing provident fund"),
-    "tax": ("税务库", "Tax"), "realty": ("不动产登记库", "Real estate registry"),
-    "address-cloud": ("住所云", "Address cloud"), "credit": ("公共信用信息库", "Public credit"),
-}
 
 
 @router.get("/me/data-access")
 def my_data_access(request: Request, session: SessionDep, user: ApplicantUser):
     """Every read of the applicant's government data: who, when, which source, for which application."""
     rows = service.access_log(session, subject_key=user.subject_key, limit=200)
-    return render(request, "datahub/access.html", {"rows": rows, "names": SOURCE_NAMES})
+    return render(request, "datahub/access.html", {"rows": rows, "names": DATA_SOURCE_NAMES})
 
 
 @router.get("/admin/datahub")
 def sources_page(request: Request, session: SessionDep, admin: User = Depends(require_roles(Role.admin))):
     statuses = {s.source: s for s in service.source_statuses(session)}
-    return render(request, "datahub/sources.html", {"sources": SOURCES, "statuses": statuses, "names": SOURCE_NAMES,
+    return render(request, "datahub/sources.html", {"sources": SOURCES, "statuses": statuses, "names": DATA_SOURCE_NAMES,
                                                     "recent": service.access_log(session, limit=50)})
 
 

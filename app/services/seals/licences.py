@@ -2,22 +2,22 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.core import audit
+from app.core.clock import china_today
 from app.core.db import utcnow
 from app.services.seals.exceptions import LicenceNotFound
 from app.services.seals.models import Licence, LicenceStatus
 
-CHINA_TZ = timezone(timedelta(hours=8))
 BUSINESS_LICENCE = "business-licence"
 
 
 def _today() -> date:
-    return datetime.now(CHINA_TZ).date()
+    return china_today()
 
 
 def licence_number(issuer_code: str) -> str:

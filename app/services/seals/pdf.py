@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import segno
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from app.core.clock import CHINA_TZ
 from app.core.config import get_settings
 from app.identity.validation import mask_id
 from app.services.seals.fonts import FAMILY, attach_cjk_font
 from app.services.seals.schemas import ResultDocumentInput
 
-CHINA_TZ = timezone(timedelta(hours=8))  # China has one zone and no daylight saving
 RED = (176, 20, 20)
 INK = (20, 20, 20)
 GREY = (110, 110, 110)
