@@ -21,7 +21,8 @@ from app.matters import service as matter_service
 from app.matters.data_sources import DATA_SOURCE_NAMES
 from app.matters.models import Matter
 from app.services.applications import deadlines, lifecycle
-from app.services.applications.exceptions import (ApplicationNotFound, FormInvalid, MaterialsIncomplete)
+from app.services.applications.exceptions import (ApplicationNotFound, ConcurrentEdit, FormInvalid,
+                                                   MaterialsIncomplete)
 from app.services.applications.models import (Application, ApplicationEvent, ApplicationMaterial, Channel,
                                               InboxMessage, MaterialStatus, Status)
 from app.services.applications.numbers import next_number
@@ -286,18 +287,19 @@ def update_form(session: Session, app: Application, form: dict[str, Any], *, act
     """Save the draft's answers (pre-filled fields stay the government's); returns field errors."""
     _editable(app)
     if expected_version is not None and expected_version != app.version:
-        from app.services.applications.exceptions import ConcurrentEdit
-
         raise ConcurrentEdit()
     values = {k: app.form[k] for k in app.prefilled if k in app.form}
     new_form = _merge_form(app.matter_code, {**app.form, **form}, values)
     if new_form != app.form:
+        old_address = _address_subject(app)
         app.form = new_form
         _unsign(app)
         app.updated_at = utcnow()
         session.flush()
-        applicant = session.get(User, app.applicant_user_id)
-        resolve_materials(session, app, matter_service.get_matter(session, app.matter_code), applicant)
+        if _address_subject(app) != old_address:
+            # The premises changed: look them up in the address cloud again (nothing else changes).
+            applicant = session.get(User, app.applicant_user_id)
+            resolve_materials(session, app, matter_service.get_matter(session, app.matter_code), applicant)
     return validate(app, strict=False)
 
 

@@ -317,3 +317,22 @@ def test_intake_accept_and_refuse(client, auth):
     r = client.post(url, headers=civil, json={"outcome": "refuse", "reasons": ["不属于本部门受理范围"]})
     assert r.json()["status"] == "refused" and r.json()["decision"]["outcome"] == "refused"
     assert r.json()["next_actions"] == []
+
+
+def test_saving_a_draft_reads_government_data_again_only_when_the_premises_change(client, auth, db_session):
+    from sqlalchemy import func, select
+
+    from app.services.datahub.models import DataAccessLog
+
+    h = auth("enterprise-demo")
+    app = create(client, h, "company-establishment").json()
+    reads = lambda: db_session.scalar(select(func.count()).select_from(DataAccessLog).where(  # noqa: E731
+        DataAccessLog.application_number == app["number"]))
+    before = reads()
+    client.patch(f"/api/v1/applications/{app['number']}", headers=h, json={"form": {"registered_capital": 200}})
+    assert reads() == before
+    r = client.patch(f"/api/v1/applications/{app['number']}", headers=h,
+                     json={"form": {"company_address": "上海市徐汇区不存在路1号"}})
+    assert reads() > before
+    cloud = next(m for m in r.json()["materials"] if m["source"] == "data:address-cloud")
+    assert cloud["status"] == "missing"  # an unverified address must be proved by upload
