@@ -57,9 +57,7 @@ def _combined_fields(session: Session, user: User, codes: list[str], values: dic
                      errors: dict[str, str]):
     """The combined form's controls: shared fields once, keyed like bundle_forms (code.field otherwise)."""
     views, prefilled = [], 0
-    per_matter: dict[str, tuple[dict, dict]] = {}
-    for code in codes:
-        per_matter[code] = svc.prefill(session, code, user, None)
+    per_matter = svc.prefill_many(session, codes, user, None)
     for key, f, used in bundle_fields(codes):
         code = used[0]
         pre_values, pre_sources = per_matter[code]

@@ -59,3 +59,19 @@ def test_bundle_status_of_someone_else_is_404(client, auth):
     assert r.status_code == 422
     web_login(client, "citizen-young")
     assert client.get("/bundle-applications/YJ20260101000001").status_code == 404
+
+
+def test_combined_form_reads_each_data_source_once(client, db_session):
+    from sqlalchemy import func, select
+
+    from app.services.datahub.models import DataAccessLog
+
+    web_login(client, "citizen-young")
+    count = lambda: db_session.scalar(select(func.count()).select_from(DataAccessLog).where(  # noqa: E731
+        DataAccessLog.subject_key == "310104199606121013", DataAccessLog.application_number.is_(None)))
+    before = count()
+    assert client.get("/bundles/newborn-bundle/apply").status_code == 200
+    read = db_session.scalars(select(DataAccessLog.source).where(
+        DataAccessLog.subject_key == "310104199606121013", DataAccessLog.application_number.is_(None))
+        .order_by(DataAccessLog.id.desc()).limit(count() - before)).all()
+    assert read and len(read) == len(set(read))  # five matters' forms, one read per source
