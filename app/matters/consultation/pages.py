@@ -44,13 +44,14 @@ def _admin_context(session, **extra) -> dict:
     return {"stats": service.feedback_stats(session), "unanswered": service.unanswered(session),
             "unhelpful": service.unhelpful(session), "entries": service.list_lexicon_entries(session),
             "matters": sorted(engine.get_index().matters.values(), key=lambda m: m["code"]),
-            "errors": {}, "form": {}, "added": False, **extra}
+            "errors": {}, "form": {}, "added": False, "removed": False, **extra}
 
 
 @router.get("/admin/consultation")
-def admin_page(request: Request, session: SessionDep, admin: AdminUser, added: str = "", term: str = ""):
+def admin_page(request: Request, session: SessionDep, admin: AdminUser, added: str = "", removed: str = "",
+               term: str = ""):
     return render(request, "consultation/admin.html",
-                  _admin_context(session, added=added == "1", form={"term": term[:100]}))
+                  _admin_context(session, added=added == "1", removed=removed == "1", form={"term": term[:100]}))
 
 
 @router.post("/admin/consultation/lexicon", dependencies=[CsrfProtected])
@@ -64,3 +65,9 @@ def admin_add_lexicon(request: Request, session: SessionDep, admin: AdminUser,
         return render(request, "consultation/admin.html",
                       _admin_context(session, errors=e.fields, form=form), status_code=422)
     return RedirectResponse("/admin/consultation?added=1", status_code=303)
+
+
+@router.post("/admin/consultation/lexicon/{entry_id}/delete", dependencies=[CsrfProtected])
+def admin_remove_lexicon(entry_id: int, session: SessionDep, admin: AdminUser):
+    service.remove_lexicon_entry(session, entry_id, removed_by=admin.username)
+    return RedirectResponse("/admin/consultation?removed=1", status_code=303)

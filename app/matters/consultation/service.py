@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.core import audit
 from app.core.db import utcnow
 from app.matters.consultation import engine
 from app.matters.consultation.engine import MAX_QUESTION_CHARS, Answer
@@ -135,8 +136,23 @@ def add_lexicon_entry(session: Session, term: str, expansion: str | None, target
     entry = LexiconEntry(term=term, expansion=expansion, target_matter_code=target, added_by=added_by)
     session.add(entry)
     session.flush()
+    audit.record(session, actor=added_by, action="consultation.lexicon_add", object_type="lexicon",
+                 object_id=str(entry.id), detail=_entry_dict(entry))
     _sync_admin_lexicon(session, force=True)
     return entry
+
+
+def remove_lexicon_entry(session: Session, entry_id: int, removed_by: str) -> None:
+    """Take an administrator's entry back out of the engine (other instances follow within the check interval)."""
+    entry = session.get(LexiconEntry, entry_id)
+    if entry is None:
+        raise ConsultationNotFound("词条不存在 / No such lexicon entry")
+    detail = _entry_dict(entry)
+    session.delete(entry)
+    session.flush()
+    audit.record(session, actor=removed_by, action="consultation.lexicon_remove", object_type="lexicon",
+                 object_id=str(entry_id), detail=detail)
+    _sync_admin_lexicon(session, force=True)
 
 
 def _lexicon_state(session: Session) -> tuple[int, int]:

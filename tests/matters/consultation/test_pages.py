@@ -89,3 +89,15 @@ def test_admin_sees_unanswered_and_unhelpful_and_adds_a_term(client, db_session,
     assert entry.added_by == "admin"
     body = client.get("/api/v1/consultation", params={"q": "咕咕证怎么办"}).json()
     assert body["results"][0]["matter_code"] == "veteran-card"
+
+    # ...and takes it back: the engine forgets it, the removal is audited.
+    page = client.get("/admin/consultation")
+    r = client.post(f"/admin/consultation/lexicon/{entry.id}/delete", data={"csrf_token": csrf_from(page.text)},
+                    follow_redirects=False)
+    assert r.status_code == 303 and "词条已删除" in client.get(r.headers["location"]).text
+    body = client.get("/api/v1/consultation", params={"q": "咕咕证怎么办"}).json()
+    assert not body["results"] or body["results"][0]["matter_code"] != "veteran-card"
+    from app.core.audit_models import AuditRecord
+
+    actions = db_session.scalars(select(AuditRecord.action).where(AuditRecord.actor == "admin")).all()
+    assert "consultation.lexicon_add" in actions and "consultation.lexicon_remove" in actions
