@@ -6,7 +6,8 @@ import hashlib
 from sqlalchemy.orm import Session
 
 from app.core.audit_models import Blob
-from app.core.errors import NotFound
+from app.core.config import get_settings
+from app.core.errors import NotFound, TooLarge
 
 
 def put(session: Session, content: bytes, media_type: str) -> str:
@@ -23,3 +24,12 @@ def get(session: Session, digest: str) -> Blob:
     if blob is None:
         raise NotFound("文件不存在 / file not found")
     return blob
+
+
+def read_upload(upload) -> bytes:
+    """Read an uploaded file (FastAPI UploadFile), holding at most the size limit + 1 byte (413 beyond)."""
+    limit = get_settings().max_upload_bytes
+    data = upload.file.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(f"文件超过{limit // (1024 * 1024)}MB上限 / The file is larger than {limit // (1024 * 1024)} MB")
+    return data

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from app.core import blobs
+from app.core.blobs import read_upload
 from app.core.db import SessionDep
 from app.core.errors import NotFound
 from app.identity.deps import ApplicantUser, CurrentUser, client_ip, require_roles
@@ -19,7 +20,7 @@ from app.services.applications.models import Status
 from app.services.applications.presenters import to_out
 from app.services.applications.schemas import (ApplicationCreate, ApplicationList, ApplicationOut,
                                                 ApplicationUpdate, DecisionCreate)
-from app.services.applications.uploads import check_upload, read_limited
+from app.services.applications.uploads import check_upload
 from app.services.seals import documents
 
 router = APIRouter(prefix="/api/v1", tags=["applications"])
@@ -77,20 +78,12 @@ def update_application(number: str, body: ApplicationUpdate, session: SessionDep
 
 
 @router.post("/applications/{number}/materials/{material_id}", status_code=201, response_model=ApplicationOut)
-async def upload_material(number: str, material_id: int, request: Request, file: UploadFile = File(...),
-                          user: User = Depends(require_roles(Role.applicant_person, Role.applicant_enterprise))):
+def upload_material(number: str, material_id: int, session: SessionDep, user: ApplicantUser,
+                    file: UploadFile = File(...)):
     """Upload one material (PDF, JPEG or PNG, at most 10 MB, type judged from the content)."""
-    content = await read_limited(file)
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(_store_upload, request, number, material_id, content, file.filename or "", user)
-
-
-def _store_upload(request: Request, number: str, material_id: int, content: bytes, filename: str, user: User):
-    session = request.state.db
-    checked = check_upload(content)
+    checked = check_upload(read_upload(file))
     app = svc.get_own_draft(session, number, user)
-    svc.attach_upload(session, app, material_id, checked, original_name=filename, actor=user.username)
+    svc.attach_upload(session, app, material_id, checked, original_name=file.filename or "", actor=user.username)
     return _out(session, app)
 
 

@@ -5,14 +5,14 @@ from typing import Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from app.core.db import SessionDep
 from app.identity.deps import ApplicantUser, CurrentUser, client_ip
 from app.matters import service as matter_service
 from app.services.applications import bundles
 from app.services.applications.presenters import to_out
-from app.services.applications.uploads import check_upload, read_limited
+from app.core.blobs import read_upload
+from app.services.applications.uploads import check_upload
 
 router = APIRouter(prefix="/api/v1", tags=["bundles"])
 
@@ -42,20 +42,13 @@ def get_bundle_application(number: str, session: SessionDep, user: CurrentUser):
 
 
 @router.post("/bundle-applications/{number}/materials")
-async def upload_bundle_material(number: str, request: Request, user: ApplicantUser,
-                                 material_name: str = Form(max_length=200), file: UploadFile = File(...)):
+def upload_bundle_material(number: str, session: SessionDep, user: ApplicantUser,
+                           material_name: str = Form(max_length=200), file: UploadFile = File(...)):
     """Upload a material once for every application of the bundle that needs it."""
-    content = await read_limited(file)
-
-    def store():
-        session = request.state.db
-        checked = check_upload(content)
-        ba, apps = bundles.get_for_user(session, number, user)
-        bundles.upload(session, apps, material_name, checked, original_name=file.filename or "",
-                       actor=user.username)
-        return _out(session, ba, apps)
-
-    return await run_in_threadpool(store)
+    checked = check_upload(read_upload(file))
+    ba, apps = bundles.get_for_user(session, number, user)
+    bundles.upload(session, apps, material_name, checked, original_name=file.filename or "", actor=user.username)
+    return _out(session, ba, apps)
 
 
 @router.post("/bundle-applications/{number}/submit")

@@ -9,10 +9,10 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from app.core.config import get_settings
 from app.core.db import SessionDep
 from app.core.errors import PortalError
 from app.core.i18n import gettext as _, pick
+from app.core.blobs import read_upload
 from app.core.templating import render
 from app.identity.deps import ApplicantUser, CsrfProtected, CurrentUser, OptionalUser, client_ip
 from app.identity.models import User
@@ -156,7 +156,7 @@ def bundle_upload(number: str, request: Request, session: SessionDep, user: Appl
                   file: UploadFile = File(...)):
     name = posted.get("material_name", "")[:200]
     try:
-        content_bytes = file.file.read(get_settings().max_upload_bytes + 1)
+        content_bytes = read_upload(file)
         checked = check_upload(content_bytes)
         _ba, apps = bundles.get_for_user(session, number, user)
         bundles.upload(session, apps, name, checked, original_name=file.filename or "", actor=user.username)

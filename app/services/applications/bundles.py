@@ -85,7 +85,7 @@ def submit(session: Session, ba: BundleApplication, apps: list[Application], use
         raise Forbidden("只有申请人本人可以提交 / Only the applicant can submit")
     drafts = [a for a in apps if a.status == Status.draft]
     for app in drafts:
-        svc._require_complete(app)  # all-or-nothing: check every one before changing any
+        svc.require_complete(app)  # all-or-nothing: check every one before changing any
     for app in drafts:
         if app.summary_blob is None:
             svc.sign(session, app, user)

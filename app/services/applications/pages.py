@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from app.core.config import get_settings
 from app.core.db import SessionDep
 from app.core.errors import Conflict, NotFound, PortalError, ValidationFailed
 from app.core.i18n import get_locale, gettext as _, pick
 from app.core import templating
+from app.core.blobs import read_upload
 from app.core.templating import render
 from app.identity.deps import ApplicantUser, CsrfProtected, CurrentUser, OptionalUser, client_ip
 from app.identity.models import User
@@ -221,7 +221,7 @@ def upload_material(number: str, material_id: int, request: Request, session: Se
     def store():
         if file is None or not file.filename:
             raise ValidationFailed(_("请选择要上传的文件"))
-        data = file.file.read(get_settings().max_upload_bytes + 1)  # one byte over: check_upload says too large
+        data = read_upload(file)
         svc.attach_upload(session, app, material_id, check_upload(data), original_name=file.filename,
                           actor=user.username)
 

@@ -346,7 +346,7 @@ def readiness(app: Application, matter: Matter) -> dict[str, Any]:
             "ready": not errors and not missing and not (matter.esign and app.summary_blob is None)}
 
 
-def _require_complete(app: Application) -> None:
+def require_complete(app: Application) -> None:
     errors = validate(app)
     if errors:
         raise FormInvalid("申请表还有未填或填错的项目 / The form has missing or invalid fields", fields=errors)
@@ -378,7 +378,7 @@ def sign(session: Session, app: Application, user: User) -> bool:
     matter = matter_service.get_matter(session, app.matter_code)
     if not matter.esign:
         return False
-    _require_complete(app)
+    require_complete(app)
     signer = acting_person(session, user)
     if not signer.id_number:
         raise Conflict("没有可用于签名的实名身份 / No real-name identity to sign with", code="no_signer")
@@ -397,7 +397,7 @@ def submit(session: Session, app: Application, user: User, *, ip: str = "") -> A
     """Submit (or resubmit after correction): complete form, materials and signature required."""
     matter = matter_service.get_matter(session, app.matter_code)
     _editable(app)
-    _require_complete(app)
+    require_complete(app)
     if matter.esign and app.summary_blob is None:
         raise ValidationFailed("提交前请先进行电子签名 / Please e-sign the application before submitting",
                                code="signature_required")

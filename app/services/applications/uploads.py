@@ -43,19 +43,3 @@ def check_upload(content: bytes) -> CheckedFile:
     if kind[0] == "application/pdf" and b"%%EOF" not in content[-2048:]:
         raise BadUpload("PDF文件不完整或已损坏 / The PDF file is incomplete or damaged")
     return CheckedFile(content=content, media_type=kind[0], extension=kind[1])
-
-
-async def read_limited(upload, limit: int | None = None) -> bytes:
-    """Read an UploadFile without holding more than the limit (+1 byte) in memory."""
-    limit = limit or get_settings().max_upload_bytes
-    chunks, size = [], 0
-    while True:
-        chunk = await upload.read(1024 * 1024)
-        if not chunk:
-            break
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"文件超过{limit // (1024 * 1024)}MB上限 / The file is larger than "
-                           f"{limit // (1024 * 1024)} MB")
-        chunks.append(chunk)
-    return b"".join(chunks)

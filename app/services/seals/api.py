@@ -8,8 +8,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.core.config import get_settings
+from app.core.blobs import read_upload
 from app.core.db import SessionDep
-from app.core.errors import Forbidden, TooLarge
+from app.core.errors import Forbidden
 from app.identity.deps import CurrentUser, client_ip, require_roles
 from app.identity.models import Role, User
 from app.services.seals import documents, licences, service
@@ -21,15 +22,6 @@ router = APIRouter(prefix="/api/v1", tags=["e-seal"])
 AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
 EnterpriseUser = Annotated[User, Depends(require_roles(Role.applicant_enterprise))]
 STAFF = (Role.window_officer, Role.reviewer, Role.admin)
-
-
-def read_upload(upload: UploadFile) -> bytes:
-    """Read an uploaded file, refusing anything over the configured limit (413)."""
-    limit = get_settings().max_upload_bytes
-    data = upload.file.read(limit + 1)
-    if len(data) > limit:
-        raise TooLarge(f"文件超过 {limit // (1024 * 1024)} MB / file larger than {limit // (1024 * 1024)} MB")
-    return data
 
 
 def may_download(user: User, doc: SealedDocument) -> bool:

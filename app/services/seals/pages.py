@@ -13,7 +13,8 @@ from app.identity.deps import CsrfProtected, CurrentUser, OptionalUser, client_i
 from app.identity.models import Role, User
 from app.services.seals import documents, licences, service
 from app.services.seals import api as seal_api
-from app.services.seals.api import may_download, read_upload
+from app.core.blobs import read_upload
+from app.services.seals.api import may_download
 from app.services.seals.models import OwnerType, SealStatus
 from app.services.seals.schemas import STATUS_MESSAGES
 
