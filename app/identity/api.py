@@ -4,10 +4,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from app.core.errors import PortalError
 
+from app.core import audit
 from app.core.config import get_settings
 from app.core.db import SessionDep
 from app.identity import service
@@ -29,6 +30,17 @@ def token(request: Request, session: SessionDep, username: Annotated[str, Form(m
                             headers={"WWW-Authenticate": "Bearer"} if e.status_code == 401 else None)
     raw = service.issue_token(session, user, client_ip(request))
     return TokenRead(access_token=raw, expires_in=get_settings().token_hours * 3600)
+
+
+@router.post("/auth/logout", status_code=204)
+def revoke_token(request: Request, session: SessionDep, user: CurrentUser):
+    """Revoke the bearer token this request carries."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        service.revoke_token(session, auth[7:].strip())
+        audit.record(session, actor=user.username, action="logout.token", object_type="user",
+                     object_id=user.username, ip=client_ip(request))
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=MeRead)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.core import audit
 from app.core.config import get_settings
 from app.core.db import utcnow
-from app.core.errors import Conflict, Forbidden, PortalError, TooManyRequests, Unauthorized, ValidationFailed
+from app.core.errors import Conflict, Forbidden, TooManyRequests, Unauthorized, ValidationFailed
 from app.identity.models import ApiToken, EnterpriseAgent, LoginAttempt, Role, User, WebSession
 from app.identity.validation import InvalidIdentifier, validate_id_number, validate_uscc
 
@@ -116,6 +116,7 @@ def authenticate(session: Session, username: str, password: str, ip: str) -> Use
         raise Unauthorized(BAD_CREDENTIALS, code="invalid_credentials")
     user.failed_logins = 0
     user.locked_until = None
+    purge_now_and_then(session)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     session.flush()
@@ -196,13 +197,26 @@ def get_by_username(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
+_PURGE_EVERY = timedelta(minutes=10)
+_purged_at: datetime | None = None
+
+
 def purge_expired(session: Session, now: datetime | None = None) -> None:
+    """Delete expired tokens, sessions past their absolute lifetime and old failed-login rows."""
+    s = get_settings()
     now = now or utcnow()
     session.execute(delete(ApiToken).where(ApiToken.expires_at < now))
+    session.execute(delete(WebSession).where(WebSession.created_at < now - timedelta(hours=s.session_absolute_hours)))
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=1)))
 
 
-__all__ = ["PortalError"]
+def purge_now_and_then(session: Session) -> None:
+    """Run purge_expired at most every ten minutes per process (called at login, where writes happen anyway)."""
+    global _purged_at
+    now = utcnow()
+    if _purged_at is None or now - _purged_at > _PURGE_EVERY:
+        _purged_at = now
+        purge_expired(session, now)
 
 
 # -- acting for an enterprise ---------------------------------------------------------------------

@@ -50,10 +50,6 @@ def age_on(id_number: str, on: date) -> int:
     return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
 
 
-def is_shanghai(id_number: str) -> bool:
-    return id_number.startswith("31")
-
-
 def uscc_check_char(first17: str) -> str:
     total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
     return _USCC_CHARS[(31 - total % 31) % 31]

@@ -156,11 +156,6 @@ def form_fields(code: str) -> list[FieldDef]:
         raise FormNotFound(code) from None
 
 
-def prefill_references(code: str) -> dict[str, str]:
-    """{field name: prefill reference} of one form (`profile.*` or `SOURCE.FIELD`)."""
-    return {f.name: f.prefill for f in form_fields(code) if f.prefill}
-
-
 # ----------------------------------------------------------------------------- JSON Schema
 def _property_schema(f: FieldDef, locale: str) -> dict[str, Any]:
     label, help_text = f.text(locale)

@@ -205,3 +205,27 @@ def test_authorised_employee_acts_and_loses_it_when_revoked(client, db_session):
     db_session.delete(db_session.get(EnterpriseAgent, agent.id))
     db_session.flush()
     assert "正在代表本企业办事" not in client.get("/me").text
+
+
+def test_api_logout_revokes_the_token(client):
+    token = api_token(client, "citizen-young")
+    h = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=h).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers=h).status_code == 204
+    assert client.get("/api/v1/me", headers=h).status_code == 401
+
+
+def test_purge_removes_expired_tokens_and_old_sessions(db_session):
+    from datetime import timedelta
+
+    from app.core.db import utcnow
+    from app.identity.models import ApiToken
+
+    user = service.get_by_username(db_session, "citizen-young")
+    service.issue_token(db_session, user, "127.0.0.1")
+    raw, ws = service.new_session(db_session, user_id=user.id, locale="zh", ip="127.0.0.1")
+    later = utcnow() + timedelta(days=2)
+    service.purge_expired(db_session, later)
+    db_session.expire_all()
+    assert db_session.scalar(select(ApiToken).where(ApiToken.expires_at < later)) is None
+    assert db_session.get(WebSession, ws.id) is None
