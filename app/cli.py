@@ -20,6 +20,13 @@ cli.add_typer(audit_cli, name="audit")
 console = Console()
 
 
+@cli.callback()
+def _startup():
+    from app.services.seals import audit_timestamps
+
+    audit_timestamps.register()  # audit checkpoints are timestamped, and verified, by the seals TSA
+
+
 def _engine():
     from app.core.db import get_engine
 
@@ -145,18 +152,35 @@ def users_add_agent(enterprise: str, person: str):
 
 @audit_cli.command("verify")
 def audit_verify():
-    """Check the audit chain; report any edited or deleted record."""
-    from app.core import audit
+    """Check the audit chain and its checkpoints; exit 1 on any edited, deleted or forged record."""
+    from app.core.audit_verify import verify
 
     with _unit_of_work() as session:
-        report = audit.verify(session)
+        report = verify(session)
+    for note in report.notes:
+        console.print(f"[yellow]note: {note}[/yellow]")
     if report.ok:
-        console.print(f"audit chain intact: {report.checked} records")
+        console.print(f"audit chain intact: {report.checked} records, {report.checkpoints} checkpoints")
         return
     for p in report.problems:
         console.print(f"[red]{p}[/red]")
-    console.print(f"[red]audit chain BROKEN: {len(report.problems)} problem(s) in {report.checked} records[/red]")
+    console.print(f"[red]audit chain BROKEN: {len(report.problems)} problem(s) in {report.checked} records, "
+                  f"{report.checkpoints} checkpoints[/red]")
     raise typer.Exit(1)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint():
+    """Pin the chain's current head (MAC'd and timestamped), so later truncation is detected."""
+    from app.core import audit
+
+    with _unit_of_work() as session:
+        cp = audit.checkpoint(session)
+        if cp is None:
+            console.print("the audit log is empty: nothing to checkpoint")
+            return
+        stamped = "timestamped" if cp.timestamp_token else "[yellow]NOT timestamped[/yellow]"
+        console.print(f"checkpoint {cp.id}: head {cp.head_id} {cp.head_hash} ({cp.record_count} records), {stamped}")
 
 
 def _register_optional_commands() -> None:

@@ -94,6 +94,9 @@ async def lifespan(app: FastAPI):
 def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    from app.services.seals import audit_timestamps
+
+    audit_timestamps.register()  # core's audit checkpoints are timestamped by the seals TSA
     app = FastAPI(title="一网通办 One-network service portal", version="0.1.0", docs_url=None,
                   redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "static")), name="static")

@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     database_url: str = ""
     data_dir: Path = Path("var")
     secret_key: str = DEV_SECRET_KEY
+    # The audit chain's HMAC key is derived from this when set, else from secret_key (each with
+    # its own HKDF label). Keep it outside the database: whoever holds it can rebuild the chain.
+    audit_key: str = ""
+    audit_checkpoint_every: int = 1000  # records between automatic checkpoints of the chain head
     default_locale: str = "zh"
     base_url: str = "http://127.0.0.1:8000"
     session_idle_minutes: int = 30
@@ -52,6 +56,8 @@ class Settings(BaseSettings):
                 "PORTAL_SECRET_KEY must be set to a random value of at least 32 characters "
                 "when PORTAL_ENV=production (the development default is refused)"
             )
+        if self.env == "production" and self.audit_key and len(self.audit_key) < 32:
+            raise ValueError("PORTAL_AUDIT_KEY, when set, must be at least 32 characters")
         return self
 
 

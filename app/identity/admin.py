@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 
-from app.core import audit
+from app.core import audit_verify
 from app.core.audit_models import AuditRecord
 from app.core.db import SessionDep
 from app.core.errors import NotFound, ValidationFailed
@@ -52,7 +52,7 @@ def admin_home(request: Request, session: SessionDep, admin: AdminUser, page: in
     page = max(1, page)
     total = session.scalar(select(func.count()).select_from(User)) or 0
     users = session.scalars(select(User).order_by(User.id).limit(PAGE).offset((page - 1) * PAGE)).all()
-    report = audit.verify(session)
+    report = audit_verify.verify(session)
     recent = session.scalars(select(AuditRecord).order_by(AuditRecord.id.desc()).limit(20)).all()
     return render(request, "identity/admin.html", {
         "users": users, "total": total, "page": page, "pages": max(1, -(-total // PAGE)),
