@@ -57,3 +57,17 @@ def test_production_refuses_demo_dev_secret_and_unmigrated_db(env):
 def test_consult_command(env):
     r = run(env, "consult", "公积金能付房租吗")
     assert r.returncode == 0 and "hpf-withdrawal-rent" in r.stdout
+
+
+def test_audit_checkpoint_and_truncation_exit_codes(env, tmp_path):
+    assert run(env, "db", "upgrade").returncode == 0
+    assert run(env, "seed", "--demo").returncode == 0
+    cp = run(env, "audit", "checkpoint")
+    assert cp.returncode == 0 and "timestamped" in cp.stdout and "NOT" not in cp.stdout
+    ok = run(env, "audit", "verify")
+    assert ok.returncode == 0 and "intact" in ok.stdout and "1 checkpoints" in ok.stdout
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        (head,) = db.execute("SELECT max(id) FROM audit_record").fetchone()
+        db.execute("DELETE FROM audit_record WHERE id > ?", (head - 2,))
+    cut = run(env, "audit", "verify")
+    assert cut.returncode == 1 and "truncated" in cut.stdout and "BROKEN" in cut.stdout
