@@ -52,12 +52,6 @@ def test_accuracy_on_shared_development_sample(index):
     assert report.top1_accuracy >= 0.90 and report.top3_accuracy >= 0.98
 
 
-def test_p95_latency_in_process(index):
-    rows = read_labelled(DATA / "consultation.tsv") * 3
-    report = evaluate(index, rows)
-    assert report.percentile_ms(0.95) <= 20.0
-
-
 @pytest.mark.parametrize("question, code", [
     ("宝宝刚出生怎么上户口", "newborn-hukou"),
     ("公积金能付房租吗", "hpf-withdrawal-rent"),
