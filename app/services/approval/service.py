@@ -139,3 +139,12 @@ def decision_for(session: Session, application_id: int) -> AutoDecision | None:
 
 def reason_texts(reasons: list[dict[str, str]], lang: str) -> list[str]:
     return [r.get("en" if lang == "en" else "zh") or r.get("zh") or "" for r in reasons]
+
+
+def all_active(session: Session) -> list[DecisionModel]:
+    return list(session.scalars(select(DecisionModel).where(DecisionModel.status == ModelStatus.active.value)
+                                .order_by(DecisionModel.matter_code)))
+
+
+def department_of(session: Session, matter_code: str) -> str | None:
+    return session.scalar(select(Matter.department_code).where(Matter.code == matter_code))
