@@ -148,3 +148,7 @@ def all_active(session: Session) -> list[DecisionModel]:
 
 def department_of(session: Session, matter_code: str) -> str | None:
     return session.scalar(select(Matter.department_code).where(Matter.code == matter_code))
+
+
+def decision_by_number(session: Session, number: str) -> AutoDecision | None:
+    return session.scalar(select(AutoDecision).where(AutoDecision.application_number == number))
