@@ -33,6 +33,7 @@ def test_activate_and_roll_back(db_session):
     back = versions.rollback(db_session, CODE, actor="admin")
     assert back.id == v1.id and service.active_model(db_session, CODE).id == v1.id
     assert draft.status == ModelStatus.retired.value
+    db_session.commit()  # audit records are chained at commit (the test's outer transaction still rolls back)
     actions = [a.action for a in db_session.scalars(select(AuditRecord).where(
         AuditRecord.object_id.like(f"{CODE}:v%")))]
     assert actions.count("approval.model.activate") == 2 and "approval.model.draft" in actions
