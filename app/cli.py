@@ -73,6 +73,9 @@ def seed(demo: bool = typer.Option(False, "--demo", help="Also create the demo a
         ensure_seals = _optional("app.services.seals.service", "ensure_department_seals")
         if ensure_seals:
             ensure_seals(session)
+        seed_models = _optional("app.services.approval.service", "seed_models")
+        if seed_models:
+            console.print(f"decision models: {seed_models(session)} added")
         if demo:
             from app.identity.demo import seed_demo_accounts
 

@@ -4,7 +4,8 @@ the same run, on the same machine, so that the numbers mean something on any mac
 1. catalogue API: GET /api/v1/matters?limit=20 served by the portal (uvicorn, 1 worker) vs a bare
    Starlette app serving the same bytes, both driven by the same async client (requests/s);
 2. consultation: the ranking per question (in-process) vs a bare substring scan of the names;
-3. e-seal: sealed documents/s through the platform vs raw pyHanko signing (bench/seal_bench.py).
+3. e-seal: sealed documents/s through the platform vs raw pyHanko signing (bench/seal_bench.py);
+4. auto-approval: decisions/s with fact gathering vs bare zen-engine on the same model (bench/approval_bench.py).
 """
 from __future__ import annotations
 
@@ -147,3 +148,6 @@ if __name__ == "__main__":
     bench_catalogue()
     bench_consultation()
     bench_seals()
+    from bench.approval_bench import bench_approval
+
+    print("auto-approval   " + bench_approval())

@@ -81,7 +81,8 @@ def _seed(eng) -> None:
 
     with Session(eng) as s, s.begin():
         seed_catalogue(s)
-        for module, func in (("app.services.seals.service", "ensure_department_seals"),):
+        for module, func in (("app.services.seals.service", "ensure_department_seals"),
+                             ("app.services.approval.service", "seed_models")):
             f = _optional(module, func)
             if f:
                 f(s)

@@ -14,6 +14,7 @@ from app.matters.models import Matter
 from app.services.applications import lifecycle
 from app.services.applications import service as applications
 from app.services.applications.models import Application, Channel, Status
+from app.services.approval import service as approval
 from app.services.seals import documents, licences
 from app.services.seals.schemas import ResultDocumentInput
 
@@ -128,3 +129,31 @@ def issue_result(session: Session, app: Application, matter: Matter, *, actor: s
                             f"{matter.name}（{app.number}）已批准，可下载加盖电子印章的结果文件")
     else:
         applications.notify(session, app, "已批准，请到窗口领取 / Approved: collect at the window", app.number)
+
+
+def after_submit(session: Session, app: Application) -> None:
+    """秒批: an auto-approval matter is decided by its model at once; approvals are sealed and issued,
+    definitive denials explained, everything else stays in the department's queue with the reasons."""
+    decision = approval.auto_decide(session, app)
+    if decision is None or decision.outcome == "refer":
+        return
+    matter = matter_service.get_matter(session, app.matter_code)
+    note = "；".join(approval.reason_texts(decision.reasons, "zh"))
+    model = f"自动审批模型 v{decision.model_version} / decision model v{decision.model_version}"
+    lifecycle.transition(session, app, "accept", actor="system", note=model)
+    app.accepted_at = utcnow()
+    lifecycle.transition(session, app, "start_review", actor="system", note=model)
+    lifecycle.transition(session, app, decision.outcome, actor="system", note=note or model)
+    app.decided_at = utcnow()
+    app.decision_by = "system"
+    app.decision_reasons = approval.reason_texts(decision.reasons, "zh")
+    if decision.outcome == "approve":
+        app.decision_outcome = "approved"
+        issue_result(session, app, matter, actor="system")
+    else:
+        app.decision_outcome = "denied"
+        applications.notify(session, app, "申请未获批准 / Application denied",
+                            note + "\n" + "; ".join(approval.reason_texts(decision.reasons, "en")))
+
+
+applications.AFTER_SUBMIT.append(after_submit)

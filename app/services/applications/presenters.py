@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.core.i18n import pick
+from app.core.i18n import get_locale, pick
 from app.identity.validation import mask_id
 from app.matters.models import Matter
 from app.services.applications import lifecycle
 from app.services.applications import service as svc
 from app.services.applications.models import Application, BundleApplication, MaterialStatus, Status
-from app.services.applications.schemas import ApplicationOut, DecisionOut, EventOut, MaterialOut
+from app.services.applications.schemas import ApplicationOut, AutoApprovalOut, DecisionOut, EventOut, MaterialOut
+from app.services.approval import service as approval
 
 
 def next_actions(app: Application, matter: Matter) -> list[str]:
@@ -32,7 +33,17 @@ def next_actions(app: Application, matter: Matter) -> list[str]:
     return []
 
 
+def auto_approval_out(session: Session, app: Application) -> AutoApprovalOut | None:
+    auto = approval.decision_for(session, app.id) if app.status != Status.draft else None
+    if auto is None:
+        return None
+    return AutoApprovalOut(outcome=auto.outcome, reasons=approval.reason_texts(auto.reasons, get_locale()),
+                           reasons_zh=approval.reason_texts(auto.reasons, "zh"),
+                           reasons_en=approval.reason_texts(auto.reasons, "en"))
+
+
 def to_out(session: Session, app: Application, matter: Matter) -> ApplicationOut:
+    auto = auto_approval_out(session, app)
     bundle_number = None
     if app.bundle_application_id:
         b = session.get(BundleApplication, app.bundle_application_id)
@@ -51,10 +62,13 @@ def to_out(session: Session, app: Application, matter: Matter) -> ApplicationOut
                    for m in app.materials],
         signed=app.summary_blob is not None, signed_at=app.signed_at, submitted_at=app.submitted_at,
         due_date=app.due_date, overdue=svc.is_overdue(app), clock_paused=app.clock_paused_on is not None,
-        decision=(DecisionOut(outcome=app.decision_outcome, by=app.decision_by, reasons=app.decision_reasons or [],
+        decision=(DecisionOut(outcome=app.decision_outcome, by=app.decision_by,
+                              reasons=(auto.reasons if auto and app.decision_by == "system"
+                                       else app.decision_reasons or []),
                               at=app.decided_at) if app.decision_outcome else None),
         result_pdf=(f"/api/v1/applications/{app.number}/result.pdf" if app.result_document_id else None),
         licence_id=app.licence_id,
         events=[EventOut(at=e.at, actor=e.actor, action=e.action, from_status=e.from_status, to_status=e.to_status,
                          note=e.note) for e in app.events],
-        next_actions=next_actions(app, matter), version=app.version, bundle_number=bundle_number)
+        next_actions=next_actions(app, matter), version=app.version, bundle_number=bundle_number,
+        auto_approval=auto)

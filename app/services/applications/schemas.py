@@ -51,6 +51,14 @@ class DecisionOut(BaseModel):
     at: datetime | None
 
 
+class AutoApprovalOut(BaseModel):
+    """What the decision model said (a referral is not a decision: the department decides)."""
+    outcome: str
+    reasons: list[str]
+    reasons_zh: list[str]
+    reasons_en: list[str]
+
+
 class ApplicationOut(BaseModel):
     number: str
     status: str
@@ -78,6 +86,7 @@ class ApplicationOut(BaseModel):
     next_actions: list[str]
     version: int
     bundle_number: str | None = None
+    auto_approval: AutoApprovalOut | None = None
 
 
 class ApplicationList(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -32,6 +32,10 @@ from app.services.seals import licences as wallet
 from app.services.seals import pdf as seal_pdf
 from app.services.seals import signing
 
+
+
+# Called at the end of every submit, in order (the auto-approval registers itself: app.services.flows).
+AFTER_SUBMIT: list[Callable[[Session, Application], None]] = []
 
 
 def today_china() -> date:
@@ -411,6 +415,8 @@ def submit(session: Session, app: Application, user: User, *, ip: str = "") -> A
         resume_clock(app, today)
     notify(session, app, "申请已提交 / Application submitted",
            f"{matter.name}（{app.number}）已提交，承诺办结日期 {app.due_date} / due {app.due_date}")
+    for hook in AFTER_SUBMIT:
+        hook(session, app)
     return app
 
 

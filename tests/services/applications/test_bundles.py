@@ -35,7 +35,9 @@ def test_bundle_creates_linked_applications_and_submits_once(client, auth):
     r = client.post(f"/api/v1/bundle-applications/{ba['number']}/submit", headers=h)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert {a["status"] for a in body["applications"]} == {"submitted"} and body["status"] == "in_progress"
+    # both matters are auto-approval ones and the demo enterprise qualifies: decided and issued at once
+    assert {a["status"] for a in body["applications"]} == {"issued"} and body["status"] == "completed"
+    assert {a["decision"]["by"] for a in body["applications"]} == {"system"}
     assert body["applications"][1]["signed"] is True  # esign matter signed at the one submission
     assert client.get(f"/api/v1/bundle-applications/{ba['number']}", headers=auth("citizen-young")).status_code == 404
 

@@ -180,7 +180,11 @@ def test_licence_issued_by_one_matter_is_reused_by_another(client, auth, db_sess
     from app.services.applications import service as svc
     from sqlalchemy import select
 
+    from app.services.approval import oversight
+
     h = auth("citizen-young")
+    # a person decides here (the model would deny: citizen-young already holds an active card)
+    oversight.update_setting(db_session, "social-security-card", actor="test", enabled=False)
     app = apply(client, h, "social-security-card")
     # hrss has no demo reviewer: an hrss reviewer decides it here.
     reviewer = User(username="reviewer-hrss-t", password_hash="x", role=Role.reviewer, full_name="测试",
@@ -245,7 +249,9 @@ def test_matter_without_esign_skips_signing(client, auth):
     app = create(client, h, "invoice-application").json()
     r = client.post(f"/api/v1/applications/{app['number']}/sign", headers=h)
     assert r.json() == {"number": app["number"], "signed": False, "skipped": True, "summary_pdf": None}
-    assert client.post(f"/api/v1/applications/{app['number']}/submit", headers=h).json()["status"] == "submitted"
+    done = client.post(f"/api/v1/applications/{app['number']}/submit", headers=h).json()
+    assert ("submit", "enterprise-demo") in [(e["action"], e["actor"]) for e in done["events"]]
+    assert done["status"] == "issued"  # an auto-approval matter the demo enterprise qualifies for
 
 
 def test_enterprise_signs_with_legal_representative(client, auth):

@@ -1,0 +1,143 @@
+"""The facts a decision model reads: the form, the ID number, the datahub and the wallet.
+
+A source that has no record, is switched off or raises is marked in `sources` (`not_found` /
+`unavailable`) and its record is null: the models refer such cases to a person, and the service
+never lets them end in an automatic denial.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.matters import content as matter_content
+from app.services.datahub import service as datahub
+from app.services.seals import licences as wallet
+
+log = logging.getLogger(__name__)
+DISTRICT = "310104"
+HPF_RENT_MONTHLY_LIMIT = 4500.0  # yuan a month for a tenant without a home in Shanghai
+SCOPE_OF = {"art-business-filing": "art-trading", "medical-device-filing": "medical-device-2"}
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _norm(text: Any) -> str:
+    return datahub.address_key(str(text or ""))
+
+
+def person_from_id(id_number: str, today: date) -> dict[str, Any]:
+    """Age, sex and statutory retirement age from a GB 11643 ID number (nothing is looked up)."""
+    if not id_number or not matter_content.id_number_ok(id_number):
+        return {"id_valid": False, "age": None, "sex": None, "retirement_age": None, "years_to_retirement": None}
+    try:
+        born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        return {"id_valid": False, "age": None, "sex": None, "retirement_age": None, "years_to_retirement": None}
+    age = datahub.age_on(born, today)
+    sex = "male" if int(id_number[16]) % 2 else "female"
+    retirement = 60 if sex == "male" else 55
+    return {"id_valid": True, "age": age, "sex": sex, "birth_date": born.isoformat(), "retirement_age": retirement,
+            "years_to_retirement": retirement - age}
+
+
+def _days_since(form: dict[str, Any], today: date) -> dict[str, int]:
+    out = {}
+    for key, value in form.items():
+        if isinstance(value, str) and ISO_DATE.match(value):
+            try:
+                out[key] = (today - date.fromisoformat(value)).days
+            except ValueError:
+                continue
+    return out
+
+
+def _subjects(source: str, app_subject: str, form: dict[str, Any], records: dict[str, Any]) -> tuple[str, str]:
+    """(datahub source, subject key) of a facts source for this application."""
+    if source == "legal_entity":
+        return "legal-entity", form.get("business_uscc") or form.get("uscc") or app_subject
+    if source == "address":
+        addr = form.get("premises_address") or form.get("company_address") or form.get("registration_address")
+        return "address-cloud", addr or ""
+    if source == "deceased":
+        return "population", form.get("deceased_id_number") or ""
+    if source == "rep_credit":
+        rep = form.get("rep_id_number") or (records.get("legal_entity") or {}).get("legal_representative_id_number")
+        return "credit", rep or ""
+    return source.replace("_", "-"), app_subject
+
+
+def _lookup(session: Session, source: str, subject: str, number: str, today: date) -> tuple[str, Any]:
+    if not subject:
+        return "not_found", None
+    try:
+        result = datahub.lookup(session, source, subject, actor="system", application_number=number,
+                                purpose="自动审批 / auto-approval", as_of=today)
+    except Exception:  # an outage of the data exchange must never decide against the applicant
+        log.exception("datahub lookup failed: %s", source)
+        return "unavailable", None
+    return result.status, result.record
+
+
+def gather(session: Session, *, matter_code: str, subject_key: str, form: dict[str, Any], number: str,
+           needs: dict[str, bool], materials_complete: bool, today: date) -> dict[str, Any]:
+    """Build the model input for one application (every datahub read is logged against it)."""
+    records: dict[str, Any] = {}
+    status: dict[str, str] = {}
+    # the legal entity first: the representative's credit is looked up through it
+    for source in sorted(needs, key=lambda s: s != "legal_entity"):
+        dh_source, subject = _subjects(source, subject_key, form, records)
+        status[source], records[source] = _lookup(session, dh_source, subject, number, today)
+    person_id = "" if matter_content.uscc_ok(subject_key) else subject_key
+    held = {lic.licence_type: True for lic in wallet.list_licences(session, subject_key) if lic.status == "active"}
+    facts: dict[str, Any] = {
+        "matter": matter_code, "today": today.isoformat(), "form": dict(form),
+        "applicant": person_from_id(person_id, today) if person_id else {"id_valid": None},
+        "days_since": _days_since(form, today), "wallet": held, "sources": status,
+        "materials": {"complete": materials_complete}, **records,
+    }
+    facts["derived"] = derive(matter_code, subject_key, facts)
+    return facts
+
+
+def derive(matter_code: str, subject_key: str, f: dict[str, Any]) -> dict[str, Any]:
+    """Facts combining two inputs (a decision table compares a field with constants only).
+    A value is None when an input is missing, so that no row fires on it."""
+    form, pop, le = f["form"], f.get("population"), f.get("legal_entity")
+    realty, hpf, tax = f.get("realty"), f.get("hpf"), f.get("tax")
+    d: dict[str, Any] = {}
+    if realty is not None:
+        if form.get("query_type") in ("own-properties", "no-property"):
+            d["owns_address"] = True
+        else:
+            target = _norm(form.get("registration_address") or form.get("property_address"))
+            d["owns_address"] = any(_norm(p.get("address")) == target for p in realty.get("properties") or [])
+    if le is not None:
+        d["business_in_district"] = str(le.get("uscc", ""))[2:8] == DISTRICT or "徐汇区" in str(
+            le.get("registered_address", ""))
+        d["is_legal_representative"] = le.get("legal_representative_id_number") == subject_key
+        if matter_code in SCOPE_OF:
+            d["scope_has"] = SCOPE_OF[matter_code] in (le.get("business_scope") or [])
+    if pop is not None:
+        d["hukou_or_permit"] = bool(pop.get("hukou_shanghai")) or bool(f["wallet"].get("residence-permit"))
+        d["spouse_matches"] = str(form.get("spouse_id_number", "")).upper() == str(
+            pop.get("spouse_id_number") or "").upper()
+        d["low_income_family"] = bool(pop.get("minimum_living_allowance") or pop.get("low_income"))
+        d["has_disability_certificate"] = bool(f["wallet"].get("disability-certificate")
+                                               or pop.get("disability_certificate"))
+    if "school_name" in form:
+        d["school_in_district"] = "徐汇" in str(form["school_name"])
+    if hpf is not None and form.get("withdrawal_amount") is not None:
+        limit = min(float(form.get("monthly_rent") or 0), HPF_RENT_MONTHLY_LIMIT)
+        d["within_monthly_limit"] = float(form["withdrawal_amount"]) + float(hpf.get("withdrawn_this_month") or 0) \
+            <= limit
+    if tax is not None and form.get("quantity") is not None and tax.get("invoice_monthly_limit") is not None:
+        d["within_invoice_limit"] = int(form["quantity"]) <= int(tax["invoice_monthly_limit"])
+    if "proposed_name" in form:
+        name = str(form["proposed_name"]).strip()
+        d["name_ok"] = name.endswith("公司") and 6 <= len(name) <= 50
+    if "quality_manager" in form:
+        d["quality_manager_named"] = bool(str(form["quality_manager"] or "").strip())
+    return d
