@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0008_autoapproval"
-down_revision = "0007_english_names"
+down_revision = "0008_audit"
 branch_labels = None
 depends_on = None
 
