@@ -1,12 +1,15 @@
 """Public PKI endpoints (no login): the timestamp authority and the issuing CA's CRL."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from app.core.db import SessionDep
+from sqlalchemy.orm import Session
+
+from app.core.db import SessionDep, read_session
 from app.core.errors import PortalError
 from app.services.seals import ca, stamp
 
@@ -17,6 +20,12 @@ MAX_QUERY_BYTES = 4096  # a TimeStampReq is ≈ 60 bytes; anything near this is 
 class UnsupportedMediaType(PortalError):
     status_code = 415
     code = "unsupported_media_type"
+
+
+def _read_only() -> Iterator[Session]:
+    # A timestamp reads two cached credentials: on SQLite it must not queue for the write lock.
+    with read_session() as session:
+        yield session
 
 
 async def _timestamp_query(request: Request) -> bytes:
@@ -30,7 +39,7 @@ async def _timestamp_query(request: Request) -> bytes:
 
 @router.post("/tsa", response_class=Response,
              responses={200: {"content": {stamp.REPLY_TYPE: {}}, "description": "RFC 3161 TimeStampResp"}})
-def timestamp(query: Annotated[bytes, Depends(_timestamp_query)], session: SessionDep):
+def timestamp(query: Annotated[bytes, Depends(_timestamp_query)], session: Annotated[Session, Depends(_read_only)]):
     """RFC 3161 over HTTP: a DER TimeStampReq in, a DER TimeStampResp out."""
     return Response(stamp.respond(session, query), media_type=stamp.REPLY_TYPE,
                     headers={"Cache-Control": "no-store"})

@@ -22,8 +22,10 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+from dataclasses import replace
 from datetime import datetime, timezone
 
+from asn1crypto import parser as asn1_parser
 from cryptography import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel
@@ -31,6 +33,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 
 from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko.sign.ades.report import AdESIndeterminate
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -61,6 +64,13 @@ def _validation_context(trust: ca.TrustStore, crls: list[bytes], moment: datetim
     return ValidationContext(trust_roots=list(trust.roots), other_certs=list(trust.intermediates), crls=crls,
                              allow_fetching=False, revocation_mode="soft-fail", moment=moment,
                              retroactive_revinfo=True)
+
+
+def _padding_intact(sig) -> bool:
+    """/Contents is the CMS DER then zeros; it lies outside the ByteRange, so check it by hand."""
+    contents = bytes(sig.pkcs7_content)
+    _, _, _, header, body, trailer = asn1_parser.parse(contents)
+    return not contents[len(header) + len(body) + len(trailer):].strip(b"\x00")
 
 
 def _claimed_time(sig) -> datetime | None:
@@ -96,6 +106,8 @@ def _check(session: Session, sig, *, last: bool, trust: ca.TrustStore, crls: lis
         name = _attr(cert, x509.NameOID.COMMON_NAME)
         person_serial = _attr(cert, x509.NameOID.SERIAL_NUMBER)
         signed_at = sig.self_reported_timestamp
+        if not _padding_intact(sig):
+            raise ValueError("bytes after the CMS in /Contents")
         context = _validation_context(trust, crls, _claimed_time(sig))
         status = off_event_loop(validate_pdf_signature, sig, signer_validation_context=context,
                                 ts_validation_context=context)
@@ -104,11 +116,11 @@ def _check(session: Session, sig, *, last: bool, trust: ca.TrustStore, crls: lis
         return SignatureReport(getattr(sig, "field_name", "") or "", VerifyStatus.tampered.value, name,
                                person_serial, cert_serial, signed_at, False, "unreadable")
     ts = status.timestamp_validity
-    at = now  # the moment everything is judged at
+    at, attested = now, False  # the moment everything is judged at
     if ts is not None and ts.intact and ts.valid:
         signed_at = ts.timestamp
         if ts.trusted and stamp.is_timestamping_only(x509.load_der_x509_certificate(ts.signing_cert.dump())):
-            at = ts.timestamp
+            at, attested = ts.timestamp, True
     coverage = status.coverage.name if status.coverage else "UNKNOWN"
     revoked_at = None
 
@@ -138,7 +150,11 @@ def _check(session: Session, sig, *, last: bool, trust: ca.TrustStore, crls: lis
         return report(VerifyStatus.revoked)
     if _outside_validity(cert, at) or _outside_validity(issuer, at):
         return report(VerifyStatus.expired)
-    if not status.trusted:
+    # certvalidator sees the CRL entry and asks for proof that the signature existed before the
+    # revocation (AdES "REVOKED_NO_POE"); the validated timestamp token is that proof.
+    proven_before_revocation = (attested and revoked_at is not None
+                                and status.trust_problem_indic == AdESIndeterminate.REVOKED_NO_POE)
+    if not status.trusted and not proven_before_revocation:
         log.warning("signature %s: path validation failed (%s)", sig.field_name, status.trust_problem_indic)
         return report(VerifyStatus.unknown_signer)
     return report(VerifyStatus.valid)
@@ -170,6 +186,9 @@ def verify_pdf(session: Session, data: bytes) -> VerificationResult:
     now = datetime.now(timezone.utc)
     reports = [_check(session, sig, last=i == len(signatures) - 1, trust=trust, crls=crls, now=now)
                for i, sig in enumerate(signatures)]
+    if not data.rstrip().endswith(b"%%EOF"):
+        # Bytes after the last revision: no signature or DSS update accounts for them.
+        reports[-1] = replace(reports[-1], status=VerifyStatus.tampered.value, coverage="TRAILING_DATA")
     worst = min(reports, key=lambda r: _SEVERITY.index(VerifyStatus(r.status)))
     shown = worst if worst.status != VerifyStatus.valid.value else reports[-1]
     document = session.scalar(select(SealedDocument).where(
