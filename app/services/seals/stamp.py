@@ -23,6 +23,7 @@ from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
+from pyhanko.sign.validation.status import TimestampSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy.orm import Session
 
@@ -100,9 +101,15 @@ def timestamper(session: Session) -> TimeStamper:
     return HTTPTimeStamper(url, timeout=10) if url else authority(session)
 
 
+class _Rejection(core.Sequence):
+    """A TimeStampResp without a token (asn1crypto's TimeStampResp insists on one)."""
+
+    _fields = [("status", tsp.PKIStatusInfo)]
+
+
 def _rejection(fail_info: str) -> bytes:
-    return tsp.TimeStampResp({"status": {"status": "rejection", "fail_info": tsp.PKIFailureInfo({fail_info}),
-                                         "status_string": [f"request refused: {fail_info}"]}}).dump()
+    return _Rejection({"status": {"status": "rejection", "fail_info": tsp.PKIFailureInfo({fail_info}),
+                                  "status_string": [f"request refused: {fail_info}"]}}).dump()
 
 
 def respond(session: Session, request_der: bytes) -> bytes:
@@ -153,12 +160,14 @@ def verify_timestamp(token: bytes, digest: bytes, *, session: Session | None = N
         gen_time = tst_info["gen_time"].native
         context = ValidationContext(trust_roots=list(trust.roots), other_certs=list(trust.intermediates),
                                     allow_fetching=False, revocation_mode="soft-fail", moment=gen_time)
-        result = _run(validate_tst_signed_data(signed_data, context, lambda _alg: digest))
+        status = TimestampSignatureStatus(**_run(validate_tst_signed_data(signed_data, context,
+                                                                          lambda _alg: digest)))
+        expected_size = _HASHES[algorithm].digest_size
     except Exception as exc:  # malformed DER, wrong content type, unsupported algorithm
         raise InvalidTimestamp(f"时间戳无法解析 / the timestamp token is unreadable ({exc.__class__.__name__})")
-    signer = x509.load_der_x509_certificate(result["signing_cert"].dump())
-    if not (result["intact"] and result["valid"]):
+    if not (status.intact and status.valid) or len(digest) != expected_size:
         raise InvalidTimestamp("时间戳与摘要不符或签名无效 / the token does not match this digest")
-    if not result["trusted"] or not is_timestamping_only(signer) or len(digest) != _HASHES[algorithm].digest_size:
+    signer = x509.load_der_x509_certificate(status.signing_cert.dump())
+    if not status.trusted or not is_timestamping_only(signer):
         raise InvalidTimestamp("时间戳不是本平台时间戳服务签发的 / the token is not from this platform's TSA")
-    return result["timestamp"]
+    return status.timestamp
