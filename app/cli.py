@@ -14,7 +14,9 @@ cli = typer.Typer(help="一网通办 portal: serve, migrate, seed, consult, audi
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_cli = typer.Typer(help="Accounts.", no_args_is_help=True)
 audit_cli = typer.Typer(help="Audit log.", no_args_is_help=True)
+ca_cli = typer.Typer(help="The e-seal platform's CA (the root key stays with this command).", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+cli.add_typer(ca_cli, name="ca")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(audit_cli, name="audit")
 console = Console()
@@ -58,6 +60,22 @@ def _optional(module: str, func: str):
     return getattr(mod, func, None)
 
 
+def _init_ca(session) -> None:
+    from app.services.seals import offline
+
+    for line in offline.init_platform(session):
+        console.print(f"ca: {line}")
+
+
+@ca_cli.command("init")
+def ca_init():
+    """Create the root CA (key in PORTAL_CA_DIR, never the database), the issuing CA and the TSA;
+    upgrade older set-ups (move the root key out, re-issue certificates without a CRL point)."""
+    with _unit_of_work() as session:
+        _init_ca(session)
+    console.print("ca: ready")
+
+
 @cli.command()
 def seed(demo: bool = typer.Option(False, "--demo", help="Also create the demo accounts and their data.")):
     """Load the catalogue (idempotent); with --demo, the demo accounts and their government data."""
@@ -70,12 +88,13 @@ def seed(demo: bool = typer.Option(False, "--demo", help="Also create the demo a
     with _unit_of_work() as session:
         report = seed_catalogue(session)
         console.print(f"catalogue: {report.created} created, {report.updated} updated, {report.deleted} deleted")
-        ensure_seals = _optional("app.services.seals.service", "ensure_department_seals")
-        if ensure_seals:
-            ensure_seals(session)
-        seed_models = _optional("app.services.approval.service", "seed_models")
-        if seed_models:
-            console.print(f"decision models: {seed_models(session)} added")
+        _init_ca(session)
+        from app.services.seals.service import ensure_department_seals
+
+        ensure_department_seals(session)
+        from app.services.approval.service import seed_models
+
+        console.print(f"decision models: {seed_models(session)} added")
         if demo:
             from app.identity.demo import seed_demo_accounts
 

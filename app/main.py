@@ -27,7 +27,7 @@ ROUTER_MODULES = [
     "app.identity.api", "app.identity.pages", "app.identity.admin",
     "app.matters.api", "app.matters.pages",
     "app.matters.consultation.api", "app.matters.consultation.pages",
-    "app.services.seals.api", "app.services.seals.pages", "app.services.datahub.pages",
+    "app.services.seals.api", "app.services.seals.pages", "app.services.seals.pki", "app.services.datahub.pages",
     "app.services.applications.api", "app.services.applications.pages",
     "app.services.applications.bundle_api", "app.services.applications.bundle_pages",
     "app.services.approval.api", "app.services.approval.pages",

@@ -79,13 +79,16 @@ def _seed(eng) -> None:
     from app.identity.demo import seed_demo_accounts
     from app.matters.service import seed_catalogue
 
+    from app.services.seals import offline
+    from app.services.seals.service import ensure_department_seals
+
     with Session(eng) as s, s.begin():
         seed_catalogue(s)
-        for module, func in (("app.services.seals.service", "ensure_department_seals"),
-                             ("app.services.approval.service", "seed_models")):
-            f = _optional(module, func)
-            if f:
-                f(s)
+        offline.init_platform(s)
+        ensure_department_seals(s)
+        from app.services.approval.service import seed_models
+
+        seed_models(s)
         seed_demo_accounts(s)
         f = _optional("app.services.datahub.service", "seed_demo")
         if f:

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     audit_checkpoint_every: int = 1000  # records between automatic checkpoints of the chain head
     default_locale: str = "zh"
     base_url: str = "http://127.0.0.1:8000"
+    # RFC 3161 timestamp authority for signing; unset: the portal's own TSA, in process.
+    tsa_url: str = ""
+    # Where `portal ca init` keeps the root CA's private key (never in the database); default data_dir/ca.
+    ca_dir: Path | None = None
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     token_hours: int = 8
@@ -35,6 +39,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     log_level: str = "INFO"
     log_json: bool = True
+
+    @property
+    def root_key_dir(self) -> Path:
+        return self.ca_dir or self.data_dir / "ca"
 
     @property
     def is_production(self) -> bool:

@@ -1,32 +1,38 @@
-"""电子印章公共平台 CA: root, issuing CA, timestamp authority and the certificates they issue.
+"""电子印章公共平台 CA: the issuing CA, the timestamp authority and the certificates they issue.
 
 Private keys live in `seal_credential.key_encrypted` (encrypted PKCS#8). A key is decrypted at
-most once per process and kept in `_loaded` by certificate serial; revocation drops it.
+most once per process and kept in `_loaded` by certificate serial; revocation drops it. The root
+CA's key is not in the database: only the CLI (`offline.py`, `portal ca init`) holds it, to issue
+the issuing CA and the TSA. This module — all the web process has — never needs it.
+
+Every certificate the issuing CA issues names its CRL (`GET /pki/crl/<issuing serial>.crl`) in a
+CRL distribution point; `crl_der` builds that CRL from the registry's revocations.
 """
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.services.seals import keys
-from app.services.seals.exceptions import CredentialUnavailable
+from app.services.seals.exceptions import CredentialUnavailable, CrlNotFound
 from app.services.seals.models import CredentialKind, SealCredential
 
 PLATFORM_NAME = "一网通办电子印章公共平台"
 PLATFORM_ORG = "Portal E-Seal Platform"
 ROOT_DAYS, ISSUING_DAYS, TSA_DAYS = 20 * 365, 10 * 365, 5 * 365
 ORGANISATION_DAYS, PERSON_DAYS = 3 * 365, 2 * 365
+CRL_HOURS = 24  # nextUpdate; the CRL is rebuilt at once when a revocation changes it
+CRL_MEDIA_TYPE = "application/pkix-crl"
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,8 @@ class LoadedCredential:
 
 @dataclass(frozen=True)
 class Platform:
-    root: LoadedCredential
+    """What the web process holds: the issuing CA and the TSA (never the root)."""
+
     issuing: LoadedCredential
     tsa: LoadedCredential
 
@@ -68,15 +75,19 @@ def _cert_pair(serial: str, der: bytes) -> tuple[x509.Certificate, asn1_x509.Cer
     return pair
 
 
-def _load(session: Session, row: SealCredential) -> LoadedCredential:
-    cached = _loaded.get(row.serial)
+def load_row(session: Session, row: SealCredential, key_blob: bytes | None = None) -> LoadedCredential:
+    """Decrypt a credential's key; `key_blob` (the root's, from the CLI's file) is never cached."""
+    cached = _loaded.get(row.serial) if key_blob is None else None
     if cached is not None:
         return cached
     with _lock:
-        cached = _loaded.get(row.serial)
+        cached = _loaded.get(row.serial) if key_blob is None else None
         if cached is not None:
             return cached
-        key = keys.decrypt_key(row.key_encrypted, get_settings().secret_key)
+        blob = key_blob or row.key_encrypted
+        if not blob:
+            raise CredentialUnavailable(f"{row.common_name} 的私钥不在本系统中 / this process does not hold that key")
+        key = keys.decrypt_key(blob, get_settings().secret_key)
         key_der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
         cert, cert_asn1 = _cert_pair(row.serial, row.cert_der)
@@ -91,7 +102,8 @@ def _load(session: Session, row: SealCredential) -> LoadedCredential:
         loaded = LoadedCredential(id=row.id, serial=row.serial, kind=row.kind, owner_code=row.owner_code,
                                   cert=cert, cert_asn1=cert_asn1, key=key,
                                   key_asn1=asn1_keys.PrivateKeyInfo.load(key_der), chain=tuple(chain))
-        _loaded[row.serial] = loaded
+        if key_blob is None:
+            _loaded[row.serial] = loaded
         return loaded
 
 
@@ -101,9 +113,11 @@ def forget(serial: str) -> None:
         _loaded.pop(serial, None)
 
 
-def _create(session: Session, *, kind: CredentialKind, subject: keys.Subject, owner_code: str,
-            issuer: LoadedCredential | None, days: int, slot: str | None = None, user_id: int | None = None,
-            not_before: datetime | None = None, not_after: datetime | None = None) -> SealCredential:
+def create_credential(session: Session, *, kind: CredentialKind, subject: keys.Subject, owner_code: str,
+                      issuer: LoadedCredential | None, days: int, slot: str | None = None,
+                      user_id: int | None = None, not_before: datetime | None = None,
+                      not_after: datetime | None = None) -> SealCredential:
+    """A new key and its certificate (added to the session, not flushed)."""
     key = keys.generate_key()
     start, end = keys.validity(days)
     start, end = not_before or start, not_after or end
@@ -111,10 +125,12 @@ def _create(session: Session, *, kind: CredentialKind, subject: keys.Subject, ow
         # A certificate never outlives its issuer (path validation would reject it).
         end = min(end, issuer.cert.not_valid_after_utc)
     serial = keys.new_serial()
+    # Certificates the issuing CA signs name its CRL; the offline root publishes none (see offline.py).
+    crl = crl_url(issuer.serial) if issuer is not None and issuer.kind == CredentialKind.issuing.value else None
     cert = keys.build_certificate(subject=subject, public_key=key.public_key(),
                                   issuer_cert=issuer.cert if issuer else None,
                                   issuer_key=issuer.key if issuer else key,  # type: ignore[arg-type]
-                                  kind=kind.value, serial=serial, not_before=start, not_after=end)
+                                  kind=kind.value, serial=serial, not_before=start, not_after=end, crl_url=crl)
     row = SealCredential(kind=kind.value, slot=slot, owner_code=owner_code, common_name=subject.common_name,
                          user_id=user_id, serial=_serial_hex(serial),
                          issuer_serial=issuer.serial if issuer else None, key_algorithm=keys.KEY_ALGORITHM,
@@ -124,40 +140,61 @@ def _create(session: Session, *, kind: CredentialKind, subject: keys.Subject, ow
     return row
 
 
-def _slot_rows(session: Session) -> dict[str, SealCredential]:
+def slot_rows(session: Session) -> dict[str, SealCredential]:
     rows = session.scalars(select(SealCredential).where(SealCredential.slot.is_not(None))).all()
     return {r.slot: r for r in rows if r.slot}
 
 
 def ensure_platform(session: Session) -> Platform:
-    """Load the platform's root CA, issuing CA and TSA, creating any that are missing."""
-    rows = _slot_rows(session)
-    if len(rows) < 3:
-        try:
-            with session.begin_nested():
-                root_row = rows.get("root")
-                if root_row is None:
-                    root_row = _create(session, kind=CredentialKind.root, slot="root", owner_code="platform",
-                                       subject=keys.Subject(f"{PLATFORM_NAME}根证书 Root CA", PLATFORM_ORG),
-                                       issuer=None, days=ROOT_DAYS)
-                    session.flush()
-                root = _load(session, root_row)
-                issuing_row = rows.get("issuing")
-                if issuing_row is None:
-                    issuing_row = _create(session, kind=CredentialKind.issuing, slot="issuing",
-                                          owner_code="platform", issuer=root, days=ISSUING_DAYS,
-                                          subject=keys.Subject(f"{PLATFORM_NAME}签发CA Issuing CA", PLATFORM_ORG))
-                    session.flush()
-                if "tsa" not in rows:
-                    _create(session, kind=CredentialKind.tsa, slot="tsa", owner_code="platform",
-                            issuer=_load(session, issuing_row), days=TSA_DAYS,
-                            subject=keys.Subject(f"{PLATFORM_NAME}时间戳服务 TSA", PLATFORM_ORG))
-                    session.flush()
-        except IntegrityError:
-            pass  # another process created them first: use theirs
-        rows = _slot_rows(session)
-    return Platform(root=_load(session, rows["root"]), issuing=_load(session, rows["issuing"]),
-                    tsa=_load(session, rows["tsa"]))
+    """Load the platform's issuing CA and TSA (created by `portal ca init`, never here)."""
+    rows = slot_rows(session)
+    if "issuing" not in rows or "tsa" not in rows:
+        raise CredentialUnavailable("电子印章平台尚未初始化，请运行 portal ca init / "
+                                    "the platform CA is not set up: run `portal ca init`")
+    return Platform(issuing=load_row(session, rows["issuing"]), tsa=load_row(session, rows["tsa"]))
+
+
+def crl_url(ca_serial: str) -> str:
+    """The stable address of a CA's CRL (the CRL distribution point of what it issues)."""
+    return f"{get_settings().base_url.rstrip('/')}/pki/crl/{ca_serial}.crl"
+
+
+def has_crl_distribution_point(cert: x509.Certificate) -> bool:
+    try:
+        cert.extensions.get_extension_for_class(x509.CRLDistributionPoints)
+    except x509.ExtensionNotFound:
+        return False
+    return True
+
+
+def aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+_crls: dict[str, tuple[tuple, datetime, bytes]] = {}
+
+
+def crl_der(session: Session, ca_serial: str) -> bytes:
+    """The current DER CRL of an issuing CA: every certificate it issued that the registry revoked."""
+    row = credential_by_serial(session, ca_serial)
+    if row is None or row.kind != CredentialKind.issuing.value:
+        raise CrlNotFound("没有这个证书撤销列表 / no such CRL")
+    revoked = tuple((serial, aware(at)) for serial, at in session.execute(
+        select(SealCredential.serial, SealCredential.revoked_at)
+        .where(SealCredential.issuer_serial == ca_serial, SealCredential.revoked_at.is_not(None))
+        .order_by(SealCredential.id)).all())
+    now = utcnow()
+    cached = _crls.get(ca_serial)
+    if cached is not None and cached[0] == revoked and now - cached[1] < timedelta(hours=1):
+        return cached[2]
+    issuer = load_row(session, row)
+    this_update = now - timedelta(minutes=1)  # a validator whose clock is a little behind still accepts it
+    crl = keys.build_crl(issuer_cert=issuer.cert, issuer_key=issuer.key,  # type: ignore[arg-type]
+                         revoked=[(int(serial, 16), at) for serial, at in revoked], this_update=this_update,
+                         next_update=now + timedelta(hours=CRL_HOURS), number=int(now.timestamp() * 1000))
+    der = crl.public_bytes(serialization.Encoding.DER)
+    _crls[ca_serial] = (revoked, now, der)
+    return der
 
 
 def issue_organisation_credential(session: Session, *, owner_code: str, name: str, name_en: str = "",
@@ -165,7 +202,7 @@ def issue_organisation_credential(session: Session, *, owner_code: str, name: st
                                   not_after: datetime | None = None) -> SealCredential:
     """Issue a seal certificate for a department or enterprise (CN = its Chinese name)."""
     platform = ensure_platform(session)
-    row = _create(session, kind=CredentialKind.organisation, owner_code=owner_code,
+    row = create_credential(session, kind=CredentialKind.organisation, owner_code=owner_code,
                   subject=keys.Subject(name, organization=name, org_unit=name_en[:64], serial_number=owner_code),
                   issuer=platform.issuing, days=ORGANISATION_DAYS, not_before=not_before, not_after=not_after)
     session.flush()
@@ -184,24 +221,24 @@ def person_credential(session: Session, *, full_name: str, id_number: str, user_
                    SealCredential.not_after > now + timedelta(days=1))
             .order_by(SealCredential.id.desc()).limit(1)).first()
         if row is not None:
-            return _load(session, row)
+            return load_row(session, row)
     platform = ensure_platform(session)
-    row = _create(session, kind=CredentialKind.person, owner_code=id_number, user_id=user_id,
+    row = create_credential(session, kind=CredentialKind.person, owner_code=id_number, user_id=user_id,
                   subject=keys.Subject(full_name, serial_number=id_number), issuer=platform.issuing,
                   days=PERSON_DAYS, not_before=not_before, not_after=not_after)
     session.flush()
-    return _load(session, row)
+    return load_row(session, row)
 
 
 def load_credential(session: Session, credential_id: int) -> LoadedCredential:
     row = session.get(SealCredential, credential_id)
     if row is None:
         raise CredentialUnavailable("印章证书不存在 / seal certificate not found")
-    return _load(session, row)
+    return load_row(session, row)
 
 
 def revoke_credential(session: Session, row: SealCredential, reason: str) -> None:
-    """Mark a certificate revoked; signatures made with it then verify as `revoked`."""
+    """Mark a certificate revoked: it joins its CA's CRL; signatures timestamped after now verify as `revoked`."""
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         row.revocation_reason = reason[:200]
@@ -214,6 +251,7 @@ class TrustStore:
     roots: tuple[asn1_x509.Certificate, ...]
     intermediates: tuple[asn1_x509.Certificate, ...]
     issuers: tuple[x509.Certificate, ...]  # every CA that may have issued an end-entity cert
+    issuing_serials: tuple[str, ...]  # those CAs' serials (each publishes a CRL)
 
 
 def trust_store(session: Session) -> TrustStore:
@@ -221,12 +259,14 @@ def trust_store(session: Session) -> TrustStore:
     rows = session.execute(select(SealCredential.serial, SealCredential.kind, SealCredential.cert_der)
                            .where(SealCredential.kind.in_([CredentialKind.root.value,
                                                            CredentialKind.issuing.value]))).all()
-    roots, inter, issuers = [], [], []
+    roots, inter, issuers, serials = [], [], [], []
     for serial, kind, der in rows:
         crypto_cert, asn1_cert = _cert_pair(serial, der)
         (roots if kind == CredentialKind.root.value else inter).append(asn1_cert)
         issuers.append(crypto_cert)
-    return TrustStore(tuple(roots), tuple(inter), tuple(issuers))
+        if kind == CredentialKind.issuing.value:
+            serials.append(serial)
+    return TrustStore(tuple(roots), tuple(inter), tuple(issuers), tuple(sorted(serials)))
 
 
 def credential_by_serial(session: Session, serial: str) -> SealCredential | None:

@@ -31,3 +31,11 @@ class LicenceNotFound(NotFound):
 
 class NotAPdf(ValidationFailed):
     code = "not_a_pdf"
+
+
+class InvalidTimestamp(ValidationFailed):
+    code = "invalid_timestamp"
+
+
+class CrlNotFound(NotFound):
+    code = "crl_not_found"

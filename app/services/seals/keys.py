@@ -76,8 +76,11 @@ class Subject:
 
 def build_certificate(*, subject: Subject, public_key, issuer_cert: x509.Certificate | None,
                       issuer_key: ec.EllipticCurvePrivateKey, kind: str, serial: int,
-                      not_before: datetime, not_after: datetime) -> x509.Certificate:
-    """One certificate; `kind` is root | issuing | tsa | organisation | person."""
+                      not_before: datetime, not_after: datetime, crl_url: str | None = None) -> x509.Certificate:
+    """One certificate; `kind` is root | issuing | tsa | organisation | person.
+
+    `crl_url` is where the issuer publishes its CRL (the CRL distribution point extension).
+    """
     name = subject.to_name()
     issuer_name = issuer_cert.subject if issuer_cert is not None else name
     builder = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name)
@@ -86,6 +89,10 @@ def build_certificate(*, subject: Subject, public_key, issuer_cert: x509.Certifi
                .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False))
     auth_key = issuer_cert.public_key() if issuer_cert is not None else public_key
     builder = builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(auth_key), critical=False)
+    if crl_url:
+        point = x509.DistributionPoint(full_name=[x509.UniformResourceIdentifier(crl_url)], relative_name=None,
+                                       reasons=None, crl_issuer=None)
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
     if kind in ("root", "issuing"):
         builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=0 if kind == "issuing" else 1),
                                         critical=True)
@@ -107,6 +114,21 @@ def build_certificate(*, subject: Subject, public_key, issuer_cert: x509.Certifi
 def validity(days: int, *, start: datetime | None = None) -> tuple[datetime, datetime]:
     start = (start or datetime.now(timezone.utc)) - timedelta(minutes=5)  # tolerate clock skew
     return start, start + timedelta(days=days)
+
+
+def build_crl(*, issuer_cert: x509.Certificate, issuer_key: ec.EllipticCurvePrivateKey,
+              revoked: list[tuple[int, datetime]], this_update: datetime, next_update: datetime,
+              number: int) -> x509.CertificateRevocationList:
+    """A CRL signed by `issuer_key` listing (serial, revocation time) pairs."""
+    builder = (x509.CertificateRevocationListBuilder().issuer_name(issuer_cert.subject)
+               .last_update(this_update).next_update(next_update)
+               .add_extension(x509.CRLNumber(number), critical=False)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_cert.public_key()),
+                              critical=False))
+    for serial, when in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build())
+    return builder.sign(issuer_key, hashes.SHA256())
 
 
 def cert_der(cert: x509.Certificate) -> bytes:

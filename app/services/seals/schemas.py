@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from app.core.clock import CHINA_TZ
+
 
 class ResultType(str, enum.Enum):
     licence = "licence"
@@ -59,13 +61,18 @@ STATUS_MESSAGES: dict[str, tuple[str, str]] = {
                  "Tampered: the file changed after it was signed, or its signature data is damaged."),
     "unknown_signer": ("签署者未知：签名证书不是由本平台的电子印章公共平台签发的。",
                        "Unknown signer: the signing certificate was not issued by this platform."),
-    "revoked": ("印章或证书已注销：签署所用的印章/证书已被吊销。",
-                "Revoked: the seal or certificate used to sign has been revoked."),
-    "expired": ("证书已过期：签署所用的证书已超过有效期。",
-                "Expired: the signing certificate is past its validity period."),
+    "revoked": ("印章或证书已注销：签署时，所用的印章/证书已被吊销。",
+                "Revoked: the seal or certificate had been revoked when this file was signed."),
+    "expired": ("证书已过期：签署时，所用的证书不在有效期内。",
+                "Expired: the signing certificate was outside its validity period when this file was signed."),
     "unsigned": ("未签章：文件中没有电子签章（或不是 PDF 文件）。",
                  "Unsigned: the file carries no electronic signature (or is not a PDF)."),
 }
+
+
+REVOKED_AFTER_SIGNING = ("签署所用的印章/证书在签署之后已被注销；本文件签署于注销之前，签章仍然有效。",
+                         "The seal or certificate was revoked after this file was signed; "
+                         "the signature predates the revocation and stays valid.")
 
 
 @dataclass
@@ -78,6 +85,7 @@ class SignatureReport:
     signed_at: datetime | None
     timestamped: bool
     coverage: str
+    revoked_at: datetime | None = None  # set when the registry revoked it (after signing, if still valid)
 
 
 @dataclass
@@ -89,6 +97,23 @@ class VerificationResult:
     document_id: str | None = None
     signatures: list[SignatureReport] = field(default_factory=list)
     detail: str = ""
+    revoked_at: datetime | None = None
+
+    @property
+    def revoked_after_signing(self) -> bool:
+        return self.valid and self.revoked_at is not None
+
+    @property
+    def note(self) -> tuple[str, str] | None:
+        return REVOKED_AFTER_SIGNING if self.revoked_after_signing else None
+
+    @property
+    def signed_at_china(self) -> datetime | None:
+        return self.signed_at.astimezone(CHINA_TZ) if self.signed_at else None
+
+    @property
+    def revoked_at_china(self) -> datetime | None:
+        return self.revoked_at.astimezone(CHINA_TZ) if self.revoked_at else None
 
     @property
     def valid(self) -> bool:
@@ -109,13 +134,17 @@ class VerificationResult:
             "signer": self.signer,
             "seal": self.seal,
             "signed_at": self.signed_at.isoformat() if self.signed_at else None,
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
             "document_id": self.document_id,
             "message": self.message_zh,
             "message_en": self.message_en,
+            "note": self.note[0] if self.note else None,
+            "note_en": self.note[1] if self.note else None,
             "signatures": [
                 {"field": s.field_name, "status": s.status, "signer": s.signer,
                  "certificate_serial": s.certificate_serial,
                  "signed_at": s.signed_at.isoformat() if s.signed_at else None,
+                 "revoked_at": s.revoked_at.isoformat() if s.revoked_at else None,
                  "timestamped": s.timestamped, "coverage": s.coverage}
                 for s in self.signatures
             ],

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.core import audit, blobs
 from app.core.db import utcnow
-from app.services.seals import ca, stamp
+from app.services.seals import ca, stamp_image
 from app.services.seals.exceptions import SealNotFound, SealStateError
 from app.services.seals.models import OwnerType, Seal, SealCredential, SealStatus
 from app.services.seals.signing import active_seal, seal_pdf, seal_with, sign_as_person  # noqa: F401  (re-export)
@@ -86,7 +86,7 @@ def make_seal(session: Session, seal: Seal, *, actor: str = "system", ip: str = 
                                                   name_en=seal.owner_name_en, not_before=not_before,
                                                   not_after=not_after)
     seal.credential_id = credential.id
-    seal.image_sha256 = blobs.put(session, stamp.render_seal_png(seal.owner_name), "image/png")
+    seal.image_sha256 = blobs.put(session, stamp_image.render_seal_png(seal.owner_name), "image/png")
     seal.status = SealStatus.made.value
     seal.made_at = utcnow()
     session.flush()
@@ -176,7 +176,7 @@ def seal_image(session: Session, seal: Seal) -> bytes:
     """PNG of the seal's stamp (from the blob store, drawn on the fly for older rows)."""
     if seal.image_sha256:
         return _image_bytes(session, seal.image_sha256)
-    return stamp.render_seal_png(seal.owner_name)
+    return stamp_image.render_seal_png(seal.owner_name)
 
 
 def _image_bytes(session: Session, digest: str) -> bytes:

@@ -1,32 +1,33 @@
 """PAdES signing with pyHanko: organisation e-seals and personal e-signatures.
 
-Signatures are PAdES B-T: the CMS carries a timestamp token from the platform's own in-process
-timestamp authority (a TSA certificate under the issuing CA), so `signed_at` is attested rather
-than self-reported. pyHanko's sync API runs its own event loop (asyncio.run), so call these from
-sync code — FastAPI `def` handlers (threadpool), CLI, simulator — never from inside a running loop.
+Signatures are PAdES B-LT: the CMS carries a timestamp token from the platform's timestamp
+authority (`stamp.py`: its own key and certificate, over HTTP when PORTAL_TSA_URL is set), so
+`signed_at` is attested rather than self-reported; and an incremental update after the signature
+adds a DSS holding the certificates and the issuing CA's current CRL, so that a validator outside
+the portal can check revocation at the signing time without asking us. pyHanko's sync API runs
+its own event loop (asyncio.run), so call these from sync code — FastAPI `def` handlers (threadpool), CLI, simulator — never from inside a running loop.
 """
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
 import io
+import logging
 import secrets
 import threading
 from datetime import datetime, timezone
 
-from asn1crypto import algos, cms, core
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
-from pyhanko.sign.general import as_signing_certificate, simple_cms_attribute
-from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.services.seals import ca
+from app.services.seals import ca, stamp
 from app.services.seals.exceptions import CredentialUnavailable, NotAPdf, SealNotActive
 from app.services.seals.models import Seal, SealCredential, SealStatus
 
@@ -35,6 +36,17 @@ from app.services.seals.models import Seal, SealCredential, SealStatus
 # Reserving a fixed size avoids pyHanko's dry-run estimate, which doubles the signing time.
 BYTES_RESERVED = 10240
 _HASHES = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}
+
+
+class _NoFetchingNotice(logging.Filter):
+    """pyHanko warns on every signature that embeds validation info without fetching; here that is
+    the design (we hand it our own CRLs), so the warning would only bury real ones."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NoFetchingNotice())
 
 
 class LoadedKeySigner(signers.SimpleSigner):
@@ -52,40 +64,8 @@ class LoadedKeySigner(signers.SimpleSigner):
         return super().sign_raw(data, digest_algorithm)
 
 
-class PlatformTimeStamper(DummyTimeStamper):
-    """The platform's own RFC 3161 authority, in process (pyHanko's dummy TSA is RSA-only)."""
-
-    def __init__(self, tsa: ca.LoadedCredential):
-        super().__init__(tsa_cert=tsa.cert_asn1, tsa_key=tsa.key_asn1, certs_to_embed=list(tsa.chain))
-        self._key = tsa.key
-
-    def request_tsa_response(self, req):
-        # Always stamp the current UTC time (the dummy client would use the local zone).
-        self.fixed_dt = datetime.now(timezone.utc)
-        return super().request_tsa_response(req)
-
-    def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str, dt: datetime):
-        digest = hashes.Hash(_HASHES[md_algorithm.lower()])
-        digest.update(tst_info_data)
-        signed_attrs = cms.CMSAttributes([
-            simple_cms_attribute("content_type", "tst_info"),
-            simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
-            simple_cms_attribute("signing_certificate", as_signing_certificate(self.tsa_cert)),
-            simple_cms_attribute("message_digest", digest.finalize()),
-        ])
-        signature = self._key.sign(signed_attrs.dump(), ec.ECDSA(_HASHES[md_algorithm.lower()]))
-        return signature, signed_attrs
-
-    def _build_signed_data(self, tst_info_data, md_algorithm, signature, signed_attrs):
-        data = super()._build_signed_data(tst_info_data, md_algorithm, signature, signed_attrs)
-        info = data["signer_infos"][0]
-        info["signature_algorithm"] = algos.SignedDigestAlgorithm({"algorithm": f"{md_algorithm.lower()}_ecdsa"})
-        return data
-
-
 _lock = threading.Lock()
 _signers: dict[str, tuple[ca.LoadedCredential, signers.Signer]] = {}
-_stampers: dict[str, tuple[ca.LoadedCredential, PlatformTimeStamper]] = {}
 
 
 def _signer_for(credential: ca.LoadedCredential) -> signers.Signer:
@@ -97,26 +77,28 @@ def _signer_for(credential: ca.LoadedCredential) -> signers.Signer:
     return cached[1]
 
 
-def _timestamper(session: Session) -> PlatformTimeStamper:
-    tsa = ca.ensure_platform(session).tsa
-    cached = _stampers.get(tsa.serial)
-    if cached is None or cached[0] is not tsa:
-        with _lock:
-            cached = (tsa, PlatformTimeStamper(tsa))
-            _stampers[tsa.serial] = cached
-    return cached[1]
+def _validation_context(session: Session) -> ValidationContext:
+    """What pyHanko validates the signer against before signing, and embeds in the DSS after."""
+    trust = ca.trust_store(session)
+    return ValidationContext(trust_roots=list(trust.roots), other_certs=list(trust.intermediates),
+                             crls=[ca.crl_der(session, serial) for serial in trust.issuing_serials],
+                             allow_fetching=False, revocation_mode="soft-fail")
 
 
 def sign_with(session: Session, credential: ca.LoadedCredential, pdf_bytes: bytes, *, field_prefix: str,
               reason: str, name: str, location: str = "上海 Shanghai") -> bytes:
-    """Add one PAdES B-T signature made with `credential` as an incremental update."""
+    """Add one PAdES B-LT signature made with `credential` (and its DSS) as incremental updates."""
     if not pdf_bytes.lstrip()[:8].startswith(b"%PDF"):
         raise NotAPdf("不是 PDF 文件 / not a PDF file")
+    now = datetime.now(timezone.utc)
+    if not credential.cert.not_valid_before_utc <= now <= credential.cert.not_valid_after_utc:
+        raise CredentialUnavailable("签名证书不在有效期内 / the signing certificate is not valid now")
     meta = signers.PdfSignatureMetadata(
         field_name=f"{field_prefix}_{secrets.token_hex(4)}", md_algorithm="sha256",
-        subfilter=SigSeedSubFilter.PADES, reason=reason, location=location, name=name)
+        subfilter=SigSeedSubFilter.PADES, reason=reason, location=location, name=name,
+        embed_validation_info=True, validation_context=_validation_context(session))
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
-    signer, timestamper = _signer_for(credential), _timestamper(session)
+    signer, timestamper = _signer_for(credential), stamp.timestamper(session)
     out = off_event_loop(signers.sign_pdf, writer, meta, signer, timestamper=timestamper,
                          bytes_reserved=BYTES_RESERVED)
     return out.getvalue()

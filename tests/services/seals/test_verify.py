@@ -1,13 +1,19 @@
 """Every answer of verify_pdf, with real PDFs signed by real keys."""
 from __future__ import annotations
 
+import io
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import signers
+from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.general import SigningError
 
-from app.services.seals import documents, pdf, service, signing
-from app.services.seals.exceptions import SealNotActive
+from app.services.seals import ca, documents, pdf, service, signing, stamp
+from app.services.seals.exceptions import CredentialUnavailable, SealNotActive
 
 from .helpers import flip_byte, foreign_signed, result_input
 
@@ -55,23 +61,68 @@ def test_shared_sample_files(db_session):
     assert service.verify_pdf(db_session, (CHECK_DATA / "unsigned.pdf").read_bytes()).status == "unsigned"
 
 
-def test_revoked_seal_makes_its_documents_revoked(db_session):
-    seal = service.create_active_seal(db_session, owner_type="enterprise", owner_code="91310104MA1FL0001Q",
-                                      owner_name="上海徐汇示范科技有限公司")
+def _enterprise_seal(db_session, code="91310104MA1FL0001Q", **validity):
+    return service.create_active_seal(db_session, owner_type="enterprise", owner_code=code,
+                                      owner_name="上海徐汇示范科技有限公司", **validity)
+
+
+def _sign_bypassing_checks(db_session, credential, unsigned: bytes) -> bytes:
+    """A B-T signature with the platform's timestamp, made without the portal's refusals."""
+    meta = signers.PdfSignatureMetadata(field_name="Seal_late", md_algorithm="sha256",
+                                        subfilter=SigSeedSubFilter.PADES)
+    return signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(unsigned)), meta, signing.LoadedKeySigner(credential),
+                            timestamper=stamp.authority(db_session)).getvalue()
+
+
+def test_seal_revoked_after_signing_leaves_earlier_documents_valid(db_session):
+    seal = _enterprise_seal(db_session)
     data = signing.seal_pdf(db_session, seal.owner_code, pdf.render_summary_pdf("合同", "HT1", [("甲方", "示范")]))
     assert service.verify_pdf(db_session, data).status == "valid"
     service.revoke_seal(db_session, seal, reason="营业执照注销")
-    assert service.verify_pdf(db_session, data).status == "revoked"
+    result = service.verify_pdf(db_session, data)
+    assert result.status == "valid" and result.valid, "signed (and timestamped) before the revocation"
+    assert result.revoked_at is not None and result.revoked_at > result.signed_at
+    assert abs((result.revoked_at - datetime.now(timezone.utc)).total_seconds()) < 60
+    body = result.to_json()
+    assert body["revoked_at"] and "注销" in body["note"] and body["valid"] is True
     with pytest.raises(SealNotActive):
         signing.seal_pdf(db_session, seal.owner_code, pdf.render_summary_pdf("合同", "HT2", []))
 
 
-def test_expired_certificate_is_expired(db_session):
-    past = datetime.now(timezone.utc) - timedelta(days=400)
-    seal = service.create_active_seal(db_session, owner_type="enterprise", owner_code="91310104MA1EXPIRED",
-                                      owner_name="过期测试有限公司", not_before=past,
-                                      not_after=past + timedelta(days=30))
+def test_signature_made_after_revocation_is_revoked(db_session):
+    seal = _enterprise_seal(db_session, code="91310104MA1FL0002Q")
+    credential = ca.load_credential(db_session, seal.credential_id)  # e.g. a key that leaked before revocation
+    service.revoke_seal(db_session, seal, reason="私钥泄露")
+    unsigned = pdf.render_summary_pdf("合同", "HT4", [])
+    with pytest.raises(SigningError):  # the CRL lists it: pyHanko refuses to sign
+        signing.sign_with(db_session, credential, unsigned, field_prefix="Seal", reason="r", name=seal.owner_name)
+    data = _sign_bypassing_checks(db_session, credential, unsigned)
+    result = service.verify_pdf(db_session, data)
+    assert result.status == "revoked" and not result.valid
+    assert result.revoked_at <= result.signed_at
+
+
+def test_certificate_expiring_after_signing_stays_valid(db_session):
+    now = datetime.now(timezone.utc)
+    seal = _enterprise_seal(db_session, code="91310104MA1SHORT01", not_before=now - timedelta(days=1),
+                            not_after=now + timedelta(seconds=4))
     data = signing.seal_pdf(db_session, seal.owner_code, pdf.render_summary_pdf("合同", "HT3", []))
+    time.sleep(max(0.0, (now + timedelta(seconds=4.5) - datetime.now(timezone.utc)).total_seconds()))
+    cert = ca.load_credential(db_session, seal.credential_id).cert
+    assert cert.not_valid_after_utc < datetime.now(timezone.utc), "the certificate has lapsed by now"
+    result = service.verify_pdf(db_session, data)
+    assert result.status == "valid" and result.valid and result.signed_at < cert.not_valid_after_utc
+
+
+def test_expired_certificate_cannot_seal_and_its_signature_is_expired(db_session):
+    past = datetime.now(timezone.utc) - timedelta(days=400)
+    seal = _enterprise_seal(db_session, code="91310104MA1EXPIRED", not_before=past,
+                            not_after=past + timedelta(days=30))
+    unsigned = pdf.render_summary_pdf("合同", "HT5", [])
+    with pytest.raises(CredentialUnavailable):
+        signing.seal_pdf(db_session, seal.owner_code, unsigned)
+    # Signed anyway (bypassing the portal's refusal), with a real timestamp: judged at that time.
+    data = _sign_bypassing_checks(db_session, ca.load_credential(db_session, seal.credential_id), unsigned)
     result = service.verify_pdf(db_session, data)
     assert result.status == "expired" and not result.valid
 
