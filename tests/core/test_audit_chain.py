@@ -11,6 +11,7 @@ from app.core import audit
 from app.core.audit_models import AuditCheckpoint, AuditRecord
 from app.core.audit_verify import verify
 from app.core.config import get_settings
+from app.services.seals.exceptions import InvalidTimestamp
 
 
 @pytest.fixture
@@ -114,7 +115,7 @@ def test_a_checkpoint_is_timestamped_by_the_tsa(db_session, tsa):
     digest = hashlib.sha256(audit.checkpoint_payload(cp)).digest()
     stamped_at = audit.timestamp_verifier()(db_session, cp.timestamp_token, digest)
     assert abs((stamped_at - cp.at).total_seconds()) < 60
-    with pytest.raises(ValueError, match="does not cover"):
+    with pytest.raises(InvalidTimestamp, match="does not match"):
         audit.timestamp_verifier()(db_session, cp.timestamp_token, hashlib.sha256(b"another head").digest())
     report = verify(db_session)
     assert report.ok and not any(f"checkpoint {cp.id} " in n for n in report.notes), report.notes
