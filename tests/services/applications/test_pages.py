@@ -12,7 +12,7 @@ import pytest
 from lxml import html as lhtml  # installed with pyHanko
 
 from app.matters import content
-from tests.conftest import api_token, web_login
+from tests.conftest import PASSWORD, api_token, web_login
 from tests.services.applications.helpers import PNG_1PX, tiny_pdf
 
 CODE = "temporary-assistance"
@@ -35,7 +35,8 @@ def apply(client, headers, code):
             r = client.post(f"/api/v1/applications/{number}/materials/{m['id']}", headers=headers,
                             files={"file": ("m.pdf", io.BytesIO(tiny_pdf()), "application/pdf")})
             assert r.status_code == 201, r.text
-    assert client.post(f"/api/v1/applications/{number}/sign", headers=headers).status_code == 200
+    assert client.post(f"/api/v1/applications/{number}/sign", headers=headers,
+                       json={"password": PASSWORD}).status_code == 200
     r = client.post(f"/api/v1/applications/{number}/submit", headers=headers)
     assert r.status_code == 200, r.text
     return r.json()
