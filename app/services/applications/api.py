@@ -115,7 +115,7 @@ def sign_application(number: str, request: Request, session: SessionDep, user: A
     proof = sign_proof.Proof(**(body.model_dump() if body else {}))
     try:
         signed = esign.sign(session, app, user, proof, acting=acting_person_of(request), ip=client_ip(request))
-    except sign_proof.SignProofError as e:
+    except sign_proof.RECORDED as e:
         # Returned, not raised: the refused attempt and its audit record must be committed.
         return JSONResponse({"error": e.code, "detail": e.message}, status_code=e.status_code)
     return {"number": app.number, "signed": signed, "skipped": not signed,

@@ -46,6 +46,10 @@ class SignProofMissing(ValidationFailed):
     code = "sign_proof_required"
 
 
+# Refusals that wrote a record (failure, audit) which must be committed with the answer.
+RECORDED = (SignProofError, SignProofThrottled)
+
+
 def _digest(user_id: int, application_id: int, code: str) -> str:
     key = hashlib.sha256(b"sign-code:" + get_settings().secret_key.encode()).digest()
     return hmac.new(key, f"{user_id}:{application_id}:{code}".encode(), hashlib.sha256).hexdigest()
