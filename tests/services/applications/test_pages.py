@@ -245,6 +245,16 @@ def _post(client, number, action, extra=None):
                                                                 **(extra or {})}, follow_redirects=False)
 
 
+def _sign(client, number, password=PASSWORD):
+    """Follow the application page's link to the confirm page, then sign there with the password."""
+    doc = parse(client.get(f"/applications/{number}"))
+    link = one(doc, f"//section[@id='sign']//a[@href='/applications/{number}/sign']")
+    page = parse(client.get(link.get("href")))
+    f = one(page, f"//form[@action='/applications/{number}/sign'][.//input[@name='password']]")
+    return client.post(f"/applications/{number}/sign", data={**values(f), "password": password},
+                       follow_redirects=False)
+
+
 def test_spoofed_upload_shows_the_message_on_the_page(client):
     web_login(client, "citizen-young")
     number = _draft(client)
@@ -305,7 +315,7 @@ def test_full_page_path_draft_upload_sign_submit(client):
     doc = parse(client.get(f"/applications/{number}"))
     assert "电子签名" in text(one(doc, "//div[contains(@class,'next-step')]"))
 
-    r = _post(client, number, "sign")
+    r = _sign(client, number)
     assert r.status_code == 303
     doc = parse(client.get(r.headers["location"]))
     sign = one(doc, "//section[@id='sign']")
@@ -472,7 +482,7 @@ def test_correction_then_resubmission_through_the_pages(client, auth):
     assert _upload(client, number, mid, "diagnosis.pdf", tiny_pdf("diagnosis")).status_code == 303
     doc = parse(client.get(f"/applications/{number}"))
     assert "电子签名" in text(one(doc, "//div[contains(@class,'next-step')]"))  # a new file: sign again
-    assert _post(client, number, "sign").status_code == 303
+    assert _sign(client, number).status_code == 303
     r = _post(client, number, "submit")
     assert r.status_code == 303 and "done=resubmitted" in r.headers["location"]
     doc = parse(client.get(r.headers["location"]))
