@@ -106,6 +106,7 @@ def sign(session: Session, app: Application, user: User, proof: sign_proof.Proof
     audit.record(session, actor=person.username, action="application.sign", object_type="application",
                  object_id=app.number, ip=ip, detail={
                      "person": person.username, "person_name": person.full_name, "proof": how,
+                     "proved_by": (acting or user).username,
                      "for": signer.enterprise.username if signer.enterprise else None,
                      "for_name": signer.enterprise.full_name if signer.enterprise else None})
     return True

@@ -15,7 +15,6 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.i18n import get_locale
 from app.identity.models import Role, User
-from app.identity.validation import mask_id
 from app.matters import content
 from app.matters import service as matter_service
 from app.matters.data_sources import DATA_SOURCE_NAMES
