@@ -54,6 +54,11 @@ def _load(request: Request, session) -> None:
                 request.state.user, request.state.acting_person = enterprise, person
 
 
+def acting_person_of(request: Request) -> User | None:
+    """The person behind a browser session that acts for an enterprise (None otherwise)."""
+    return getattr(request.state, "acting_person", None)
+
+
 def optional_user(request: Request, session: SessionDep) -> User | None:
     _load(request, session)
     return request.state.user

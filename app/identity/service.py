@@ -32,6 +32,14 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def verify_password(user: User, password: str) -> bool:
+    """Whether `password` is this account's password (no counters: callers limit their own attempts)."""
+    try:
+        return bool(password) and _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def check_password_strength(password: str) -> None:
     if len(password) < 8 or password.isdigit() or password.isalpha():
         raise ValidationFailed("密码至少8位，且须同时包含字母和数字 / A password needs at least 8 characters "

@@ -1,11 +1,13 @@
 """citizen-young applies online for temporary assistance in headless Chromium: guide → apply
-(pre-filled name read-only) → upload each material → sign → submit → the timeline says 已提交."""
+(pre-filled name read-only) → upload each material → confirm page (summary, declaration, password)
+→ sign → submit → the timeline says 已提交."""
 import re
 
 from fpdf import FPDF
 from playwright.sync_api import expect
 
 from tests.browser.conftest import login
+from tests.conftest import PASSWORD
 
 SHOTS = "/tmp/apply-journey-{state}-{width}.png"
 
@@ -70,7 +72,15 @@ def test_citizen_applies_online_for_temporary_assistance(page, tmp_path):
     expect(missing).to_have_count(0)
     expect(page.locator("table.materials tbody tr.material-uploaded")).to_have_count(2)
 
-    page.locator("#sign").get_by_role("button", name="电子签名").click()
+    page.locator("#sign").get_by_role("link", name="核对并签名").click()
+    expect(page).to_have_url(re.compile(r"/applications/XH\d+/sign$"))
+    expect(page.locator("table.summary")).to_contain_text("6222021001012345678")  # what is signed, shown
+    expect(page.locator("#declaration")).to_contain_text("如有虚假愿承担法律责任")
+    page.get_by_role("button", name="确认并签名").click()  # no password: nothing is signed
+    expect(page.locator(".error-summary")).to_contain_text("登录密码")
+    page.get_by_label(re.compile("登录密码")).fill(PASSWORD)
+    shoot(page, "confirm-sign")
+    page.get_by_role("button", name="确认并签名").click()
     expect(page.locator("#sign")).to_contain_text("已签名")
     expect(page.locator("#sign a[href$='summary.pdf']")).to_be_visible()
 

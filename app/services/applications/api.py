@@ -10,16 +10,16 @@ from app.core import blobs
 from app.core.blobs import read_upload
 from app.core.db import SessionDep
 from app.core.errors import NotFound
-from app.identity.deps import ApplicantUser, CurrentUser, client_ip, require_roles
+from app.identity.deps import ApplicantUser, CurrentUser, acting_person_of, client_ip, require_roles
 from app.identity.models import Role, User
 from app.matters import service as matter_service
 from app.services import flows
-from app.services.applications import idempotency
+from app.services.applications import esign, idempotency, sign_proof
 from app.services.applications import service as svc
 from app.services.applications.models import Status
 from app.services.applications.presenters import to_out
 from app.services.applications.schemas import (ApplicationCreate, ApplicationList, ApplicationOut,
-                                                ApplicationUpdate, DecisionCreate)
+                                                ApplicationUpdate, DecisionCreate, SignRequest)
 from app.services.applications.uploads import check_upload
 from app.services.seals import documents
 
@@ -98,13 +98,38 @@ def download_material(number: str, material_id: int, session: SessionDep, user: 
                     headers={"Content-Disposition": f'attachment; filename="{am.stored_name}"'})
 
 
-@router.post("/applications/{number}/sign")
-def sign_application(number: str, session: SessionDep, user: ApplicantUser):
-    """The applicant's e-signature over a PDF summary (skipped for matters that need none)."""
+SIGN_ERRORS = {403: {"description": "wrong password or code, or the code expired or was used (nothing signed)"},
+               422: {"description": "no password or code sent, or the application is incomplete"},
+               429: {"description": "too many refused proofs (5 in 15 minutes) or codes sent"}}
+
+
+@router.post("/applications/{number}/sign", responses=SIGN_ERRORS)
+def sign_application(number: str, request: Request, session: SessionDep, user: ApplicantUser,
+                     body: SignRequest | None = None):
+    """The applicant's e-signature over the PDF summary (skipped for matters that need none).
+
+    A deliberate act: send the account password again (`{"password"}`), or a one-time code
+    (`{"code"}`, see `/sign/code`). A person acting for an enterprise signs with their own
+    certificate, for the enterprise."""
     app = svc.get_own_draft(session, number, user)
-    signed = svc.sign(session, app, user)
+    proof = sign_proof.Proof(**(body.model_dump() if body else {}))
+    try:
+        signed = esign.sign(session, app, user, proof, acting=acting_person_of(request), ip=client_ip(request))
+    except sign_proof.RECORDED as e:
+        # Returned, not raised: the refused attempt and its audit record must be committed.
+        return JSONResponse({"error": e.code, "detail": e.message}, status_code=e.status_code)
     return {"number": app.number, "signed": signed, "skipped": not signed,
             "summary_pdf": f"/api/v1/applications/{app.number}/summary.pdf" if signed else None}
+
+
+@router.post("/applications/{number}/sign/code", status_code=202, responses=SIGN_ERRORS)
+def send_sign_code(number: str, request: Request, session: SessionDep, user: ApplicantUser):
+    """Send a one-time signing code (6 digits, valid 10 minutes, single use) to the in-app inbox,
+    the simulated SMS; read it with `GET /api/v1/me/inbox`."""
+    app = svc.get_own_draft(session, number, user)
+    expires_at = esign.send_code(session, app, user, acting=acting_person_of(request), ip=client_ip(request))
+    return {"number": app.number, "sent": True, "delivered_to": "inbox", "expires_at": expires_at,
+            "expires_in": int(sign_proof.CODE_TTL.total_seconds())}
 
 
 @router.get("/applications/{number}/summary.pdf")

@@ -53,7 +53,8 @@ def upload_bundle_material(number: str, session: SessionDep, user: ApplicantUser
 
 @router.post("/bundle-applications/{number}/submit")
 def submit_bundle_application(number: str, request: Request, session: SessionDep, user: ApplicantUser):
-    """One submission: every application of the bundle is signed and submitted together."""
+    """One submission of every application of the bundle; each must first be signed on its own
+    (`POST /api/v1/applications/{number}/sign` with a password or code)."""
     ba, apps = bundles.get_for_user(session, number, user)
     bundles.submit(session, ba, apps, user, ip=client_ip(request))
     return _out(session, ba, apps)

@@ -138,10 +138,11 @@ def _status_page(request: Request, session: Session, number: str, user: User, *,
     for a in apps:
         m = matter_service.get_matter(session, a.matter_code)
         rows.append({"app": a, "name": pick(m.name, m.name_en), "status": pick(*lifecycle.STATUS_LABELS[a.status]),
-                     "readiness": svc.readiness(a, m) if a.status.value == "draft" else None})
+                     "readiness": svc.readiness(a, m) if a.status.value == "draft" else None, "esign": m.esign})
     return render(request, "applications/bundle_status.html", {
         "ba": ba, "b": bundle, "rows": rows, "overall": bundles.overall_status(apps),
         "pending": bundles.pending_uploads(apps), "notice": notice, "errors": errors or {},
+        "unsigned": any(r["readiness"] and r["readiness"]["needs_signature"] for r in rows),
         "can_submit": ba.applicant_user_id == user.id and any(a.status.value == "draft" for a in apps)},
         status_code=status_code)
 
@@ -169,7 +170,7 @@ def bundle_upload(number: str, request: Request, session: SessionDep, user: Appl
 
 @router.post("/bundle-applications/{number}/submit", dependencies=[CsrfProtected])
 def bundle_submit(number: str, request: Request, session: SessionDep, user: ApplicantUser):
-    """Sign and submit every matter of the bundle at once; nothing is submitted unless all are ready."""
+    """Submit every matter of the bundle at once; nothing is submitted unless all are complete and signed."""
     ba, apps = bundles.get_for_user(session, number, user)
     try:
         bundles.submit(session, ba, apps, user, ip=client_ip(request))

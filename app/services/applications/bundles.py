@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.core import audit
 from app.core.db import utcnow
-from app.core.errors import Forbidden, NotFound
+from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.identity.models import Role, User
 from app.matters import content
 from app.matters import service as matter_service
@@ -80,15 +80,20 @@ def get_for_user(session: Session, number: str, user: User) -> tuple[BundleAppli
 
 
 def submit(session: Session, ba: BundleApplication, apps: list[Application], user: User, *, ip: str = "") -> None:
-    """Sign (where needed) and submit every draft of the bundle; nothing is submitted unless all are ready."""
+    """Submit every draft of the bundle; nothing is submitted unless all are complete and signed
+    (each signed on its own, after its summary was shown and a second factor given)."""
     if ba.applicant_user_id != user.id:
         raise Forbidden("只有申请人本人可以提交 / Only the applicant can submit")
     drafts = [a for a in apps if a.status == Status.draft]
     for app in drafts:
         svc.require_complete(app)  # all-or-nothing: check every one before changing any
+    unsigned = [a.number for a in drafts
+                if a.summary_blob is None and matter_service.get_matter(session, a.matter_code).esign]
+    if unsigned:
+        raise ValidationFailed("请先逐项核对申请信息确认单并签名：" + "、".join(unsigned) +
+                               " / Review and sign each application first: " + ", ".join(unsigned),
+                               code="signature_required")
     for app in drafts:
-        if app.summary_blob is None:
-            svc.sign(session, app, user)
         svc.submit(session, app, user, ip=ip)
     ba.submitted_at = utcnow()
     session.flush()

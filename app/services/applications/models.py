@@ -172,3 +172,29 @@ class InboxMessage(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     read_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SignCode(Base):
+    """A one-time code for one e-signature, sent to the in-app inbox (the simulated SMS); only its HMAC is kept."""
+
+    __tablename__ = "sign_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)  # who proves with it
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class SignFailure(Base):
+    """A refused second factor (wrong password or code): counted to limit guessing."""
+
+    __tablename__ = "sign_failure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    application_number: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(20))  # password | code
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

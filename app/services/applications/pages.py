@@ -22,7 +22,7 @@ from app.identity.models import User
 from app.matters import content
 from app.matters import service as matter_service
 from app.matters.models import Matter
-from app.services.applications import idempotency, lifecycle, review_pages
+from app.services.applications import idempotency, lifecycle, review_pages, sign_pages
 from app.services.applications import service as svc
 from app.services.applications.models import Application, Channel, Status
 from app.services.applications.page_context import (bilingual, china_time, draft_errors, errors_from, field_views,
@@ -40,6 +40,7 @@ def _inbox_unread(request: Request, user: User) -> int:
 # The header's unread count (registered here so that core does not import services).
 templating.env.globals["inbox_unread"] = _inbox_unread
 router.include_router(review_pages.router)
+router.include_router(sign_pages.router)
 PAGE_SIZE = 20
 CLAIM_WAIT_S = 5.0  # a double click on PostgreSQL: wait for the first request rather than fail
 
@@ -227,13 +228,6 @@ def upload_material(number: str, material_id: int, request: Request, session: Se
 
     return _act(request, session, app, user, store, "uploaded", f"material-{material_id}",
                 error_key=f"material_{material_id}")
-
-
-@router.post("/applications/{number}/sign", dependencies=[CsrfProtected])
-def sign(number: str, request: Request, session: SessionDep, user: ApplicantUser):
-    app = svc.get_own_draft(session, number, user)
-    return _act(request, session, app, user, lambda: svc.sign(session, app, user),
-                lambda signed: "signed" if signed else "sign_skipped", "sign")
 
 
 @router.post("/applications/{number}/submit", dependencies=[CsrfProtected])

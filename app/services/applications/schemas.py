@@ -16,6 +16,14 @@ class ApplicationUpdate(BaseModel):
     version: int | None = Field(default=None, description="The version you read; a mismatch answers 409")
 
 
+class SignRequest(BaseModel):
+    """The second factor of one signature: the account password again, or a one-time code."""
+
+    password: str | None = Field(default=None, max_length=256, description="the signing account's password")
+    code: str | None = Field(default=None, max_length=12,
+                             description="a 6-digit code from POST /applications/{number}/sign/code")
+
+
 class DecisionCreate(BaseModel):
     outcome: str = Field(pattern="^(approve|deny|correction|accept|refuse)$",
                          description="approve | deny | correction; at intake also accept | refuse")

@@ -15,7 +15,6 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.i18n import get_locale
 from app.identity.models import Role, User
-from app.identity.validation import mask_id
 from app.matters import content
 from app.matters import service as matter_service
 from app.matters.data_sources import DATA_SOURCE_NAMES
@@ -29,8 +28,6 @@ from app.services.applications.numbers import next_number
 from app.services.applications.uploads import CheckedFile
 from app.services.datahub import service as datahub
 from app.services.seals import licences as wallet
-from app.services.seals import pdf as seal_pdf
-from app.services.seals import signing
 
 
 
@@ -106,7 +103,7 @@ def list_for_department(session: Session, department_code: str, statuses: list[S
 # -- pre-fill ------------------------------------------------------------------------------------
 
 def acting_person(session: Session, user: User) -> User:
-    """Who signs: the person, or an enterprise's legal representative."""
+    """The account's own person: itself, or an enterprise's legal representative."""
     if user.role == Role.applicant_enterprise and user.legal_rep_user_id:
         rep = session.get(User, user.legal_rep_user_id)
         if rep is not None:
@@ -359,42 +356,6 @@ def require_complete(app: Application) -> None:
         raise MaterialsIncomplete("还缺少材料：" + "、".join(m.name for m in missing) +
                                   " / Materials still missing: " + ", ".join(m.name for m in missing),
                                   fields={f"material_{m.material_id}": m.name for m in missing})
-
-
-def summary_rows(session: Session, app: Application, matter: Matter) -> list[tuple[str, str]]:
-    rows = [("事项 Matter", f"{matter.name} {matter.name_en}"), ("申请人 Applicant", app.applicant_name),
-            ("证件号码 ID", mask_id(app.subject_key))]
-    for f in content.form_fields(app.matter_code):
-        if f.name in app.form:
-            v = app.form[f.name]
-            rows.append((f.label, f.enum_label(v) if f.enum else str(v)))
-    for m in app.materials:
-        if m.status == MaterialStatus.uploaded:
-            rows.append((m.name, f"SHA-256 {m.blob_sha256}"))
-        elif m.status != MaterialStatus.missing:
-            rows.append((m.name, f"免于提交 exempt: {m.exempt_note}"))
-    return rows
-
-
-def sign(session: Session, app: Application, user: User) -> bool:
-    """The applicant e-signs a PDF summary (PAdES, personal certificate); False if not needed."""
-    _editable(app)
-    matter = matter_service.get_matter(session, app.matter_code)
-    if not matter.esign:
-        return False
-    require_complete(app)
-    signer = acting_person(session, user)
-    if not signer.id_number:
-        raise Conflict("没有可用于签名的实名身份 / No real-name identity to sign with", code="no_signer")
-    summary = seal_pdf.render_summary_pdf(matter.name, app.number, summary_rows(session, app, matter))
-    signed = signing.sign_as_person(session, full_name=signer.full_name, id_number=signer.id_number,
-                                    user_id=signer.id, pdf_bytes=summary)
-    app.summary_blob = blobs.put(session, signed, "application/pdf")
-    app.signed_at = utcnow()
-    session.flush()
-    lifecycle.note_event(session, app, "sign", actor=user.username,
-                         note=f"签名人 signer: {signer.full_name}")
-    return True
 
 
 def submit(session: Session, app: Application, user: User, *, ip: str = "") -> Application:

@@ -186,22 +186,25 @@ def render_result_pdf(data: ResultDocumentInput, *, document_id: str, seal_png: 
     return bytes(pdf.output())
 
 
-def render_summary_pdf(title: str, number: str, rows: list[tuple[str, str]]) -> bytes:
-    """A summary of an application for the applicant to e-sign (申请表确认单)."""
+def render_summary_pdf(title: str, number: str, rows: list[tuple[str, str]], *,
+                       declaration: tuple[str, str] | None = None) -> bytes:
+    """A summary of an application for the applicant to e-sign (申请信息确认单), with their declaration."""
     heading = title or "申请信息确认单"
     subtitle = f"申请信息确认单 Application summary · 办件编号 {number}"
-    statement = ("申请人承诺：以上信息及所附材料真实、准确、完整，如有虚假愿承担相应法律责任。本确认单由申请人使用电子签名签署。"
-                 " / The applicant declares the information above true and complete, and signs this summary "
-                 "with an electronic signature.")
+    statement_zh, statement_en = declaration or ("", "")
+    statement_zh = f"申请人承诺 Declaration：{statement_zh}"
     generated = f"生成时间 Generated：{datetime.now(CHINA_TZ):%Y-%m-%d %H:%M} (UTC+8)"
-    pdf = _new_pdf([heading, subtitle, statement, generated, number, *[t for r in rows for t in r]],
-                   heading, "一网通办 one-network portal")
+    pdf = _new_pdf([heading, subtitle, statement_zh, statement_en, generated, number,
+                    *[t for r in rows for t in r]], heading, "一网通办 one-network portal")
     pdf.set_subject(number)
     _heading(pdf, heading, subtitle)
     _rows(pdf, [(str(k), str(v)) for k, v in rows], label_w=55)
     pdf.ln(6)
-    pdf.set_font(FAMILY, size=10)
-    pdf.multi_cell(0, 6, statement, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if declaration:
+        pdf.set_font(FAMILY, size=11)
+        pdf.multi_cell(0, 7, statement_zh, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(FAMILY, size=10)
+        pdf.multi_cell(0, 6, statement_en, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     pdf.set_text_color(*GREY)
     pdf.set_font(FAMILY, size=9)

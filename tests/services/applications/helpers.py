@@ -7,6 +7,7 @@ import uuid
 from fpdf import FPDF
 
 from app.matters import content
+from tests.conftest import PASSWORD
 
 
 def tiny_pdf(text: str = "material") -> bytes:
@@ -41,7 +42,7 @@ def apply(client, headers, code, form=None, submit=True):
     assert r.status_code == 201, r.text
     app = r.json()
     upload_all(client, headers, app["number"], app)
-    r = client.post(f"/api/v1/applications/{app['number']}/sign", headers=headers)
+    r = client.post(f"/api/v1/applications/{app['number']}/sign", headers=headers, json={"password": PASSWORD})
     assert r.status_code == 200, r.text
     if submit:
         r = client.post(f"/api/v1/applications/{app['number']}/submit", headers=headers)

@@ -1,7 +1,7 @@
 """The bundle guide, the combined form, the one status page."""
 import io
 
-from tests.conftest import PG_URL, csrf_from, web_login
+from tests.conftest import PASSWORD, PG_URL, csrf_from, web_login
 
 PG = bool(PG_URL)
 from tests.services.applications.helpers import tiny_pdf
@@ -46,6 +46,19 @@ def test_bundle_apply_upload_submit_in_pages(client):
                          files={"file": ("a.pdf", io.BytesIO(tiny_pdf()), "application/pdf")}, follow_redirects=False)
         assert up.status_code == 303
     status = client.get(r.headers["location"].split("?")[0])
+    early = client.post(r.headers["location"].split("?")[0] + "/submit", data={"csrf_token": csrf_from(status.text)})
+    assert early.status_code == 422 and "签名" in early.text  # nothing is signed behind the applicant's back
+    # each member's summary is shown before it is signed, then back to the bundle
+    links = re.findall(r'href="(/applications/XH\d+/sign)"', status.text)
+    assert links
+    for link in links:
+        confirm = client.get(link)
+        assert "本人承诺所填报内容及提交材料真实、合法、有效" in confirm.text and "申请信息确认单" in confirm.text
+        signed = client.post(link, data={"csrf_token": csrf_from(confirm.text), "password": PASSWORD},
+                             follow_redirects=False)
+        assert signed.status_code == 303 and signed.headers["location"].startswith("/bundle-applications/")
+    status = client.get(r.headers["location"].split("?")[0])
+    assert not re.findall(r'href="(/applications/XH\d+/sign)"', status.text) and "已签名" in status.text
     sub = client.post(r.headers["location"].split("?")[0] + "/submit", data={"csrf_token": csrf_from(status.text)},
                       follow_redirects=False)
     assert sub.status_code == 303

@@ -2,6 +2,7 @@
 import io
 
 from app.matters.bundle_forms import bundle_fields, bundle_json_schema
+from tests.conftest import PASSWORD
 from tests.services.applications.helpers import tiny_pdf
 
 
@@ -32,13 +33,16 @@ def test_bundle_creates_linked_applications_and_submits_once(client, auth):
                         data={"material_name": name},
                         files={"file": ("m.pdf", io.BytesIO(tiny_pdf()), "application/pdf")})
         assert r.status_code == 200, r.text
+    for a in ba["applications"]:  # each signed on its own, with the second factor
+        r = client.post(f"/api/v1/applications/{a['number']}/sign", headers=h, json={"password": PASSWORD})
+        assert r.status_code == 200, r.text
     r = client.post(f"/api/v1/bundle-applications/{ba['number']}/submit", headers=h)
     assert r.status_code == 200, r.text
     body = r.json()
     # both matters are auto-approval ones and the demo enterprise qualifies: decided and issued at once
     assert {a["status"] for a in body["applications"]} == {"issued"} and body["status"] == "completed"
     assert {a["decision"]["by"] for a in body["applications"]} == {"system"}
-    assert body["applications"][1]["signed"] is True  # esign matter signed at the one submission
+    assert body["applications"][1]["signed"] is True
     assert client.get(f"/api/v1/bundle-applications/{ba['number']}", headers=auth("citizen-young")).status_code == 404
 
 

@@ -6,6 +6,7 @@ import pytest
 from app.services.applications import deadlines, lifecycle
 from app.services.applications.exceptions import IllegalTransition
 from app.services.applications.models import Application, Status
+from tests.conftest import PASSWORD
 from tests.services.applications.helpers import apply, create, upload_all
 
 ALL_ACTIONS = sorted(lifecycle.TRANSITIONS)
@@ -41,7 +42,7 @@ def test_illegal_transition_over_http_is_409(client, auth):
     assert app["status"] == "submitted"
     r = client.post(f"/api/v1/applications/{app['number']}/submit", headers=h)
     assert r.status_code == 409 and r.json()["error"] == "illegal_transition"
-    r = client.post(f"/api/v1/applications/{app['number']}/sign", headers=h)
+    r = client.post(f"/api/v1/applications/{app['number']}/sign", headers=h, json={"password": PASSWORD})
     assert r.status_code == 409
 
 
@@ -136,7 +137,7 @@ def test_clock_pauses_during_correction(client, auth, db_session, monkeypatch):
                     json={"outcome": "correction", "reasons": ["请补充困难情况证明"]})
     assert r.status_code == 200 and r.json()["status"] == "correction_requested" and r.json()["clock_paused"]
     monkeypatch.setattr(svc, "today_china", lambda: date(2026, 10, 9))
-    client.post(f"/api/v1/applications/{app['number']}/sign", headers=h)
+    client.post(f"/api/v1/applications/{app['number']}/sign", headers=h, json={"password": PASSWORD})
     r = client.post(f"/api/v1/applications/{app['number']}/submit", headers=h)
     assert r.status_code == 200 and r.json()["status"] == "resubmitted"
     # 2 working days (8 and 9 October) passed while the correction was awaited.
@@ -234,7 +235,8 @@ def test_submit_requires_signature_and_materials(client, auth):
     upload_all(client, h, app["number"], app)
     r = client.post(f"/api/v1/applications/{app['number']}/submit", headers=h)
     assert r.status_code == 422 and r.json()["error"] == "signature_required"
-    assert client.post(f"/api/v1/applications/{app['number']}/sign", headers=h).json()["signed"] is True
+    r = client.post(f"/api/v1/applications/{app['number']}/sign", headers=h, json={"password": PASSWORD})
+    assert r.json()["signed"] is True
     summary = client.get(f"/api/v1/applications/{app['number']}/summary.pdf", headers=h)
     v = client.post("/api/v1/verify", files={"file": ("s.pdf", summary.content, "application/pdf")}).json()
     assert v["status"] == "valid" and "李明" in (v.get("signer") or "")
@@ -247,7 +249,7 @@ def test_submit_requires_signature_and_materials(client, auth):
 def test_matter_without_esign_skips_signing(client, auth):
     h = auth("enterprise-demo")
     app = create(client, h, "invoice-application").json()
-    r = client.post(f"/api/v1/applications/{app['number']}/sign", headers=h)
+    r = client.post(f"/api/v1/applications/{app['number']}/sign", headers=h)  # nothing to sign: no proof asked
     assert r.json() == {"number": app["number"], "signed": False, "skipped": True, "summary_pdf": None}
     done = client.post(f"/api/v1/applications/{app['number']}/submit", headers=h).json()
     assert ("submit", "enterprise-demo") in [(e["action"], e["actor"]) for e in done["events"]]

@@ -12,7 +12,7 @@ import pytest
 from lxml import html as lhtml  # installed with pyHanko
 
 from app.matters import content
-from tests.conftest import api_token, web_login
+from tests.conftest import PASSWORD, api_token, web_login
 from tests.services.applications.helpers import PNG_1PX, tiny_pdf
 
 CODE = "temporary-assistance"
@@ -35,7 +35,8 @@ def apply(client, headers, code):
             r = client.post(f"/api/v1/applications/{number}/materials/{m['id']}", headers=headers,
                             files={"file": ("m.pdf", io.BytesIO(tiny_pdf()), "application/pdf")})
             assert r.status_code == 201, r.text
-    assert client.post(f"/api/v1/applications/{number}/sign", headers=headers).status_code == 200
+    assert client.post(f"/api/v1/applications/{number}/sign", headers=headers,
+                       json={"password": PASSWORD}).status_code == 200
     r = client.post(f"/api/v1/applications/{number}/submit", headers=headers)
     assert r.status_code == 200, r.text
     return r.json()
@@ -244,6 +245,16 @@ def _post(client, number, action, extra=None):
                                                                 **(extra or {})}, follow_redirects=False)
 
 
+def _sign(client, number, password=PASSWORD):
+    """Follow the application page's link to the confirm page, then sign there with the password."""
+    doc = parse(client.get(f"/applications/{number}"))
+    link = one(doc, f"//section[@id='sign']//a[@href='/applications/{number}/sign']")
+    page = parse(client.get(link.get("href")))
+    f = one(page, f"//form[@action='/applications/{number}/sign'][.//input[@name='password']]")
+    return client.post(f"/applications/{number}/sign", data={**values(f), "password": password},
+                       follow_redirects=False)
+
+
 def test_spoofed_upload_shows_the_message_on_the_page(client):
     web_login(client, "citizen-young")
     number = _draft(client)
@@ -304,7 +315,7 @@ def test_full_page_path_draft_upload_sign_submit(client):
     doc = parse(client.get(f"/applications/{number}"))
     assert "电子签名" in text(one(doc, "//div[contains(@class,'next-step')]"))
 
-    r = _post(client, number, "sign")
+    r = _sign(client, number)
     assert r.status_code == 303
     doc = parse(client.get(r.headers["location"]))
     sign = one(doc, "//section[@id='sign']")
@@ -471,7 +482,7 @@ def test_correction_then_resubmission_through_the_pages(client, auth):
     assert _upload(client, number, mid, "diagnosis.pdf", tiny_pdf("diagnosis")).status_code == 303
     doc = parse(client.get(f"/applications/{number}"))
     assert "电子签名" in text(one(doc, "//div[contains(@class,'next-step')]"))  # a new file: sign again
-    assert _post(client, number, "sign").status_code == 303
+    assert _sign(client, number).status_code == 303
     r = _post(client, number, "submit")
     assert r.status_code == 303 and "done=resubmitted" in r.headers["location"]
     doc = parse(client.get(r.headers["location"]))
