@@ -6,6 +6,8 @@ import logging
 import threading
 from contextlib import asynccontextmanager
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -21,6 +23,8 @@ from app.core.errors import PortalError
 from app.core.i18n import _
 from app.core.logging import configure_logging
 from app.core.middleware import PortalMiddleware
+from app.identity.deps import SESSION_COOKIE
+from app.matters import cache
 
 log = logging.getLogger("portal")
 
@@ -97,9 +101,6 @@ async def lifespan(app: FastAPI):
     """Size the thread pools, and warm up in the background what the first request would
     otherwise pay for: the consultation index (jieba, ~1 s) and the CJK font of sealed PDFs.
     At shutdown, write out the consultation log still queued."""
-    import anyio
-    import anyio.to_thread
-
     from app.matters.consultation import engine, query_log
     from app.services.seals import fonts
 
@@ -175,8 +176,5 @@ def create_app() -> FastAPI:
 
     _register_hooks()
     _include_routers(app)
-    from app.identity.deps import SESSION_COOKIE
-    from app.matters import cache
-
     app.add_middleware(PortalMiddleware, session_cookie=SESSION_COOKIE, fast_path=cache.cached_answer)
     return app
