@@ -6,19 +6,25 @@ import logging
 import threading
 from contextlib import asynccontextmanager
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.config import PROJECT_ROOT, get_settings
-from app.core.db import SessionDep
+from app.core.db import SessionDep, lost_race
 from app.core.errors import PortalError
+from app.core.i18n import _
 from app.core.logging import configure_logging
 from app.core.middleware import PortalMiddleware
+from app.identity.deps import SESSION_COOKIE
+from app.matters import cache
 
 log = logging.getLogger("portal")
 
@@ -79,16 +85,32 @@ def _include_routers(app: FastAPI) -> None:
             app.include_router(router)
 
 
+def _register_hooks() -> None:
+    """What core needs from the domains, handed to it here (core imports nothing above it)."""
+    from app.core import templating
+    from app.identity.deps import ensure_web_session
+    from app.identity.validation import mask_id
+    from app.matters.data_sources import source_name
+
+    templating.register(csrf_token=lambda request: ensure_web_session(request).csrf_token,
+                        mask_id=mask_id, source_name=source_name)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    """Warm up in the background what the first request would otherwise pay for: the
-    consultation index (jieba, ~1 s) and the CJK font of sealed PDFs."""
-    from app.matters.consultation import engine
+    """Size the thread pools, and warm up in the background what the first request would
+    otherwise pay for: the consultation index (jieba, ~1 s) and the CJK font of sealed PDFs.
+    At shutdown, write out the consultation log still queued."""
+    from app.matters.consultation import engine, query_log
     from app.services.seals import fonts
 
+    settings = get_settings()
+    anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+    app.state.edge_limiter = anyio.CapacityLimiter(settings.edge_threads)
     threading.Thread(target=engine.get_index, name="consultation-index", daemon=True).start()
     fonts.warm_up_in_background()
     yield
+    await anyio.to_thread.run_sync(query_log.writer.flush)
 
 
 def create_app() -> FastAPI:
@@ -119,6 +141,13 @@ def create_app() -> FastAPI:
             detail = "找不到该页面或资源 / Not found"
         return _error_response(request, exc.status_code, code, detail)
 
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(request: Request, exc: SQLAlchemyError):
+        if lost_race(exc):  # a concurrent request changed the same rows first
+            return _error_response(request, 409, "conflict", _("该记录刚被他人修改，请刷新后重试"))
+        log.error("database error", exc_info=exc)
+        return _error_response(request, 500, "internal_error", "系统繁忙，请稍后再试 / Internal error, please retry")
+
     @app.exception_handler(Exception)
     async def unhandled(request: Request, exc: Exception):
         log.exception("unhandled error")
@@ -148,6 +177,7 @@ def create_app() -> FastAPI:
                                    swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
                                    swagger_favicon_url="/static/favicon.svg")
 
+    _register_hooks()
     _include_routers(app)
-    app.add_middleware(PortalMiddleware)
+    app.add_middleware(PortalMiddleware, session_cookie=SESSION_COOKIE, fast_path=cache.cached_answer)
     return app

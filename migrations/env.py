@@ -2,7 +2,7 @@
 from alembic import context
 from sqlalchemy import pool
 
-from app.core import models_registry  # noqa: F401  (registers every table)
+from app import models_registry  # noqa: F401  (registers every table)
 from app.core.config import get_settings
 from app.core.db import Base, make_engine
 

@@ -120,9 +120,28 @@ def db_session(engine) -> Iterator[Session]:
         conn.close()
 
 
+class SessionQueryLog:
+    """The consultation log written into the test's transaction (the real writer commits on its own
+    connection, which the rolled-back test transaction would block on SQLite)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def record(self, values: dict) -> None:
+        from app.matters.consultation.models import ConsultationQuery
+
+        self.session.add(ConsultationQuery(**values))
+        self.session.flush()
+
+    def flush(self) -> None:
+        pass
+
+
 @pytest.fixture
 def client(app, db_session) -> Iterator[TestClient]:
     """A browser-like client whose requests share the test's rolled-back transaction."""
+    from app.matters.consultation.query_log import get_query_log
+
     def _override():
         try:
             yield db_session
@@ -131,16 +150,19 @@ def client(app, db_session) -> Iterator[TestClient]:
             db_session.rollback()
             raise
 
-    app.dependency_overrides[core_db.get_session] = _override
+    overrides = {core_db.get_session: _override, core_db.get_read_session: lambda: db_session,
+                 get_query_log: lambda: SessionQueryLog(db_session)}
+    app.dependency_overrides.update(overrides)
     with TestClient(app, base_url="http://testserver") as c:
         yield c
-    app.dependency_overrides.pop(core_db.get_session, None)
+    for dep in overrides:
+        app.dependency_overrides.pop(dep, None)
 
 
 @pytest.fixture
 def live_client(app, engine) -> Iterator[TestClient]:
     """A client on real, committed sessions (for concurrency tests); data it creates persists."""
-    app.dependency_overrides.pop(core_db.get_session, None)
+    app.dependency_overrides.clear()
     with TestClient(app, base_url="http://testserver") as c:
         yield c
 

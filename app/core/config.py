@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     login_ip_max_failures: int = 30
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Threads for sync handlers (anyio's limiter), threads for commits at the edge, and the
+    # connections kept open; the pool may grow to threads + edge_threads (see db.pool_sizes).
+    threads: int = 40
+    edge_threads: int = 10
+    db_pool_size: int = 10
     log_level: str = "INFO"
     log_json: bool = True
 

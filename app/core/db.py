@@ -1,14 +1,18 @@
 """Engine, sessions and the declarative base shared by every domain."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
 from typing import Annotated
 
-from fastapi import Depends
+import anyio
+import anyio.to_thread
+from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
 from app.core.config import get_settings
@@ -63,7 +67,7 @@ def make_engine(url: str) -> Engine:
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool_sizes())
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -88,7 +92,16 @@ def make_engine(url: str) -> Engine:
                                  else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, **pool_sizes())
+
+
+def pool_sizes() -> dict[str, int]:
+    """Enough connections for every handler thread and every commit at the edge at once, so that a
+    thread never waits for a connection held by a request that is itself waiting for a thread."""
+    settings = get_settings()
+    capacity = settings.threads + settings.edge_threads
+    size = min(settings.db_pool_size, capacity)
+    return {"pool_size": size, "max_overflow": capacity - size}
 
 
 def get_engine() -> Engine:
@@ -117,17 +130,45 @@ def read_session() -> Session:
     return Session(bind=get_engine().execution_options(portal_readonly=True), expire_on_commit=False)
 
 
-def get_session() -> Iterator[Session]:
-    """One session per request: committed at the edge, rolled back on error."""
+def get_read_session() -> Iterator[Session]:
+    """A read-only session for a request that writes nothing (on SQLite: no write lock)."""
+    with read_session() as session:
+        yield session
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request: committed before the response is sent, rolled back on error.
+
+    Declared with scope="function" (SessionDep): the exit runs when the handler returns, before
+    the response leaves, so a failed commit becomes an error response, never a 2xx. Commit,
+    rollback and close run on the edge limiter, not the handlers' thread pool: a request holding
+    SQLite's write lock never waits for a thread held by a request waiting for that lock."""
+    limiter = getattr(request.app.state, "edge_limiter", None)
     session = session_factory()()
     try:
         yield session
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+        await anyio.to_thread.run_sync(session.commit, limiter=limiter)
     finally:
-        session.close()
+        with anyio.CancelScope(shield=True):  # close() rolls back whatever was not committed
+            await anyio.to_thread.run_sync(session.close, limiter=limiter)
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# PostgreSQL: serialization_failure, deadlock_detected, lock_not_available, unique_violation.
+_PG_RACE_CODES = {"40001", "40P01", "55P03", "23505"}
+
+
+def lost_race(exc: BaseException) -> bool:
+    """Whether a database error means another request changed the same rows first."""
+    if isinstance(exc, StaleDataError):
+        return True
+    if isinstance(exc, DBAPIError):
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if code in _PG_RACE_CODES:
+            return True
+        if isinstance(exc, IntegrityError) and "UNIQUE constraint failed" in str(exc.orig):
+            return True  # SQLite's unique violation: a concurrent insert of the same key
+    return False
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]

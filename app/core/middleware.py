@@ -1,15 +1,18 @@
-"""One pure-ASGI middleware: request id, locale, session cookie, security headers, access log."""
+"""One pure-ASGI middleware: request id, locale, session cookie, security headers, access log.
+
+The app passes in what belongs to the domains: the session cookie's name and the fast path
+(a function answering cached GETs without routing)."""
 from __future__ import annotations
 
 import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from http.cookies import SimpleCookie
 
 from app.core.config import get_settings
 from app.core.i18n import get_locale, normalise, set_locale
-from app.matters import cache
 from app.core.logging import request_id_var
 
 log = logging.getLogger("portal.access")
@@ -44,8 +47,11 @@ def _query_lang(scope) -> str | None:
 
 
 class PortalMiddleware:
-    def __init__(self, app):
+    def __init__(self, app, *, session_cookie: str,
+                 fast_path: Callable[[str, bytes, str], bytes | None] | None = None):
         self.app = app
+        self.session_cookie = session_cookie
+        self.fast_path = fast_path
         self.secure = get_settings().base_url.startswith("https")
 
     async def __call__(self, scope, receive, send):
@@ -93,9 +99,7 @@ class PortalMiddleware:
                     extra.append((b"content-security-policy", csp.encode()))
                 raw = state.get("set_session_cookie")
                 if raw is not None:
-                    from app.identity.deps import SESSION_COOKIE
-
-                    cookie = f"{SESSION_COOKIE}={raw}; Path=/; HttpOnly; SameSite=Lax"
+                    cookie = f"{self.session_cookie}={raw}; Path=/; HttpOnly; SameSite=Lax"
                     if raw == "":
                         cookie += "; Max-Age=0"
                     if self.secure:
@@ -106,10 +110,10 @@ class PortalMiddleware:
                 message["headers"] = headers + extra
             await send(message)
 
-        if scope.get("method") == "GET" and path.startswith(cache.CACHED_PREFIXES):
-            # The catalogue fast path: a cached answer goes out without routing or validation
+        if scope.get("method") == "GET" and self.fast_path is not None:
+            # e.g. the catalogue: a cached answer goes out without routing or validation
             # (only requests that passed validation were ever cached).
-            body = cache.get(cache.key(path, scope.get("query_string", b""), get_locale()))
+            body = self.fast_path(path, scope.get("query_string", b""), get_locale())
             if body is not None:
                 await send_wrapper({"type": "http.response.start", "status": 200,
                                     "headers": [(b"content-type", b"application/json"),

@@ -1,6 +1,10 @@
-"""Jinja2 pages: every template gets _(), pick(), the user, the locale and a CSRF field."""
+"""Jinja2 pages: every template gets _(), pick(), the user, the locale and a CSRF field.
+
+Domain helpers (template globals, the CSRF token's source) are registered by the app at start-up
+(`register`), so that core imports nothing above it."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
 
 from fastapi import Request
@@ -9,13 +13,21 @@ from markupsafe import Markup, escape
 
 from app.core.config import PROJECT_ROOT
 from app.core.i18n import get_locale, gettext, pick
-from app.identity.validation import mask_id
-from app.matters.data_sources import source_name
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 env = templates.env
-env.globals.update(_=gettext, pick=pick, mask_id=mask_id, quote=quote, source_name=source_name)
+env.globals.update(_=gettext, pick=pick, quote=quote)
+_csrf_source: Callable[[Request], str] | None = None
+
+
+def register(*, csrf_token: Callable[[Request], str], **template_globals) -> None:
+    """Called once by the app: where CSRF tokens come from, and the domains' template helpers."""
+    global _csrf_source
+    _csrf_source = csrf_token
+    env.globals.update(template_globals)
+
+
 def _dict_merge(d: dict, **kw) -> dict:
     return {**d, **kw}
 
@@ -25,9 +37,9 @@ env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
 
 
 def csrf_token(request: Request) -> str:
-    from app.identity.deps import ensure_web_session
-
-    return ensure_web_session(request).csrf_token
+    if _csrf_source is None:
+        raise RuntimeError("templating.register() was not called (see app.main.create_app)")
+    return _csrf_source(request)
 
 
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200):

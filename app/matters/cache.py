@@ -27,6 +27,13 @@ def key(path: str, query_string: bytes | str, locale: str) -> tuple:
     return path, tuple(sorted(parse_qsl(query_string, keep_blank_values=True))), locale
 
 
+def cached_answer(path: str, query_string: bytes, locale: str) -> bytes | None:
+    """The middleware's fast path: a cached catalogue answer for this GET, if there is one."""
+    if not path.startswith(CACHED_PREFIXES):
+        return None
+    return get(key(path, query_string, locale))
+
+
 def invalidate() -> None:
     global _generation
     with _lock:

@@ -3,23 +3,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from app.core.db import SessionDep
+from app.core.db import ReadSessionDep, SessionDep
 from app.matters.consultation import service
+from app.matters.consultation.query_log import QueryLogDep
 from app.matters.consultation.schemas import ConsultationRead, FeedbackCreate, FeedbackRead
 
 router = APIRouter(prefix="/api/v1/consultation", tags=["consultation"])
 
 
 @router.get("", response_model=ConsultationRead)
-def consult(session: SessionDep, q: str = Query("", description="问题 / the question, 1–500 characters"),
+def consult(session: ReadSessionDep, query_log: QueryLogDep, q: str = Query("", description="问题 / the question, 1–500 characters"),
             limit: int = Query(5, ge=1, le=20)):
     """The matters that answer a question in plain words, best first, with reasons."""
-    answer, query_id = service.ask(session, q, limit, channel="api")
+    answer, query_id = service.ask(session, q, limit, channel="api", query_log=query_log)
     return {**answer.as_dict(), "query_id": query_id}
 
 
 @router.post("/feedback", response_model=FeedbackRead)
-def feedback(body: FeedbackCreate, session: SessionDep):
+def feedback(body: FeedbackCreate, session: SessionDep, query_log: QueryLogDep):
     """'Was this helpful?' for one answer (query_id from the consultation response)."""
-    row = service.record_feedback(session, body.query_id, body.helpful)
-    return {"query_id": row.id, "helpful": row.helpful}
+    row = service.record_feedback(session, body.query_id, body.helpful, query_log)
+    return {"query_id": row.ref, "helpful": row.helpful}

@@ -16,9 +16,11 @@ class ConsultationQuery(Base):
     __table_args__ = (
         Index("ix_consultation_query_created_at", "created_at"),
         Index("ix_consultation_query_helpful", "helpful"),
+        Index("ix_consultation_query_ref", "ref", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str | None] = mapped_column(String(32), nullable=True, default=None)  # told to the asker
     question: Mapped[str] = mapped_column(String(500))
     top_codes: Mapped[str] = mapped_column(String(400), default="")  # best first, comma-separated
     not_found: Mapped[bool] = mapped_column(Boolean, default=False)

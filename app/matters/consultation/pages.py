@@ -12,6 +12,7 @@ from app.identity.deps import CsrfProtected, OptionalUser, require_roles
 from app.identity.models import User
 from app.matters.consultation import engine, service
 from app.matters.consultation.exceptions import LexiconEntryInvalid, QuestionInvalid
+from app.matters.consultation.query_log import QueryLogDep
 
 router = APIRouter(include_in_schema=False)
 AdminUser = Annotated[User, Depends(require_roles("admin"))]
@@ -21,12 +22,13 @@ EXAMPLES = ["宝宝刚出生怎么上户口", "公积金能付房租吗", "电�
 
 
 @router.get("/consultation")
-def consultation_page(request: Request, session: SessionDep, user: OptionalUser, q: str = "", thanks: str = ""):
+def consultation_page(request: Request, session: SessionDep, query_log: QueryLogDep, user: OptionalUser,
+                      q: str = "", thanks: str = ""):
     ctx = {"q": q, "answer": None, "query_id": None, "error": None, "thanks": thanks == "1",
            "examples": EXAMPLES, "themes": engine.get_index().themes}
     if q.strip():
         try:
-            ctx["answer"], ctx["query_id"] = service.ask(session, q, 5, channel="web")
+            ctx["answer"], ctx["query_id"] = service.ask(session, q, 5, channel="web", query_log=query_log)
         except QuestionInvalid as e:
             ctx["error"] = e.message
             return render(request, "consultation/page.html", ctx, status_code=422)
@@ -34,9 +36,9 @@ def consultation_page(request: Request, session: SessionDep, user: OptionalUser,
 
 
 @router.post("/consultation/feedback", dependencies=[CsrfProtected])
-def consultation_feedback(session: SessionDep, query_id: Annotated[int, Form()],
-                          helpful: Annotated[str, Form()]):
-    service.record_feedback(session, query_id, helpful == "yes")
+def consultation_feedback(session: SessionDep, query_log: QueryLogDep,
+                          query_id: Annotated[str, Form(max_length=32)], helpful: Annotated[str, Form()]):
+    service.record_feedback(session, query_id, helpful == "yes", query_log)
     return RedirectResponse("/consultation?thanks=1", status_code=303)
 
 

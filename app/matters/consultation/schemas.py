@@ -37,7 +37,7 @@ class ThemeRead(BaseModel):
 
 class ConsultationRead(BaseModel):
     query: str
-    query_id: int | None = Field(None, description="send it back with feedback")
+    query_id: str | None = Field(None, description="send it back with feedback")
     results: list[HitRead]
     clarify: ClarifyRead | None
     not_found: bool
@@ -45,10 +45,10 @@ class ConsultationRead(BaseModel):
 
 
 class FeedbackCreate(BaseModel):
-    query_id: int
+    query_id: str = Field(min_length=1, max_length=32)
     helpful: bool
 
 
 class FeedbackRead(BaseModel):
-    query_id: int
+    query_id: str
     helpful: bool

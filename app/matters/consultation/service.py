@@ -15,6 +15,7 @@ from app.matters.consultation import engine
 from app.matters.consultation.engine import MAX_QUESTION_CHARS, Answer
 from app.matters.consultation.exceptions import ConsultationNotFound, LexiconEntryInvalid, QuestionInvalid
 from app.matters.consultation.models import ConsultationQuery, LexiconEntry
+from app.matters.consultation.query_log import QueryLogWriter, new_ref
 
 log = logging.getLogger(__name__)
 
@@ -35,34 +36,26 @@ def validate_question(question: str | None) -> str:
     return q
 
 
-def ask(session: Session | None, question: str | None, limit: int = 5, channel: str = "api") -> tuple[Answer, int | None]:
-    """Answer a question and log it (when a session is given); returns the answer and the log id."""
+def ask(session: Session | None, question: str | None, limit: int = 5, channel: str = "api",
+        query_log: QueryLogWriter | None = None) -> tuple[Answer, str | None]:
+    """Answer a question (reads only) and queue its log row; returns the answer and the row's ref."""
     q = validate_question(question)
     if session is not None:
         _sync_admin_lexicon(session)
     answer = engine.get_index().search(q, limit)
-    query_id = _log_query(session, q, answer, channel) if session is not None else None
-    return answer, query_id
+    if query_log is None:
+        return answer, None
+    ref = new_ref()
+    query_log.record({"ref": ref, "question": q, "top_codes": ",".join(h.matter_code for h in answer.results[:5]),
+                      "not_found": answer.not_found, "clarified": answer.clarify is not None,
+                      "channel": channel})
+    return answer, ref
 
 
-def _log_query(session: Session, q: str, answer: Answer, channel: str) -> int | None:
-    # The log must never cost the resident an answer: failures are contained in a savepoint.
-    try:
-        with session.begin_nested():
-            row = ConsultationQuery(question=q, top_codes=",".join(h.matter_code for h in answer.results[:5]),
-                                    not_found=answer.not_found, clarified=answer.clarify is not None,
-                                    channel=channel)
-            session.add(row)
-            session.flush()
-            return row.id
-    except SQLAlchemyError:
-        log.warning("consultation log unavailable", exc_info=True)
-        return None
-
-
-def record_feedback(session: Session, query_id: int, helpful: bool) -> ConsultationQuery:
+def record_feedback(session: Session, ref: str, helpful: bool, query_log: QueryLogWriter) -> ConsultationQuery:
     """Store 'was this helpful?' for one answer (a later click replaces an earlier one)."""
-    row = session.get(ConsultationQuery, query_id)
+    query_log.flush()  # the answer's log row may still be queued
+    row = session.scalar(select(ConsultationQuery).where(ConsultationQuery.ref == ref))
     if row is None:
         raise ConsultationNotFound("找不到这次咨询记录 / No such consultation")
     row.helpful = helpful

@@ -205,7 +205,8 @@ def save_form(number: str, request: Request, session: SessionDep, user: Applican
 
     def save():
         found.update(svc.update_form(session, app, form, actor=user.username,
-                                     expected_version=int(version) if version.isdigit() else None))
+                                     # versions start at 1: a form without one is stale
+                                     expected_version=int(version) if version.isdigit() else 0))
 
     response = _act(request, session, app, user, save, "saved", "form")
     if found:

@@ -13,7 +13,7 @@ class ApplicationCreate(BaseModel):
 
 class ApplicationUpdate(BaseModel):
     form: dict[str, Any]
-    version: int | None = Field(default=None, description="The version you read; a mismatch answers 409")
+    version: int = Field(description="The version you read (required); a mismatch answers 409")
 
 
 class SignRequest(BaseModel):

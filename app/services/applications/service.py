@@ -293,10 +293,11 @@ def _unsign(app: Application) -> None:
 
 
 def update_form(session: Session, app: Application, form: dict[str, Any], *, actor: str,
-                expected_version: int | None = None) -> dict[str, str]:
-    """Save the draft's answers (pre-filled fields stay the government's); returns field errors."""
+                expected_version: int) -> dict[str, str]:
+    """Save the draft's answers (pre-filled fields stay the government's); returns field errors.
+    `expected_version` is the version the client read: another edit in between answers 409."""
     _editable(app)
-    if expected_version is not None and expected_version != app.version:
+    if expected_version != app.version:
         raise ConcurrentEdit()
     values = {k: app.form[k] for k in app.prefilled if k in app.form}
     new_form = _merge_form(app.matter_code, {**app.form, **form}, values)

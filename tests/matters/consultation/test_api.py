@@ -18,7 +18,7 @@ def test_answers_best_first_with_reasons_and_logs_the_question(client, db_sessio
     first = body["results"][0]
     assert first["name"] == "新生儿出生户口登记" and first["why"] and first["summary"]
     assert first["apply_url"] == "/matters/newborn-hukou/apply"
-    row = db_session.get(ConsultationQuery, body["query_id"])
+    row = db_session.scalars(select(ConsultationQuery).where(ConsultationQuery.ref == body["query_id"])).one()
     assert row.question == "宝宝刚出生怎么上户口" and row.codes[0] == "newborn-hukou" and row.helpful is None
 
 
@@ -60,14 +60,14 @@ def test_feedback_is_stored(client, db_session):
     r = client.post("/api/v1/consultation/feedback", json={"query_id": qid, "helpful": False})
     assert r.status_code == 200 and r.json() == {"query_id": qid, "helpful": False}
     db_session.expire_all()
-    row = db_session.scalars(select(ConsultationQuery).where(ConsultationQuery.id == qid)).one()
+    row = db_session.scalars(select(ConsultationQuery).where(ConsultationQuery.ref == qid)).one()
     assert row.helpful is False and row.feedback_at is not None
 
 
 def test_feedback_on_unknown_question_is_404(client):
-    r = client.post("/api/v1/consultation/feedback", json={"query_id": 987654321, "helpful": True})
+    r = client.post("/api/v1/consultation/feedback", json={"query_id": "no-such-ref", "helpful": True})
     assert r.status_code == 404 and r.json()["error"] == "consultation_not_found"
 
 
 def test_feedback_needs_a_boolean(client):
-    assert client.post("/api/v1/consultation/feedback", json={"query_id": 1, "helpful": "maybe"}).status_code == 422
+    assert client.post("/api/v1/consultation/feedback", json={"query_id": "abc", "helpful": "maybe"}).status_code == 422

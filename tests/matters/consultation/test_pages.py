@@ -49,12 +49,12 @@ def test_page_off_topic_lists_themes(client):
 
 def test_feedback_button_stores_and_redirects(client, db_session):
     page = client.get("/consultation", params={"q": "电瓶车怎么上牌"})
-    qid = int(re.search(r'name="query_id" value="(\d+)"', page.text).group(1))
+    qid = re.search(r'name="query_id" value="([0-9a-f]+)"', page.text).group(1)
     r = client.post("/consultation/feedback", data={"csrf_token": csrf_from(page.text), "query_id": qid,
                                                     "helpful": "no"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/consultation?thanks=1"
     db_session.expire_all()
-    assert db_session.get(ConsultationQuery, qid).helpful is False
+    assert db_session.scalars(select(ConsultationQuery).where(ConsultationQuery.ref == qid)).one().helpful is False
 
 
 def test_feedback_without_csrf_is_refused(client):

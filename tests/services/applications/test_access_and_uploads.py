@@ -7,7 +7,7 @@ from tests.services.applications.helpers import PNG_1PX, apply, create, tiny_pdf
 
 ROUTES = [
     ("GET", "/api/v1/applications/{n}", None),
-    ("PATCH", "/api/v1/applications/{n}", {"form": {}}),
+    ("PATCH", "/api/v1/applications/{n}", {"form": {}, "version": 1}),
     ("POST", "/api/v1/applications/{n}/sign", None),
     ("POST", "/api/v1/applications/{n}/submit", None),
     ("POST", "/api/v1/applications/{n}/withdraw", None),

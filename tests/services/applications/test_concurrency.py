@@ -49,3 +49,33 @@ def test_fifty_concurrent_creations_get_fifty_distinct_numbers(live_server):
     numbers = [r.json()["number"] for r in results]
     assert len(set(numbers)) == 50
     assert all(n.startswith("XH") and len(n) == 16 for n in numbers)
+
+
+def test_six_simultaneous_approvals_give_one_decision_and_five_409s(live_server):
+    """Six reviewer clicks on one accepted application, each on its own connection: exactly one
+    decides; the others lose the race with a 409 conflict, never a 500."""
+    import threading
+
+    from tests.services.applications.helpers import apply
+
+    with httpx.Client(base_url=live_server, timeout=120) as http:
+        applicant = {"Authorization": f"Bearer {_token(live_server, 'citizen-young')}"}
+        civil = {"Authorization": f"Bearer {_token(live_server, 'reviewer-civil')}"}
+        number = apply(http, applicant, "temporary-assistance")["number"]
+        url = f"/api/v1/applications/{number}/decision"
+        assert http.post(url, headers=civil, json={"outcome": "accept", "reasons": []}).status_code == 200
+    start = threading.Barrier(6)
+
+    def approve(_):
+        with httpx.Client(base_url=live_server, timeout=120) as own:
+            start.wait()
+            return own.post(url, headers=civil, json={"outcome": "approve", "reasons": ["经核实，符合条件"]})
+
+    with ThreadPoolExecutor(6) as ex:
+        answers = list(ex.map(approve, range(6)))
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [200, 409, 409, 409, 409, 409], [(r.status_code, r.text[:120]) for r in answers]
+    assert all(r.json()["error"] in ("conflict", "illegal_transition") for r in answers if r.status_code == 409)
+    final = httpx.get(f"{live_server}/api/v1/applications/{number}", headers=applicant, timeout=60).json()
+    assert final["status"] in ("approved", "issued")
+    assert sum(1 for e in final["events"] if e.get("to_status") == "approved") == 1

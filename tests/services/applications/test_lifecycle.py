@@ -241,8 +241,10 @@ def test_submit_requires_signature_and_materials(client, auth):
     v = client.post("/api/v1/verify", files={"file": ("s.pdf", summary.content, "application/pdf")}).json()
     assert v["status"] == "valid" and "李明" in (v.get("signer") or "")
     # Changing the form after signing drops the signature.
+    version = client.get(f"/api/v1/applications/{app['number']}", headers=h).json()["version"]
     r = client.patch(f"/api/v1/applications/{app['number']}", headers=h,
-                     json={"form": {"hardship_reason": "家中突发重大疾病，医疗费用支出巨大，生活难以为继。"}})
+                     json={"form": {"hardship_reason": "家中突发重大疾病，医疗费用支出巨大，生活难以为继。"},
+                           "version": version})
     assert r.json()["signed"] is False
 
 
@@ -302,6 +304,10 @@ def test_optimistic_lock_conflict_is_409(client, auth):
     stale = client.patch(f"/api/v1/applications/{app['number']}", headers=h,
                          json={"form": {"amount_requested": 2500}, "version": app["version"]})
     assert stale.status_code == 409 and stale.json()["error"] == "concurrent_edit"
+    unversioned = client.patch(f"/api/v1/applications/{app['number']}", headers=h,
+                               json={"form": {"amount_requested": 2500}})
+    assert unversioned.status_code == 422 and "version" in unversioned.json()["fields"]
+    assert client.get(f"/api/v1/applications/{app['number']}", headers=h).json()["form"]["amount_requested"] == 2000
 
 
 def test_review_queue_lists_department_only(client, auth):
@@ -337,10 +343,11 @@ def test_saving_a_draft_reads_government_data_again_only_when_the_premises_chang
     reads = lambda: db_session.scalar(select(func.count()).select_from(DataAccessLog).where(  # noqa: E731
         DataAccessLog.application_number == app["number"]))
     before = reads()
-    client.patch(f"/api/v1/applications/{app['number']}", headers=h, json={"form": {"registered_capital": 200}})
+    saved = client.patch(f"/api/v1/applications/{app['number']}", headers=h,
+                         json={"form": {"registered_capital": 200}, "version": app["version"]})
     assert reads() == before
     r = client.patch(f"/api/v1/applications/{app['number']}", headers=h,
-                     json={"form": {"company_address": "上海市徐汇区不存在路1号"}})
+                     json={"form": {"company_address": "上海市徐汇区不存在路1号"}, "version": saved.json()["version"]})
     assert reads() > before
     cloud = next(m for m in r.json()["materials"] if m["source"] == "data:address-cloud")
     assert cloud["status"] == "missing"  # an unverified address must be proved by upload
