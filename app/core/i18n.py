@@ -50,3 +50,16 @@ _ = gettext
 def pick(zh: str, en: str | None) -> str:
     """Choose between a Chinese and an English data value (catalogue names, descriptions)."""
     return (en or zh) if _current.get() == "en" else zh
+
+
+# A text the system writes in both languages is a (zh, en) pair; a plain string is what a person
+# typed (a reviewer's reason, a name) and reads the same in both. Stored as two columns, never as
+# "中文 / English" in one string to be split later.
+Text = str | tuple[str, str]
+
+
+def texts(value: Text) -> tuple[str, str | None]:
+    """(Chinese, English or None) of a Text, ready for a `x` / `x_en` column pair."""
+    if isinstance(value, tuple):
+        return value
+    return value, None

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import hmac
 from typing import Annotated
+from urllib.parse import unquote
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Form, Header, Query, Request
 
 from app.core.db import SessionDep
 from app.core.errors import Forbidden, PortalError, Unauthorized
@@ -129,3 +130,15 @@ def verify_csrf(request: Request, session: SessionDep, csrf_token: Annotated[str
 
 
 CsrfProtected = Depends(verify_csrf)
+
+
+def access_reason(reason: Annotated[str | None, Query(max_length=500)] = None,
+                  x_access_reason: Annotated[str | None, Header(max_length=1500)] = None) -> str | None:
+    """Why an administrator reads personal data: `?reason=` or the `X-Access-Reason` header
+    (percent-encoded UTF-8, since header values are Latin-1)."""
+    if x_access_reason:
+        return unquote(x_access_reason)
+    return reason
+
+
+AccessReason = Annotated[str | None, Depends(access_reason)]

@@ -8,17 +8,21 @@ from sqlalchemy.orm import Session
 
 from app.core.db import utcnow
 from app.core.errors import Forbidden, ValidationFailed
-from app.identity.models import Role, User
+from app.identity import access
+from app.identity.models import User
 from app.matters import service as matter_service
 from app.matters.models import Matter
 from app.services.applications import lifecycle
 from app.services.applications import service as applications
+from app.services.applications.exceptions import IntakeDone, IntakeRequired
 from app.services.applications.models import Application, Channel, Status
 from app.services.approval import service as approval
 from app.services.seals import documents, licences
 from app.services.seals.schemas import ResultDocumentInput
 
 OUTCOMES = ("approve", "deny", "correction", "accept", "refuse")  # accept / refuse: intake (受理 / 不予受理)
+
+
 LICENCE_YEARS = {"business-licence": None, "id-card": 20, "residence-permit": 1, "social-security-card": 10,
                  "food-business-licence": 5, "teacher-qualification": None, "foreign-work-permit": 1,
                  "construction-permit": 3, "marriage-certificate": None, "hukou-book": None,
@@ -26,16 +30,13 @@ LICENCE_YEARS = {"business-licence": None, "id-card": 20, "residence-permit": 1,
 
 
 def can_decide(user: User, app: Application, matter: Matter) -> bool:
-    if user.role == Role.reviewer:
-        return user.department_code == app.department_code
-    if user.role == Role.window_officer:
-        return matter.window_direct  # 窗口事务官: authorised to decide window_direct matters
-    return False
+    return access.can_decide(user, app, window_direct=matter.window_direct)
 
 
 def decide(session: Session, app: Application, user: User, outcome: str, reasons: list[str], *,
            ip: str = "") -> Application:
-    """A department reviewer (or an authorised window officer) approves, denies or asks for correction."""
+    """Intake first (accept / refuse / correction), then the decision (approve / deny / correction),
+    by the department's reviewer or an authorised window officer. The reasons are kept whole."""
     matter = matter_service.get_matter(session, app.matter_code)
     if not can_decide(user, app, matter):
         raise Forbidden("您无权对该办件作出决定 / You are not authorised to decide this application")
@@ -46,15 +47,15 @@ def decide(session: Session, app: Application, user: User, outcome: str, reasons
     if outcome in ("deny", "correction", "refuse") and not reasons:
         raise ValidationFailed("不予批准、不予受理或要求补正时须说明理由 / Give the reasons for a denial, a refusal or "
                                "a correction request", fields={"reasons": "required"})
-    note = "；".join(reasons)
+    note = "\n".join(reasons)  # what the reviewer typed, whole (one reason per line)
     if outcome in ("accept", "refuse"):
-        return _intake(session, app, user, outcome, note, ip)
+        return _intake(session, app, user, outcome, reasons, ip)
     if outcome == "correction":
         lifecycle.transition(session, app, "request_correction", actor=user.username, note=note, ip=ip)
         applications.pause_clock(app, applications.today_china())
-        applications.notify(session, app, "请补正材料 / Correction requested", note)
+        applications.notify(session, app, ("请补正材料", "Correction requested"), note)
         return app
-    _bring_into_review(session, app, user, ip)
+    _start_review(session, app, user, ip)
     lifecycle.transition(session, app, outcome, actor=user.username, note=note, ip=ip)
     app.decided_at = utcnow()
     app.decision_outcome = "approved" if outcome == "approve" else "denied"
@@ -63,28 +64,32 @@ def decide(session: Session, app: Application, user: User, outcome: str, reasons
     if outcome == "approve":
         issue_result(session, app, matter, actor=user.username)
     else:
-        applications.notify(session, app, "申请未获批准 / Application denied", note)
+        applications.notify(session, app, ("申请未获批准", "Application denied"), note)
     return app
 
 
-def _intake(session: Session, app: Application, user: User, outcome: str, note: str, ip: str) -> Application:
-    """受理 / 不予受理: the intake check of a submitted application."""
-    lifecycle.transition(session, app, outcome, actor=user.username, note=note, ip=ip)
+def _intake(session: Session, app: Application, user: User, outcome: str, reasons: list[str],
+            ip: str) -> Application:
+    """受理 / 不予受理: the intake check of a (re)submitted application, once."""
+    if not applications.awaits_intake(app):
+        raise IntakeDone()
+    lifecycle.transition(session, app, outcome, actor=user.username, note="\n".join(reasons), ip=ip)
+    app.intake_due_date = None
     if outcome == "accept":
         app.accepted_at = utcnow()
-        applications.notify(session, app, "申请已受理 / Application accepted", app.number)
+        applications.notify(session, app, ("申请已受理", "Application accepted"), app.number)
     else:
         app.decided_at = utcnow()
-        app.decision_outcome, app.decision_by, app.decision_reasons = "refused", user.username, note.split("；")
-        applications.notify(session, app, "申请不予受理 / Application refused", note)
+        app.decision_outcome, app.decision_by, app.decision_reasons = "refused", user.username, reasons
+        applications.notify(session, app, ("申请不予受理", "Application refused"), "\n".join(reasons))
     return app
 
 
-def _bring_into_review(session: Session, app: Application, user: User, ip: str) -> None:
-    if app.status in (Status.submitted, Status.resubmitted):
-        lifecycle.transition(session, app, "accept", actor=user.username, ip=ip)
-        app.accepted_at = app.accepted_at or utcnow()
-    if app.status == Status.accepted:
+def _start_review(session: Session, app: Application, user: User, ip: str) -> None:
+    """A decision follows acceptance: accepted (or resubmitted after acceptance) → in review."""
+    if applications.awaits_intake(app):
+        raise IntakeRequired()
+    if app.status in (Status.accepted, Status.resubmitted):
         lifecycle.transition(session, app, "start_review", actor=user.username, ip=ip)
 
 
@@ -123,12 +128,14 @@ def issue_result(session: Session, app: Application, matter: Matter, *, actor: s
                                      number=licence_number, actor=actor)
         app.licence_id = lic.id
     if app.channel == Channel.online:
-        lifecycle.transition(session, app, "issue", actor="system", note="电子结果已送达 / delivered electronically")
+        lifecycle.transition(session, app, "issue", actor="system", note=("电子结果已送达", "Delivered electronically"))
         app.issued_at = utcnow()
-        applications.notify(session, app, "办结：结果已出件 / Completed: result issued",
-                            f"{matter.name}（{app.number}）已批准，可下载加盖电子印章的结果文件")
+        applications.notify(session, app, ("办结：结果已出件", "Completed: result issued"),
+                            (f"{matter.name}（{app.number}）已批准，可下载加盖电子印章的结果文件",
+                             f"{matter.name_en or matter.name} ({app.number}) was approved; the e-sealed result "
+                             "can be downloaded"))
     else:
-        applications.notify(session, app, "已批准，请到窗口领取 / Approved: collect at the window", app.number)
+        applications.notify(session, app, ("已批准，请到窗口领取", "Approved: collect at the window"), app.number)
 
 
 def after_submit(session: Session, app: Application) -> None:
@@ -139,11 +146,12 @@ def after_submit(session: Session, app: Application) -> None:
         return
     matter = matter_service.get_matter(session, app.matter_code)
     note = "；".join(approval.reason_texts(decision.reasons, "zh"))
-    model = f"自动审批模型 v{decision.model_version} / decision model v{decision.model_version}"
+    model = (f"自动审批模型 v{decision.model_version}", f"decision model v{decision.model_version}")
     lifecycle.transition(session, app, "accept", actor="system", note=model)
     app.accepted_at = utcnow()
     lifecycle.transition(session, app, "start_review", actor="system", note=model)
-    lifecycle.transition(session, app, decision.outcome, actor="system", note=note or model)
+    note_en = "; ".join(approval.reason_texts(decision.reasons, "en"))
+    lifecycle.transition(session, app, decision.outcome, actor="system", note=(note, note_en) if note else model)
     app.decided_at = utcnow()
     app.decision_by = "system"
     app.decision_reasons = approval.reason_texts(decision.reasons, "zh")
@@ -152,8 +160,7 @@ def after_submit(session: Session, app: Application) -> None:
         issue_result(session, app, matter, actor="system")
     else:
         app.decision_outcome = "denied"
-        applications.notify(session, app, "申请未获批准 / Application denied",
-                            note + "\n" + "; ".join(approval.reason_texts(decision.reasons, "en")))
+        applications.notify(session, app, ("申请未获批准", "Application denied"), (note, note_en))
 
 
 applications.AFTER_SUBMIT.append(after_submit)

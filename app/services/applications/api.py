@@ -10,7 +10,8 @@ from app.core import blobs
 from app.core.blobs import read_upload
 from app.core.db import SessionDep
 from app.core.errors import NotFound
-from app.identity.deps import ApplicantUser, CurrentUser, acting_person_of, client_ip, require_roles
+from app.identity import access
+from app.identity.deps import AccessReason, ApplicantUser, CurrentUser, acting_person_of, client_ip, require_roles
 from app.identity.models import Role, User
 from app.matters import service as matter_service
 from app.services import flows
@@ -19,7 +20,7 @@ from app.services.applications import service as svc
 from app.services.applications.models import Status
 from app.services.applications.presenters import to_out
 from app.services.applications.schemas import (ApplicationCreate, ApplicationList, ApplicationOut,
-                                                ApplicationUpdate, DecisionCreate, SignRequest)
+                                                ApplicationUpdate, DecisionCreate, LookupRequest, SignRequest)
 from app.services.applications.uploads import check_upload
 from app.services.seals import documents
 
@@ -60,10 +61,26 @@ def my_applications(session: SessionDep, user: ApplicantUser, status: Status | N
     return ApplicationList(items=[_out(session, a) for a in rows], total=total, limit=limit, offset=offset)
 
 
-@router.get("/applications/{number}", response_model=ApplicationOut)
-def get_application(number: str, session: SessionDep, user: CurrentUser):
+READ_RESPONSES = {403: {"description": "administrator without a reason (`?reason=` or `X-Access-Reason`)"},
+                  404: {"description": "no such application, or not yours to see"}}
+
+
+@router.get("/applications/{number}", response_model=ApplicationOut, responses=READ_RESPONSES)
+def get_application(number: str, request: Request, session: SessionDep, user: CurrentUser, reason: AccessReason):
     """One application with its timeline; someone else's answers 404."""
-    return _out(session, svc.get_for_user(session, number, user))
+    return _out(session, svc.get_for_user(session, number, user, reason=reason, ip=client_ip(request)))
+
+
+@router.post("/window/lookup", response_model=ApplicationOut, responses={404: {"description": "no match"}})
+def lookup_application(body: LookupRequest, request: Request, session: SessionDep,
+                       user: User = Depends(require_roles(Role.window_officer))):
+    """A window officer finds an application by number *with* the applicant's ID number; audited."""
+    app = svc.lookup(session, body.number, body.applicant_id_number, user, ip=client_ip(request))
+    if app is None:  # answered, not raised: the audit record of the failed attempt is kept
+        return JSONResponse({"error": "application_not_found",
+                             "detail": "办件编号与申请人证件号码不匹配 / No application matches that number and ID number"},
+                            status_code=404)
+    return _out(session, app)
 
 
 @router.patch("/applications/{number}", response_model=ApplicationOut)
@@ -87,9 +104,10 @@ def upload_material(number: str, material_id: int, session: SessionDep, user: Ap
     return _out(session, app)
 
 
-@router.get("/applications/{number}/materials/{material_id}")
-def download_material(number: str, material_id: int, session: SessionDep, user: CurrentUser):
-    app = svc.get_for_user(session, number, user)
+@router.get("/applications/{number}/materials/{material_id}", responses=READ_RESPONSES)
+def download_material(number: str, material_id: int, request: Request, session: SessionDep, user: CurrentUser,
+                      reason: AccessReason):
+    app = svc.get_for_user(session, number, user, reason=reason, ip=client_ip(request))
     am = next((m for m in app.materials if m.material_id == material_id and m.blob_sha256), None)
     if am is None:
         raise NotFound("没有上传该材料 / This material has not been uploaded")
@@ -132,9 +150,9 @@ def send_sign_code(number: str, request: Request, session: SessionDep, user: App
             "expires_in": int(sign_proof.CODE_TTL.total_seconds())}
 
 
-@router.get("/applications/{number}/summary.pdf")
-def summary_pdf(number: str, session: SessionDep, user: CurrentUser):
-    app = svc.get_for_user(session, number, user)
+@router.get("/applications/{number}/summary.pdf", responses=READ_RESPONSES)
+def summary_pdf(number: str, request: Request, session: SessionDep, user: CurrentUser, reason: AccessReason):
+    app = svc.get_for_user(session, number, user, reason=reason, ip=client_ip(request))
     if not app.summary_blob:
         raise NotFound("该办件尚未签名 / The application has not been signed")
     return Response(blobs.get(session, app.summary_blob).content, media_type="application/pdf",
@@ -158,20 +176,27 @@ def withdraw_application(number: str, request: Request, session: SessionDep, use
 @router.post("/applications/{number}/decision", response_model=ApplicationOut)
 def decide_application(number: str, body: DecisionCreate, request: Request, session: SessionDep,
                        user: User = Depends(require_roles(Role.reviewer, Role.window_officer))):
-    """Approve, deny (with reasons) or ask for correction; approval seals and issues the result."""
+    """Intake first (accept, refuse with reasons, or ask for correction), then approve, deny (with reasons)
+    or ask for correction; approve/deny before acceptance is 409 `intake_required`. Approval seals and
+    issues the result."""
     app = svc.get_for_user(session, number, user)
     flows.decide(session, app, user, body.outcome, body.reasons, ip=client_ip(request))
     return _out(session, app)
 
 
-@router.get("/applications/{number}/result.pdf")
-def result_pdf(number: str, session: SessionDep, user: CurrentUser):
-    """The e-sealed result document."""
-    app = svc.get_for_user(session, number, user)
+@router.get("/applications/{number}/result.pdf", responses=READ_RESPONSES)
+def result_pdf(number: str, request: Request, session: SessionDep, user: CurrentUser, reason: AccessReason):
+    """The e-sealed result document, as a download: for its holder and the issuing department."""
+    app = svc.get_for_user(session, number, user, reason=reason, ip=client_ip(request))
     if not app.result_document_id:
         raise NotFound("该办件还没有结果文件 / This application has no result document yet")
-    return Response(documents.document_pdf(session, app.result_document_id), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{app.number}.pdf"'})
+    doc = documents.get_document(session, app.result_document_id)
+    if not access.can_download_document(user, holder_key=doc.holder_key,
+                                        issuer_code=documents.document_seal(session, doc).owner_code, reason=reason):
+        raise NotFound("该办件还没有结果文件 / This application has no result document yet")
+    return Response(documents.document_pdf(session, doc.id), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{app.number}.pdf"',
+                             "Cache-Control": "private, no-store"})
 
 
 @router.get("/review/applications", response_model=ApplicationList)
@@ -186,7 +211,9 @@ def review_queue(session: SessionDep, user: User = Depends(require_roles(Role.re
 def my_inbox(session: SessionDep, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=100)] = 50,
              offset: Annotated[int, Query(ge=0)] = 0):
     rows, total = svc.inbox(session, user, limit, offset)
-    return {"items": [{"id": m.id, "application_number": m.application_number, "title": m.title, "body": m.body,
+    return {"items": [{"id": m.id, "application_number": m.application_number, "title": m.title,
+                       "title_en": m.title_en if m.title_en is not None else m.title, "body": m.body,
+                       "body_en": m.body_en if m.body_en is not None else m.body,
                        "read": m.read_at is not None, "created_at": m.created_at} for m in rows], "total": total}
 
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from app.core.db import SessionDep
-from app.identity.deps import ApplicantUser, CurrentUser, client_ip
+from app.identity.deps import AccessReason, ApplicantUser, CurrentUser, client_ip
 from app.matters import service as matter_service
 from app.services.applications import bundles
 from app.services.applications.presenters import to_out
@@ -37,8 +37,9 @@ def create_bundle_application(code: str, body: BundleApplicationCreate, session:
 
 
 @router.get("/bundle-applications/{number}")
-def get_bundle_application(number: str, session: SessionDep, user: CurrentUser):
-    return _out(session, *bundles.get_for_user(session, number, user))
+def get_bundle_application(number: str, request: Request, session: SessionDep, user: CurrentUser,
+                           reason: AccessReason):
+    return _out(session, *bundles.get_for_user(session, number, user, reason=reason, ip=client_ip(request)))
 
 
 @router.post("/bundle-applications/{number}/materials")

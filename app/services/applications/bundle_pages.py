@@ -14,14 +14,16 @@ from app.core.errors import PortalError
 from app.core.i18n import gettext as _, pick
 from app.core.blobs import read_upload
 from app.core.templating import render
-from app.identity.deps import ApplicantUser, CsrfProtected, CurrentUser, OptionalUser, client_ip
+from app.identity import access
+from app.identity.deps import AccessReason, ApplicantUser, CsrfProtected, CurrentUser, OptionalUser, client_ip
 from app.identity.models import User
 from app.matters import content
 from app.matters import service as matter_service
 from app.matters.bundle_forms import bundle_fields
 from app.services.applications import bundles, idempotency, lifecycle
 from app.services.applications import service as svc
-from app.services.applications.page_context import bilingual, errors_from, field_views, parse_posted
+from app.services.applications.page_context import (bilingual, errors_from, field_views, parse_posted,
+                                                    reason_page)
 from app.services.applications.pages import PostedForm, claim_with_wait
 from app.services.applications.uploads import check_upload
 
@@ -131,8 +133,8 @@ def bundle_apply(code: str, request: Request, session: SessionDep, user: Applica
 
 
 def _status_page(request: Request, session: Session, number: str, user: User, *, notice: str = "",
-                 errors: dict[str, str] | None = None, status_code: int = 200):
-    ba, apps = bundles.get_for_user(session, number, user)
+                 errors: dict[str, str] | None = None, status_code: int = 200, reason: str | None = None):
+    ba, apps = bundles.get_for_user(session, number, user, reason=reason, ip=client_ip(request))
     bundle, _matters = matter_service.get_bundle(session, ba.bundle_code)
     rows = []
     for a in apps:
@@ -148,8 +150,12 @@ def _status_page(request: Request, session: Session, number: str, user: User, *,
 
 
 @router.get("/bundle-applications/{number}")
-def bundle_status(number: str, request: Request, session: SessionDep, user: CurrentUser, done: str = ""):
-    return _status_page(request, session, number, user, notice=done[:20])
+def bundle_status(number: str, request: Request, session: SessionDep, user: CurrentUser, reason: AccessReason,
+                  done: str = ""):
+    try:
+        return _status_page(request, session, number, user, notice=done[:20], reason=reason)
+    except access.ReasonRequired:
+        return reason_page(request, f"/bundle-applications/{number}", reason=reason)
 
 
 @router.post("/bundle-applications/{number}/materials", dependencies=[CsrfProtected])

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.identity import access
 from app.identity.models import Role, User
 from app.matters import content
 from app.matters import service as matter_service
@@ -67,12 +68,17 @@ def _shared(code: str, field: str) -> bool:
     return any(f.name == field and f.shared for f in content.form_fields(code))
 
 
-def get_for_user(session: Session, number: str, user: User) -> tuple[BundleApplication, list[Application]]:
+def get_for_user(session: Session, number: str, user: User, *, reason: str | None = None,
+                 ip: str = "") -> tuple[BundleApplication, list[Application]]:
+    """The bundle for its applicant (or an administrator with an audited reason); staff work on the
+    single applications the access policy lets them see. Anyone else: 404."""
+    if access.needs_reason(user) and access.clean_reason(reason) is None:
+        raise access.ReasonRequired()
     ba = (session.scalar(select(BundleApplication).where(BundleApplication.number == number))
           if svc.NUMBER_RE.fullmatch(number or "") else None)
-    if ba is None or (ba.applicant_user_id != user.id and user.role not in (Role.admin, Role.evaluator,
-                                                                             Role.window_officer)):
+    if ba is None or not (ba.applicant_user_id == user.id or access.needs_reason(user)):
         raise BundleApplicationNotFound(f"一件事办件不存在：{number} / No such bundle application: {number}")
+    access.record_reason(session, user, object_type="bundle_application", object_id=ba.number, reason=reason, ip=ip)
     apps = session.scalars(select(Application).where(Application.bundle_application_id == ba.id)
                            .options(selectinload(Application.materials), selectinload(Application.events))
                            .order_by(Application.id)).all()

@@ -36,3 +36,15 @@ def working_days_between(start: date, end: date) -> int:
         if is_workday(day):
             n += 1
     return n
+
+
+# Intake (受理 / 不予受理 / 补正) is its own step with its own time limit. The Administrative
+# Licensing Law (art. 32) allows five days to tell an applicant what is missing; the one-network
+# practice promises an answer within one working day of the (re)submission. An on-the-spot matter
+# (promised_days == 0) is taken in the same working day it is decided.
+INTAKE_WORKING_DAYS = 1
+
+
+def intake_due(submitted_on: date, promised_days: int) -> date:
+    """The day by which a (re)submitted application must be accepted or refused."""
+    return add_working_days(submitted_on, 0 if promised_days == 0 else INTAKE_WORKING_DAYS)

@@ -102,7 +102,7 @@ def sign(session: Session, app: Application, user: User, proof: sign_proof.Proof
     app.acting_user_id = person.id
     session.flush()
     lifecycle.note_event(session, app, "sign", actor=person.username,
-                         note=f"签名人：{signer.label_zh} / signer: {signer.label_en}")
+                         note=(f"签名人：{signer.label_zh}", f"Signer: {signer.label_en}"))
     audit.record(session, actor=person.username, action="application.sign", object_type="application",
                  object_id=app.number, ip=ip, detail={
                      "person": person.username, "person_name": person.full_name, "proof": how,
@@ -125,6 +125,6 @@ def send_code(session: Session, app: Application, user: User, *, acting: User | 
 def deliver_code(session: Session, app: Application, code: str) -> None:
     """The simulated SMS: the code arrives in the inbox of the account the application belongs to."""
     minutes = int(sign_proof.CODE_TTL.total_seconds() // 60)
-    svc.notify(session, app, "签名验证码 / Signing code",
-               f"您正在签署办件{app.number}，验证码 {code}，{minutes}分钟内有效，请勿告诉他人。 / "
-               f"Your code for signing {app.number} is {code}; valid for {minutes} minutes. Do not share it.")
+    svc.notify(session, app, ("签名验证码", "Signing code"),
+               (f"您正在签署办件{app.number}，验证码 {code}，{minutes}分钟内有效，请勿告诉他人。",
+                f"Your code for signing {app.number} is {code}; valid for {minutes} minutes. Do not share it."))

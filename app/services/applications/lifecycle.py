@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from app.core import audit
 from app.core.db import utcnow
+from app.core.i18n import Text, texts
 from app.services.applications.exceptions import IllegalTransition
 from app.services.applications.models import Application, ApplicationEvent, Status
 
@@ -45,7 +46,7 @@ def allowed_actions(status: Status) -> list[str]:
     return [a for a, moves in TRANSITIONS.items() if status in moves]
 
 
-def transition(session: Session, app: Application, action: str, *, actor: str, note: str = "",
+def transition(session: Session, app: Application, action: str, *, actor: str, note: Text = "",
                ip: str = "") -> ApplicationEvent:
     """Move the application by `action` or raise IllegalTransition (409)."""
     moves = TRANSITIONS.get(action)
@@ -56,8 +57,9 @@ def transition(session: Session, app: Application, action: str, *, actor: str, n
     old = app.status
     app.status = moves[old]
     app.updated_at = utcnow()
+    zh, en = texts(note)
     event = ApplicationEvent(application_id=app.id, actor=actor, action=action, from_status=old.value,
-                             to_status=app.status.value, note=note)
+                             to_status=app.status.value, note=zh, note_en=en)
     app.events.append(event)
     session.flush()
     audit.record(session, actor=actor, action=f"application.{action}", object_type="application",
@@ -65,8 +67,9 @@ def transition(session: Session, app: Application, action: str, *, actor: str, n
     return event
 
 
-def note_event(session: Session, app: Application, action: str, *, actor: str, note: str = "") -> None:
+def note_event(session: Session, app: Application, action: str, *, actor: str, note: Text = "") -> None:
     """An event that does not change the status (created, signed, material uploaded)."""
+    zh, en = texts(note)
     app.events.append(ApplicationEvent(application_id=app.id, actor=actor, action=action, from_status=None,
-                                       to_status=app.status.value, note=note))
+                                       to_status=app.status.value, note=zh, note_en=en))
     session.flush()

@@ -81,6 +81,7 @@ class Application(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
     issued_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    intake_due_date: Mapped[date | None] = mapped_column(Date, nullable=True)  # 受理 due (deadlines.intake_due)
     due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     clock_paused_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     decision_outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
@@ -133,7 +134,8 @@ class ApplicationEvent(Base):
     action: Mapped[str] = mapped_column(String(40))
     from_status: Mapped[str | None] = mapped_column(String(30), nullable=True)
     to_status: Mapped[str | None] = mapped_column(String(30), nullable=True)
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")  # Chinese, or what a person typed (then note_en is None)
+    note_en: Mapped[str | None] = mapped_column(Text, nullable=True)  # English of a system note
 
 
 class NumberSequence(Base):
@@ -168,8 +170,10 @@ class InboxMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     application_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))  # Chinese (or a person's own words)
+    title_en: Mapped[str | None] = mapped_column(String(200), nullable=True)  # None: the same in English
     body: Mapped[str] = mapped_column(Text, default="")
+    body_en: Mapped[str | None] = mapped_column(Text, nullable=True)
     read_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
+from urllib.parse import urlencode
 
 from fastapi import Request
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from app.core.clock import CHINA_TZ
 from app.core.errors import PortalError
 from app.core.i18n import get_locale, gettext as _, pick
 from app.core.templating import render
+from app.identity import access
 from app.identity.models import User
 from app.identity.validation import mask_id
 from app.matters import content
@@ -26,6 +28,7 @@ from app.services import flows
 from app.services.applications import lifecycle, presenters
 from app.services.applications import service as svc
 from app.services.applications.models import Application, ApplicationMaterial, MaterialStatus, Status
+from app.services.seals import documents
 
 INPUT_TYPES = {"string": "text", "phone": "tel", "email": "email", "date": "date", "integer": "number",
                "number": "number"}
@@ -35,11 +38,19 @@ DIGITS_ONLY = re.compile(r"\^\\d\{\d+(,\d+)?\}\$")
 
 
 def bilingual(text: str | None) -> str:
-    """Service messages are written "中文 / English": show the half in the reader's language."""
+    """An error message written in code as "中文 / English": the half in the reader's language.
+    Only for PortalError messages (constants in code); stored texts keep zh and en in separate
+    columns, and what a person typed is never split."""
     if not text:
         return ""
     zh, sep, en = text.partition(" / ")
     return pick(zh, en) if sep else text
+
+
+def reason_page(request: Request, target: str, *, reason: str | None = None):
+    """An administrator states why before personal data is shown (the reason is audited)."""
+    errors = {"reason": _("请说明查看理由（至少 4 个字）")} if reason else {}
+    return render(request, "access/reason.html", {"target": target, "errors": errors}, status_code=403)
 
 
 def china_time(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -208,7 +219,7 @@ def _event_view(e) -> dict[str, Any]:
     if e.from_status and e.to_status:
         status = pick(*lifecycle.STATUS_LABELS[Status(e.to_status)])
     return {"at": china_time(e.at), "iso": e.at.isoformat(), "actor": e.actor, "action": pick(zh, en),
-            "status": status, "note": bilingual(e.note)}
+            "status": status, "note": pick(e.note, e.note_en)}
 
 
 def primary_next(app: Application, matter: Matter, readiness: dict | None) -> str | None:
@@ -221,9 +232,17 @@ def primary_next(app: Application, matter: Matter, readiness: dict | None) -> st
     return next((a for a in actions if a != "edit_form"), actions[0])
 
 
+def _can_download_result(session: Session, app: Application, user: User, reason: str | None) -> bool:
+    if not app.result_document_id:
+        return False
+    doc = documents.get_document(session, app.result_document_id)
+    return access.can_download_document(user, holder_key=doc.holder_key, reason=reason,
+                                        issuer_code=documents.document_seal(session, doc).owner_code)
+
+
 def application_context(session: Session, app: Application, matter: Matter, user: User, *,
                         errors: Mapping[str, str] | None = None, decision: Mapping[str, str] | None = None,
-                        notice: str = "") -> dict[str, Any]:
+                        notice: str = "", reason: str | None = None) -> dict[str, Any]:
     owner = app.applicant_user_id == user.id
     editable = owner and app.status in EDITABLE
     readiness = svc.readiness(app, matter) if editable else None
@@ -240,18 +259,25 @@ def application_context(session: Session, app: Application, matter: Matter, user
         "overdue": svc.is_overdue(app), "paused_on": app.clock_paused_on,
         "created_at": china_time(app.created_at), "submitted_at": china_time(app.submitted_at),
         "signed_at": china_time(app.signed_at), "decided_at": china_time(app.decided_at),
-        "correction_note": bilingual(correction.note) if correction and app.status == Status.correction_requested
+        "correction_note": pick(correction.note, correction.note_en)
+        if correction and app.status == Status.correction_requested
         else "",
         "can_withdraw": owner and app.status in lifecycle.TRANSITIONS["withdraw"],
         "can_decide": flows.can_decide(user, app, matter) and app.status in lifecycle.OPEN,
+        "intake": svc.awaits_intake(app), "intake_due": app.intake_due_date,
+        "intake_overdue": svc.is_intake_overdue(app),
+        "can_download_result": _can_download_result(session, app, user, reason),
+        # An administrator's links carry the reason stated for this read (audited again on each).
+        "access_query": f"?{urlencode({'reason': reason})}" if reason and access.needs_reason(user) else "",
         "decision": dict(decision or {}), "department": matter_service.get_department(session, app.department_code),
     }
 
 
 def render_application(request: Request, session: Session, app: Application, user: User, *,
                        errors: Mapping[str, str] | None = None, decision: Mapping[str, str] | None = None,
-                       notice: str = "", status_code: int = 200):
+                       notice: str = "", status_code: int = 200, reason: str | None = None):
     """The application page (also re-rendered with the errors of a failed action)."""
     matter = matter_service.get_matter(session, app.matter_code)
-    ctx = application_context(session, app, matter, user, errors=errors, decision=decision, notice=notice)
+    ctx = application_context(session, app, matter, user, errors=errors, decision=decision, notice=notice,
+                              reason=reason)
     return render(request, "applications/detail.html", ctx, status_code=status_code)

@@ -17,7 +17,8 @@ from app.core.i18n import get_locale, gettext as _, pick
 from app.core import templating
 from app.core.blobs import read_upload
 from app.core.templating import render
-from app.identity.deps import ApplicantUser, CsrfProtected, CurrentUser, OptionalUser, client_ip
+from app.identity import access
+from app.identity.deps import AccessReason, ApplicantUser, CsrfProtected, CurrentUser, OptionalUser, client_ip
 from app.identity.models import User
 from app.matters import content
 from app.matters import service as matter_service
@@ -26,7 +27,8 @@ from app.services.applications import idempotency, lifecycle, review_pages, sign
 from app.services.applications import service as svc
 from app.services.applications.models import Application, Channel, Status
 from app.services.applications.page_context import (bilingual, china_time, draft_errors, errors_from, field_views,
-                                                    matter_names, parse_posted, render_application, source_label)
+                                                    matter_names, parse_posted, reason_page, render_application,
+                                                    source_label)
 from app.services.applications.uploads import check_upload
 
 router = APIRouter(include_in_schema=False)
@@ -175,9 +177,13 @@ def apply_submit(code: str, request: Request, session: SessionDep, user: Applica
 # -- the application page and its actions ---------------------------------------------------------------
 
 @router.get("/applications/{number}")
-def application_page(number: str, request: Request, session: SessionDep, user: CurrentUser, done: str = ""):
-    app = svc.get_for_user(session, number, user)
-    return render_application(request, session, app, user, notice=done[:20])
+def application_page(number: str, request: Request, session: SessionDep, user: CurrentUser, reason: AccessReason,
+                     done: str = ""):
+    try:
+        app = svc.get_for_user(session, number, user, reason=reason, ip=client_ip(request))
+    except access.ReasonRequired:
+        return reason_page(request, f"/applications/{number}", reason=reason)
+    return render_application(request, session, app, user, notice=done[:20], reason=reason)
 
 
 def _act(request: Request, session: Session, app: Application, user: User, action: Callable[[], Any],
@@ -291,7 +297,7 @@ def my_applications(request: Request, session: SessionDep, user: ApplicantUser, 
 def inbox(request: Request, session: SessionDep, user: CurrentUser, page: int = 1, done: str = ""):
     page = _page(page)
     rows, total = svc.inbox(session, user, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    messages = [{"title": bilingual(m.title), "body": bilingual(m.body), "number": m.application_number,
+    messages = [{"title": pick(m.title, m.title_en), "body": pick(m.body, m.body_en), "number": m.application_number,
                  "at": china_time(m.created_at), "unread": m.read_at is None} for m in rows]
     return render(request, "applications/inbox.html", {
         "messages": messages, "total": total, "unread": svc.unread_count(session, user), "page": page,

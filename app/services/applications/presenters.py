@@ -69,6 +69,6 @@ def to_out(session: Session, app: Application, matter: Matter) -> ApplicationOut
         result_pdf=(f"/api/v1/applications/{app.number}/result.pdf" if app.result_document_id else None),
         licence_id=app.licence_id,
         events=[EventOut(at=e.at, actor=e.actor, action=e.action, from_status=e.from_status, to_status=e.to_status,
-                         note=e.note) for e in app.events],
+                         note=e.note, note_en=e.note_en if e.note_en is not None else e.note) for e in app.events],
         next_actions=next_actions(app, matter), version=app.version, bundle_number=bundle_number,
         auto_approval=auto)

@@ -27,7 +27,8 @@ ReviewerUser = Annotated[User, Depends(require_roles(Role.reviewer))]
 
 @router.get("/review")
 def review_queue(request: Request, session: SessionDep, user: ReviewerUser, page: int = 1):
-    """The department's open applications, earliest due first; overdue ones marked."""
+    """The department's open applications, earliest due first; those awaiting intake (受理) and
+    overdue ones marked."""
     page = max(1, min(page, 1000))
     rows, total = svc.list_for_department(session, user.department_code or "", limit=PAGE_SIZE,
                                           offset=(page - 1) * PAGE_SIZE)
@@ -35,7 +36,9 @@ def review_queue(request: Request, session: SessionDep, user: ReviewerUser, page
     items = [{"number": a.number, "matter": matter_names(a.matter_code), "applicant": a.applicant_name,
               "status": a.status.value, "status_label": pick(*lifecycle.STATUS_LABELS[a.status]),
               "channel": a.channel.value, "submitted": china_time(a.submitted_at), "due": a.due_date,
-              "overdue": svc.is_overdue(a), "paused": a.clock_paused_on is not None} for a in rows]
+              "overdue": svc.is_overdue(a), "paused": a.clock_paused_on is not None,
+              "intake": svc.awaits_intake(a), "intake_due": a.intake_due_date,
+              "intake_overdue": svc.is_intake_overdue(a)} for a in rows]
     return render(request, "review/queue.html", {
         "items": items, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "params": {},
         "department": department, "today": svc.today_china()})
@@ -69,3 +72,30 @@ def decide(number: str, request: Request, session: SessionDep, user: CurrentUser
     if failed is not None:
         return failed
     return RedirectResponse(f"/applications/{number}?done=decided#decision", status_code=303)
+
+
+WindowOfficer = Annotated[User, Depends(require_roles(Role.window_officer))]
+
+
+@router.get("/window/lookup")
+def lookup_page(request: Request, user: WindowOfficer):
+    """Find an application by number with the applicant's ID number (the applicant is present)."""
+    return render(request, "access/lookup.html", {"errors": {}, "form": {}})
+
+
+@router.post("/window/lookup", dependencies=[CsrfProtected])
+def lookup(request: Request, session: SessionDep, user: WindowOfficer,
+           number: Annotated[str, Form(max_length=40)] = "",
+           applicant_id_number: Annotated[str, Form(max_length=40)] = ""):
+    """Every attempt is audited; a match shows the application, anything else says so (404)."""
+    errors = {}
+    if not number.strip():
+        errors["number"] = _("请填写办件编号")
+    if not applicant_id_number.strip():
+        errors["applicant_id_number"] = _("请填写申请人证件号码")
+    app = None if errors else svc.lookup(session, number, applicant_id_number, user, ip=client_ip(request))
+    if app is None:
+        errors = errors or {"form": _("办件编号与申请人证件号码不匹配")}
+        return render(request, "access/lookup.html", {"errors": errors, "form": {"number": number}},
+                      status_code=422 if "form" not in errors else 404)
+    return render_application(request, session, app, user)

@@ -26,7 +26,8 @@ class SignRequest(BaseModel):
 
 class DecisionCreate(BaseModel):
     outcome: str = Field(pattern="^(approve|deny|correction|accept|refuse)$",
-                         description="approve | deny | correction; at intake also accept | refuse")
+                         description="intake (受理) first: accept | refuse | correction; after acceptance: "
+                                     "approve | deny | correction")
     reasons: list[str] = Field(default_factory=list, max_length=20)
 
 
@@ -49,7 +50,8 @@ class EventOut(BaseModel):
     action: str
     from_status: str | None
     to_status: str | None
-    note: str
+    note: str = Field(description="Chinese, or what a person typed (then the same in English)")
+    note_en: str = Field(description="English of a system note; what a person typed, whole")
 
 
 class DecisionOut(BaseModel):
@@ -102,3 +104,9 @@ class ApplicationList(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class LookupRequest(BaseModel):
+    """A window officer's lookup: the number and the ID number of the applicant who is present."""
+    number: str = Field(max_length=32)
+    applicant_id_number: str = Field(min_length=1, max_length=30)

@@ -13,7 +13,8 @@ from app.core import audit, blobs
 from app.core.clock import china_today
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
-from app.core.i18n import get_locale
+from app.core.i18n import Text, get_locale, texts
+from app.identity import access
 from app.identity.models import Role, User
 from app.matters import content
 from app.matters import service as matter_service
@@ -53,22 +54,38 @@ def _load(session: Session, number: str, *, for_update: bool = False) -> Applica
     return app
 
 
-def can_view(user: User, app: Application) -> bool:
-    if user.role.is_applicant:
-        return app.applicant_user_id == user.id
-    if user.role == Role.reviewer:
-        return app.department_code == user.department_code
-    return user.role in (Role.window_officer, Role.evaluator, Role.admin)
-
-
-def get_for_user(session: Session, number: str, user: User) -> Application:
-    """The application if this user may see it; anyone else gets 404 (not 403: no probing)."""
+def get_for_user(session: Session, number: str, user: User, *, reason: str | None = None,
+                 ip: str = "") -> Application:
+    """The application if the access policy lets this user see it; anyone else gets 404 (not 403:
+    no probing). An administrator must state a reason (403 reason_required), which is audited."""
     if not NUMBER_RE.fullmatch(number or ""):
         raise ApplicationNotFound((number or "")[:32].replace("\x00", ""))
+    if access.needs_reason(user) and access.clean_reason(reason) is None:
+        raise access.ReasonRequired()
     app = _load(session, number)
-    if not can_view(user, app):
+    if not access.can_view(user, app, reason=reason):
         raise ApplicationNotFound(number)
+    access.record_reason(session, user, object_type="application", object_id=number, reason=reason, ip=ip)
     return app
+
+
+def lookup(session: Session, number: str, id_number: str, user: User, *, ip: str = "") -> Application | None:
+    """A window officer finds an application by its number *and* the applicant's ID number (the
+    applicant is at the window); every attempt is audited. None when they do not match."""
+    if not access.can_lookup(user):
+        raise Forbidden("仅限窗口人员 / For window officers only")
+    number = (number or "").strip().upper()[:32]
+    key = "".join((id_number or "").split()).upper()[:18]
+    app = _load(session, number) if NUMBER_RE.fullmatch(number) else None
+    keys = set()
+    if app is not None:
+        acting = session.get(User, app.acting_user_id) if app.acting_user_id else None
+        keys = {app.subject_key, acting.id_number if acting else None} - {None, ""}
+    found = bool(key) and key in keys
+    audit.record(session, actor=user.username, action="application.lookup", object_type="application",
+                 object_id=number, outcome="ok" if found else "denied", ip=ip,
+                 detail={"id_number": mask_id(key) if key else ""})
+    return app if found else None
 
 
 def get_own_draft(session: Session, number: str, user: User) -> Application:
@@ -274,8 +291,8 @@ def create_draft(session: Session, *, matter_code: str, user: User, form: dict[s
     session.flush()
     resolve_materials(session, app, matter, user)
     lifecycle.note_event(session, app, "create", actor=actor or user.username,
-                         note=f"预填{len(sources)}项，免交材料{app.exempt_materials}份 / "
-                              f"{len(sources)} fields pre-filled, {app.exempt_materials} materials exempt")
+                         note=(f"预填{len(sources)}项，免交材料{app.exempt_materials}份",
+                               f"{len(sources)} fields pre-filled, {app.exempt_materials} materials exempt"))
     audit.record(session, actor=actor or user.username, action="application.create", object_type="application",
                  object_id=number, detail={"matter": matter_code, "channel": channel.value})
     return app
@@ -375,8 +392,11 @@ def submit(session: Session, app: Application, user: User, *, ip: str = "") -> A
     else:
         lifecycle.transition(session, app, "resubmit", actor=user.username, ip=ip)
         resume_clock(app, today)
-    notify(session, app, "申请已提交 / Application submitted",
-           f"{matter.name}（{app.number}）已提交，承诺办结日期 {app.due_date} / due {app.due_date}")
+    if app.accepted_at is None:  # not taken in yet: intake is due again
+        app.intake_due_date = deadlines.intake_due(today, matter.promised_days)
+    notify(session, app, ("申请已提交", "Application submitted"),
+           (f"{matter.name}（{app.number}）已提交，承诺办结日期 {app.due_date}",
+            f"{matter.name_en or matter.name} ({app.number}) was submitted; due {app.due_date}"))
     for hook in AFTER_SUBMIT:
         hook(session, app)
     return app
@@ -385,8 +405,8 @@ def submit(session: Session, app: Application, user: User, *, ip: str = "") -> A
 def withdraw(session: Session, app: Application, user: User, *, ip: str = "") -> Application:
     if app.applicant_user_id != user.id:
         raise Forbidden("只有申请人本人可以撤回 / Only the applicant can withdraw")
-    lifecycle.transition(session, app, "withdraw", actor=user.username, ip=ip, note="申请人撤回 / withdrawn")
-    notify(session, app, "申请已撤回 / Application withdrawn", app.number)
+    lifecycle.transition(session, app, "withdraw", actor=user.username, ip=ip, note=("申请人撤回", "Withdrawn by the applicant"))
+    notify(session, app, ("申请已撤回", "Application withdrawn"), app.number)
     return app
 
 
@@ -405,6 +425,16 @@ def resume_clock(app: Application, today: date) -> None:
     app.clock_paused_on = None
 
 
+def awaits_intake(app: Application) -> bool:
+    """Submitted (or resubmitted) and not yet accepted: the next step is 受理 / 不予受理."""
+    return app.status == Status.submitted or (app.status == Status.resubmitted and app.accepted_at is None)
+
+
+def is_intake_overdue(app: Application, today: date | None = None) -> bool:
+    today = today or today_china()
+    return awaits_intake(app) and app.intake_due_date is not None and today > app.intake_due_date
+
+
 def is_overdue(app: Application, today: date | None = None) -> bool:
     today = today or today_china()
     return (app.due_date is not None and app.status in lifecycle.OPEN and app.clock_paused_on is None
@@ -413,8 +443,12 @@ def is_overdue(app: Application, today: date | None = None) -> bool:
 
 # -- inbox -------------------------------------------------------------------------------------------
 
-def notify(session: Session, app: Application, title: str, body: str = "") -> None:
-    session.add(InboxMessage(user_id=app.applicant_user_id, application_number=app.number, title=title, body=body))
+def notify(session: Session, app: Application, title: Text, body: Text = "") -> None:
+    """A message to the applicant's inbox: system texts as ("中文", "English"); a plain string
+    (a reviewer's reasons, a number) is shown whole in both languages."""
+    (title_zh, title_en), (body_zh, body_en) = texts(title), texts(body)
+    session.add(InboxMessage(user_id=app.applicant_user_id, application_number=app.number, title=title_zh,
+                             title_en=title_en, body=body_zh, body_en=body_en))
     session.flush()
 
 

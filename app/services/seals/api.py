@@ -11,7 +11,8 @@ from app.core.config import get_settings
 from app.core.blobs import read_upload
 from app.core.db import SessionDep
 from app.core.errors import Forbidden
-from app.identity.deps import CurrentUser, client_ip, require_roles
+from app.identity import access
+from app.identity.deps import AccessReason, CurrentUser, client_ip, require_roles
 from app.identity.models import Role, User
 from app.services.seals import documents, licences, service
 from app.services.seals.exceptions import DocumentNotFound
@@ -21,12 +22,13 @@ from app.services.seals.schemas import LicenceRead, SealCreate, SealRead
 router = APIRouter(prefix="/api/v1", tags=["e-seal"])
 AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
 EnterpriseUser = Annotated[User, Depends(require_roles(Role.applicant_enterprise))]
-STAFF = (Role.window_officer, Role.reviewer, Role.admin)
 
 
-def may_download(user: User, doc: SealedDocument) -> bool:
-    """The holder and staff may download a sealed document; anyone else gets a 404 (no probing)."""
-    return user.role in STAFF or (bool(doc.holder_key) and user.subject_key == doc.holder_key)
+def may_download(session, user: User, doc: SealedDocument, reason: str | None = None) -> bool:
+    """The access policy for a sealed document: its holder and the issuing department (an
+    administrator with a reason); anyone else gets a 404 (no probing)."""
+    return access.can_download_document(user, holder_key=doc.holder_key,
+                                        issuer_code=documents.document_seal(session, doc).owner_code, reason=reason)
 
 
 def pdf_response(content: bytes, filename: str) -> Response:
@@ -42,10 +44,16 @@ def verify_document(session: SessionDep, file: Annotated[UploadFile, File(descri
 
 
 @router.get("/documents/{document_id}.pdf")
-def download_document(document_id: str, session: SessionDep, user: CurrentUser):
+def download_document(document_id: str, request: Request, session: SessionDep, user: CurrentUser,
+                      reason: AccessReason):
+    """The sealed PDF for its holder and the issuing department; an administrator states a reason."""
+    if access.needs_reason(user) and access.clean_reason(reason) is None:
+        raise access.ReasonRequired()
     doc = documents.get_document(session, document_id)
-    if not may_download(user, doc):
+    if not may_download(session, user, doc, reason):
         raise DocumentNotFound("文书不存在 / document not found")
+    access.record_reason(session, user, object_type="sealed_document", object_id=doc.id, reason=reason,
+                         ip=client_ip(request))
     return pdf_response(documents.document_pdf(session, document_id), f"{document_id}.pdf")
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from app.core.db import SessionDep
 from app.core.errors import PortalError
 from app.core.templating import render
-from app.identity.deps import CsrfProtected, CurrentUser, OptionalUser, client_ip, require_roles
+from app.identity.deps import AccessReason, CsrfProtected, CurrentUser, OptionalUser, client_ip, require_roles
 from app.identity.models import Role, User
 from app.services.seals import documents, licences, service
 from app.services.seals import api as seal_api
@@ -51,12 +51,13 @@ def document_page(document_id: str, request: Request, session: SessionDep, user:
     seal = documents.document_seal(session, doc)
     return render(request, "seals/document.html", {
         "doc": doc, "seal": seal, "seal_ok": seal.status in (SealStatus.active.value, SealStatus.changed.value),
-        "can_download": user is not None and may_download(user, doc)})
+        "can_download": user is not None and may_download(session, user, doc)})
 
 
 @router.get("/verify/documents/{document_id}/download")
-def document_download(document_id: str, session: SessionDep, user: CurrentUser):
-    return seal_api.download_document(document_id, session, user)
+def document_download(document_id: str, request: Request, session: SessionDep, user: CurrentUser,
+                      reason: AccessReason):
+    return seal_api.download_document(document_id, request, session, user, reason)
 
 
 @router.get("/admin/seals")

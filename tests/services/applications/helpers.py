@@ -48,3 +48,27 @@ def apply(client, headers, code, form=None, submit=True):
         r = client.post(f"/api/v1/applications/{app['number']}/submit", headers=headers)
         assert r.status_code == 200, r.text
     return client.get(f"/api/v1/applications/{app['number']}", headers=headers).json()
+
+
+def decide(client, headers, number, outcome, reasons=()):
+    return client.post(f"/api/v1/applications/{number}/decision", headers=headers,
+                       json={"outcome": outcome, "reasons": list(reasons)})
+
+
+def accept(client, headers, number):
+    """受理: the intake step that must come before a decision."""
+    r = decide(client, headers, number, "accept")
+    assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
+    return r.json()
+
+
+def take_in_at_window(db_session, number, officer="window-officer"):
+    """Mark an application as taken in at the officer's window (the window desk is built later)."""
+    from sqlalchemy import select
+
+    from app.identity.models import User
+    from app.services.applications.models import Application
+
+    user = db_session.scalar(select(User).where(User.username == officer))
+    db_session.scalar(select(Application).where(Application.number == number)).window_code = user.window_code
+    db_session.flush()

@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-from tests.services.applications.helpers import PNG_1PX, apply, create, tiny_pdf
+from tests.services.applications.helpers import PNG_1PX, accept, apply, create, tiny_pdf
 
 ROUTES = [
     ("GET", "/api/v1/applications/{n}", None),
@@ -21,6 +21,7 @@ ROUTES = [
 def issued(client, auth):
     h = auth("citizen-young")
     app = apply(client, h, "temporary-assistance")
+    accept(client, auth("reviewer-civil"), app["number"])
     client.post(f"/api/v1/applications/{app['number']}/decision", headers=auth("reviewer-civil"),
                 json={"outcome": "approve", "reasons": ["符合条件"]})
     return client.get(f"/api/v1/applications/{app['number']}", headers=h).json()
@@ -49,7 +50,7 @@ def test_staff_visibility(client, auth, issued):
     n = issued["number"]
     assert client.get(f"/api/v1/applications/{n}", headers=auth("reviewer-civil")).status_code == 200
     assert client.get(f"/api/v1/applications/{n}", headers=auth("reviewer-amr")).status_code == 404
-    assert client.get(f"/api/v1/applications/{n}", headers=auth("evaluator")).status_code == 200
+    assert client.get(f"/api/v1/applications/{n}", headers=auth("evaluator")).status_code == 404
     assert client.get(f"/api/v1/applications/{n}/result.pdf", headers=auth("reviewer-amr")).status_code == 404
     assert client.get(f"/api/v1/applications/{n}").status_code == 401
 

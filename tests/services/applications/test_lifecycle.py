@@ -7,7 +7,7 @@ from app.services.applications import deadlines, lifecycle
 from app.services.applications.exceptions import IllegalTransition
 from app.services.applications.models import Application, Status
 from tests.conftest import PASSWORD
-from tests.services.applications.helpers import apply, create, upload_all
+from tests.services.applications.helpers import accept, apply, create, take_in_at_window, upload_all
 
 ALL_ACTIONS = sorted(lifecycle.TRANSITIONS)
 
@@ -162,6 +162,7 @@ def test_approval_seals_issues_and_fills_the_wallet(client, auth):
     assert r.status_code == 404  # teacher qualification belongs to edu, not civil
     # reviewer-civil decides civil matters only; use a civil matter that issues no licence:
     app = apply(client, h, "temporary-assistance")
+    accept(client, auth("reviewer-civil"), app["number"])
     r = client.post(f"/api/v1/applications/{app['number']}/decision", headers=auth("reviewer-civil"),
                     json={"outcome": "approve", "reasons": ["符合条件"]})
     body = r.json()
@@ -193,6 +194,7 @@ def test_licence_issued_by_one_matter_is_reused_by_another(client, auth, db_sess
     db_session.add(reviewer)
     db_session.flush()
     row = svc.get_for_user(db_session, app["number"], reviewer)
+    flows.decide(db_session, row, reviewer, "accept", [])
     flows.decide(db_session, row, reviewer, "approve", ["符合条件"])
     assert row.licence_id is not None
     later = create(client, h, "out-of-town-medical-filing").json()
@@ -211,17 +213,21 @@ def test_deny_needs_reasons_and_reviewer_of_other_department_cannot_decide(clien
     assert r.status_code == 422
     r = client.post(url, headers=auth("citizen-young"), json={"outcome": "approve", "reasons": []})
     assert r.status_code == 403
+    accept(client, auth("reviewer-civil"), app["number"])
     r = client.post(url, headers=auth("reviewer-civil"), json={"outcome": "deny", "reasons": ["收入超过标准"]})
     assert r.json()["status"] == "denied" and r.json()["decision"]["reasons"] == ["收入超过标准"]
     assert client.get(f"/api/v1/applications/{app['number']}/result.pdf", headers=auth("citizen-young")).status_code == 404
 
 
-def test_window_officer_decides_only_window_direct_matters(client, auth):
+def test_window_officer_decides_only_window_direct_matters(client, auth, db_session):
     app = apply(client, auth("citizen-young"), "temporary-assistance")  # window_direct: true
+    take_in_at_window(db_session, app["number"])
+    accept(client, auth("window-officer"), app["number"])
     r = client.post(f"/api/v1/applications/{app['number']}/decision", headers=auth("window-officer"),
                     json={"outcome": "approve", "reasons": ["窗口事务官审批"]})
     assert r.status_code == 200 and r.json()["decision"]["by"] == "window-officer"
     app = apply(client, auth("citizen-young"), "minimum-living-allowance")  # window_direct: false
+    take_in_at_window(db_session, app["number"])
     r = client.post(f"/api/v1/applications/{app['number']}/decision", headers=auth("window-officer"),
                     json={"outcome": "approve", "reasons": []})
     assert r.status_code == 403

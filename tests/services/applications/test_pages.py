@@ -13,7 +13,7 @@ from lxml import html as lhtml  # installed with pyHanko
 
 from app.matters import content
 from tests.conftest import PASSWORD, api_token, web_login
-from tests.services.applications.helpers import PNG_1PX, tiny_pdf
+from tests.services.applications.helpers import PNG_1PX, take_in_at_window, tiny_pdf
 
 CODE = "temporary-assistance"
 
@@ -401,8 +401,22 @@ def test_reviewers_see_only_their_department_and_civil_approves_from_the_page(cl
     assert one(doc, f"//a[@href='/applications/{number}']") is not None
     doc = parse(client.get(f"/applications/{number}"))
     decide = form(doc, f"/applications/{number}/decision")
-    assert [r.get("value") for r in decide.xpath(".//input[@name='outcome']")] == ["approve", "deny", "correction", "accept", "refuse"]  # submitted: intake too
+    # submitted: intake (受理) comes first, the decision after it
+    assert [r.get("value") for r in decide.xpath(".//input[@name='outcome']")] == ["accept", "refuse", "correction"]
     assert not doc.xpath(f"//form[@action='/applications/{number}/submit']")
+    r = client.post(f"/applications/{number}/decision", data={**values(decide), "outcome": "approve", "reasons": ""},
+                    follow_redirects=False)
+    assert r.status_code == 409 and "请先受理" in text(parse(r))
+    # a refusal without reasons is refused at the reasons field
+    r = client.post(f"/applications/{number}/decision", data={**values(decide), "outcome": "refuse", "reasons": ""},
+                    follow_redirects=False)
+    assert r.status_code == 422
+    assert "理由" in text(one(parse(r), "//*[@id='f-reasons-error']"))
+    r = client.post(f"/applications/{number}/decision", data={**values(decide), "outcome": "accept", "reasons": ""},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    decide = form(parse(client.get(f"/applications/{number}")), f"/applications/{number}/decision")
+    assert [r.get("value") for r in decide.xpath(".//input[@name='outcome']")] == ["approve", "deny", "correction"]
 
     # a denial without reasons is refused at the reasons field
     r = client.post(f"/applications/{number}/decision", data={**values(decide), "outcome": "deny", "reasons": ""},
@@ -427,9 +441,11 @@ def test_reviewers_see_only_their_department_and_civil_approves_from_the_page(cl
     assert got["status"] == "issued" and got["decision"]["by"] == "reviewer-civil"
 
 
-def test_window_officer_decides_window_direct_matters_only(client, auth):
+def test_window_officer_decides_window_direct_matters_only(client, auth, db_session):
     direct = apply(client, auth("citizen-young"), CODE)["number"]  # window_direct
     other = apply(client, auth("citizen-young"), "training-subsidy")["number"]  # not window_direct
+    for number in (direct, other):
+        take_in_at_window(db_session, number)
     web_login(client, "window-officer")
     assert parse(client.get(f"/applications/{direct}")).xpath(f"//form[@action='/applications/{direct}/decision']")
     assert not parse(client.get(f"/applications/{other}")).xpath(f"//form[@action='/applications/{other}/decision']")
