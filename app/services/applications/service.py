@@ -15,6 +15,7 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.i18n import Text, get_locale, texts
 from app.identity import access
+from app.identity.validation import mask_id
 from app.identity.models import Role, User
 from app.matters import content
 from app.matters import service as matter_service

@@ -116,8 +116,9 @@ def test_one_time_code_signs_once_and_is_stored_hashed(client, auth, db_session)
     assert is_signed(client, h, number)
     assert json.loads(audits(db_session, number, "application.sign")[0].detail)["proof"] == "code"
     # A change drops the signature; the same code does not sign again.
+    version = client.get(f"/api/v1/applications/{number}", headers=h).json()["version"]
     r = client.patch(f"/api/v1/applications/{number}", headers=h,
-                     json={"form": {"hardship_reason": "家中突发重大疾病，医疗费用支出巨大，生活难以为继。"}})
+                     json={"form": {"hardship_reason": "家中突发重大疾病，医疗费用支出巨大，生活难以为继。"}, "version": version})
     assert r.json()["signed"] is False
     r = sign(client, h, number, code=code)
     assert r.status_code == 403 and r.json()["error"] == "sign_code_used"
