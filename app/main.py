@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core.body_limit import BodyLimitMiddleware
 from app.core.config import PROJECT_ROOT, get_settings
 from app.core.db import SessionDep
 from app.core.errors import PortalError
@@ -146,5 +147,7 @@ def create_app() -> FastAPI:
                                    swagger_favicon_url="/static/favicon.svg")
 
     _include_routers(app)
-    app.add_middleware(PortalMiddleware)
+    app.add_middleware(BodyLimitMiddleware,
+                       respond=lambda request, detail: _error_response(request, 413, "too_large", detail))
+    app.add_middleware(PortalMiddleware)  # outermost: its locale and headers apply to a 413 too
     return app

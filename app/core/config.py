@@ -28,7 +28,9 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     login_ip_max_failures: int = 30
-    max_upload_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 10 * 1024 * 1024  # one uploaded file
+    max_request_bytes: int = 1024 * 1024  # any other request body
+    max_image_pixels: int = 40_000_000  # an uploaded image's width × height
     log_level: str = "INFO"
     log_json: bool = True
 
