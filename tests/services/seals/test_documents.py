@@ -5,6 +5,7 @@ import hashlib
 import io
 
 import pypdf
+import pytest
 import zxingcpp
 from PIL import Image
 from sqlalchemy import select
@@ -74,20 +75,15 @@ def test_private_keys_are_encrypted_at_rest(db_session):
         assert b"PRIVATE KEY" not in blob
         from cryptography.hazmat.primitives import serialization
 
-        try:
+        with pytest.raises(TypeError, match="encrypted"):  # it needs a password
             serialization.load_der_private_key(blob, password=None)
-        except (TypeError, ValueError):
-            pass  # good: it needs a password
-        else:
-            raise AssertionError("a key is stored unencrypted")
     key = keys.decrypt_key(rows[0].key_encrypted, secret)
-    assert key is not None
-    try:
+    from cryptography import x509
+
+    cert = x509.load_der_x509_certificate(rows[0].cert_der)
+    assert key.public_key().public_numbers() == cert.public_key().public_numbers()  # the row's own key
+    with pytest.raises(ValueError):  # a wrong secret does not decrypt the key
         keys.decrypt_key(rows[0].key_encrypted, secret + "-wrong")
-    except ValueError:
-        pass
-    else:
-        raise AssertionError("a wrong secret decrypted the key")
 
 
 def test_keys_are_loaded_once_per_process(db_session):
