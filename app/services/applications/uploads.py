@@ -146,5 +146,4 @@ def _check_image(content: bytes, expected_format: str, max_pixels: int) -> None:
 
 
 def _too_many_pixels(max_pixels: int) -> RefusedContent:
-    return RefusedContent(_("图片像素过多，上限为{limit}万像素，请缩小后再上传", limit=max_pixels // 10_000,
-                            megapixels=round(max_pixels / 1_000_000, 1)))
+    return RefusedContent(_("图片像素过多（上限为{pixels}像素），请缩小后再上传", pixels=f"{max_pixels:,}"))
