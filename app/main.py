@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core.body_limit import BodyLimitMiddleware
 from app.core.config import PROJECT_ROOT, get_settings
 from app.core.db import SessionDep, lost_race
 from app.core.errors import PortalError
@@ -179,5 +180,8 @@ def create_app() -> FastAPI:
 
     _register_hooks()
     _include_routers(app)
+    # PortalMiddleware is outermost: its locale and headers apply to a 413 too.
+    app.add_middleware(BodyLimitMiddleware,
+                       respond=lambda request, detail: _error_response(request, 413, "too_large", detail))
     app.add_middleware(PortalMiddleware, session_cookie=SESSION_COOKIE, fast_path=cache.cached_answer)
     return app

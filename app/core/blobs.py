@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.core.audit_models import Blob
 from app.core.config import get_settings
 from app.core.errors import NotFound, TooLarge
+from app.core.i18n import gettext as _
 
 
 def put(session: Session, content: bytes, media_type: str) -> str:
@@ -31,5 +32,5 @@ def read_upload(upload) -> bytes:
     limit = get_settings().max_upload_bytes
     data = upload.file.read(limit + 1)
     if len(data) > limit:
-        raise TooLarge(f"文件超过{limit // (1024 * 1024)}MB上限 / The file is larger than {limit // (1024 * 1024)} MB")
+        raise TooLarge(_("文件超过{size}MB上限", size=limit // (1024 * 1024)))
     return data

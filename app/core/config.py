@@ -36,12 +36,14 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     login_ip_max_failures: int = 30
-    max_upload_bytes: int = 10 * 1024 * 1024
     # Threads for sync handlers (anyio's limiter), threads for commits at the edge, and the
     # connections kept open; the pool may grow to threads + edge_threads (see db.pool_sizes).
     threads: int = 40
     edge_threads: int = 10
     db_pool_size: int = 10
+    max_upload_bytes: int = 10 * 1024 * 1024  # one uploaded file
+    max_request_bytes: int = 1024 * 1024  # any other request body
+    max_image_pixels: int = 40_000_000  # an uploaded image's width × height
     log_level: str = "INFO"
     log_json: bool = True
 

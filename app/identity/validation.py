@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from app.core.clock import china_today
+
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -33,7 +35,7 @@ def validate_id_number(value: str, today: date | None = None) -> str:
         born = date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
     except ValueError:
         raise InvalidIdentifier("身份证号码中的出生日期无效 / The date of birth in the ID number is not valid") from None
-    today = today or date.today()
+    today = today or china_today()
     if born > today or born.year < 1900:
         raise InvalidIdentifier("身份证号码中的出生日期无效 / The date of birth in the ID number is not valid")
     if id_check_digit(v[:17]) != v[17]:

@@ -1,12 +1,15 @@
 """Login, lockout, logout, session renewal, CSRF, roles, masked identities."""
 import re
+import uuid
 
 from sqlalchemy import select
 
 from app.core.audit_models import AuditRecord
 from app.identity import service
 from app.identity.models import Role, WebSession
+from app.matters import content
 from tests.conftest import PASSWORD, api_token, csrf_from, web_login
+from tests.services.applications.test_pages import apply_form
 
 
 def test_token_login_and_me(client):
@@ -95,10 +98,31 @@ def test_csrf_rejected(client):
 
 
 def test_cookie_session_api_post_needs_csrf_header(client):
-    web_login(client, "admin")
-    # A cookie-authenticated unsafe API call without the header is refused (form-post CSRF).
-    r = client.post("/api/v1/admin/noop-does-not-matter")
-    assert r.status_code in (403, 404, 405)
+    web_login(client, "citizen-young")
+    token = csrf_from(client.get("/me").text)
+    # A cookie-authenticated unsafe API call without the header (or with a wrong one) is refused...
+    body = {"matter_code": "temporary-assistance", "form": content.example_form("temporary-assistance")}
+    for headers in ({}, {"X-CSRF-Token": "forged"}):
+        r = client.post("/api/v1/applications", json=body, headers={"Idempotency-Key": str(uuid.uuid4()), **headers})
+        assert (r.status_code, r.json()["error"]) == (403, "csrf_failed")
+    # ...and the same call with the session's token goes through.
+    r = client.post("/api/v1/applications", json=body,
+                    headers={"Idempotency-Key": str(uuid.uuid4()), "X-CSRF-Token": token})
+    assert r.status_code == 201 and r.json()["status"] == "draft"
+
+
+def test_page_form_post_needs_the_form_token(client):
+    web_login(client, "citizen-young")
+    data = apply_form(client)  # the page's own form, filled in, with its token
+    token = data.pop("csrf_token")
+    r = client.post("/matters/temporary-assistance/apply", data=data, follow_redirects=False)
+    assert r.status_code == 403 and "CSRF" in r.text
+    r = client.post("/matters/temporary-assistance/apply", data={**data, "csrf_token": "forged"},
+                    follow_redirects=False)
+    assert r.status_code == 403
+    r = client.post("/matters/temporary-assistance/apply", data={**data, "csrf_token": token},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/applications/XH")
 
 
 def test_applicant_gets_403_on_staff_pages(client, auth):

@@ -15,6 +15,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core.clock import china_today
 from app.services.datahub.exceptions import UnknownDataSource
 from app.services.datahub.models import SOURCES, DataAccessLog, DataRecord, DataSourceStatus, LookupOutcome
 from app.services.datahub.schemas import LookupResult
@@ -87,7 +88,7 @@ def lookup(
     session.flush()
     if record is None:
         return LookupResult(status=outcome.value, source=source, subject_key=key)
-    return LookupResult(status="found", record=_derive(source, record.payload, as_of or date.today()),
+    return LookupResult(status="found", record=_derive(source, record.payload, as_of or china_today()),
                         source=source, subject_key=key, updated_at=record.updated_at)
 
 

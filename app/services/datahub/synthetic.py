@@ -14,6 +14,7 @@ from typing import Any
 
 from faker import Faker
 
+from app.core.clock import china_today
 from app.identity.validation import id_check_digit, uscc_check_char
 
 # GB 11643 / GB 32100 check characters come from app.identity.validation.
@@ -132,7 +133,7 @@ def synthesize_person(
     """
     faker = faker or Faker("zh_CN")
     faker.seed_instance(rng.getrandbits(32))
-    today = today or date.today()
+    today = today or china_today()
     age = age if age is not None else rng.choices(
         [rng.randint(18, 34), rng.randint(35, 59), rng.randint(60, 95)], weights=[40, 40, 20])[0]
     sex = sex or rng.choice(["male", "female"])
@@ -293,7 +294,7 @@ def synthesize_enterprise(
     returned under the key ``"legal_representative"`` (their own ``{source: payload}`` records).
     """
     faker = faker or Faker("zh_CN")
-    today = today or date.today()
+    today = today or china_today()
     out: dict[str, Any] = {}
     if legal_representative is None:
         person = synthesize_person(rng, faker, today=today, age=rng.randint(25, 58))

@@ -1,6 +1,7 @@
-"""The bundled Noto Sans CJK font, parsed once per process and shared by every PDF.
+"""The bundled Noto Sans SC font (Simplified Chinese glyph forms, as mainland documents use),
+parsed once per process and shared by every PDF.
 
-fpdf2 parses the 16 MB OTF (≈ 0.2 s) per `add_font` and subsets the whole CFF (≈ 0.2 s) per
+fpdf2 parses the 8 MB OTF (≈ 0.2 s) per `add_font` and subsets the whole CFF (≈ 0.2 s) per
 document; its CID-keyed CFF output also uses an embedded encoding CMap that pypdf cannot read
 (extracted text comes out as "\\x00临\\x00时…"). So, once per machine (≈ 20 s, cached on disk),
 the font is subset to the "common" characters — the whole CJK Unified Ideographs block (covers
@@ -21,7 +22,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-import cvttf_NotoSansCJK_Regular
+import pylopdf_fonts_zh_cn
 from fontTools import subset as ft_subset
 from fontTools import ttLib
 from fontTools.pens.cu2quPen import Cu2QuPen
@@ -37,7 +38,7 @@ _lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def cjk_font_path() -> Path:
-    path = Path(cvttf_NotoSansCJK_Regular.__file__).parent / "NotoSansCJKtc-Regular.otf"
+    path = pylopdf_fonts_zh_cn.sans_path()
     if not path.exists():  # pragma: no cover - broken install
         raise RuntimeError(f"bundled CJK font missing: {path}")
     return path

@@ -98,10 +98,13 @@ def test_clear_question_is_not_questioned_back(index):
 
 def test_admin_entries_teach_new_words():
     plain = engine.build_index([])
-    assert plain.search("喵喵牌照怎么办理").results[:1] != ["e-bike-registration"]
+    # words the engine does not know before it is taught (no "牌照" or other hint beside them)
+    before = plain.search("喵喵怎么办理")
+    assert before.not_found and before.results == []
+    assert plain.search("汪汪证").results == []
     taught = engine.build_index([{"term": "喵喵", "expansion": "电动自行车", "target_matter_code": None}],
                                 plain.segmenter)
-    assert taught.search("喵喵牌照怎么办理").results[0].matter_code == "e-bike-registration"
+    assert taught.search("喵喵怎么办理").results[0].matter_code == "e-bike-registration"
     aimed = engine.build_index([{"term": "汪汪证", "expansion": None, "target_matter_code": "veteran-card"}],
                                plain.segmenter)
     assert aimed.search("汪汪证").results[0].matter_code == "veteran-card"

@@ -5,6 +5,7 @@ import io
 import uuid
 
 from fpdf import FPDF
+from PIL import Image
 
 from app.matters import content
 from tests.conftest import PASSWORD
@@ -18,8 +19,13 @@ def tiny_pdf(text: str = "material") -> bytes:
     return bytes(pdf.output())
 
 
-PNG_1PX = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
-           b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00\x00\x00IEND\xaeB`\x82")
+def _png_1px() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", (1, 1), (255, 0, 0, 255)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG_1PX = _png_1px()  # a real PNG (the hand-written bytes used before had broken checksums)
 
 
 def create(client, headers, code, form=None, key=None):

@@ -1,6 +1,7 @@
 """Datahub: lookups (found / not found / unavailable), the access log, demo personas, seeding."""
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
@@ -156,3 +157,33 @@ def test_every_prefill_reference_is_provided_for_the_personas(db_session, code):
                 values.append(result.record[name])
         assert values, f"{code}.{f.name}: no persona has a {source} record"
         assert f.examples[0] in values, f"{code}.{f.name}: first example {f.examples[0]!r} is none of {values}"
+
+
+@pytest.fixture
+def far_from_china(monkeypatch):
+    """The process clock in a zone whose date differs from China's at this moment (the real clock,
+    no fake time): UTC−12 while it is before 20:00 in China, UTC+14 after."""
+    from app.core.clock import china_now
+
+    zone = "Etc/GMT+12" if china_now().hour < 20 else "Etc/GMT-14"
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_ages_are_counted_on_chinas_date(db_session, far_from_china):
+    from app.core.clock import china_today
+
+    china, local = china_today(), date.today()
+    assert china != local
+    # A birthday on China's date: 28 today in China, still 27 where the server's date is behind.
+    # Or a birthday on the server's date when it is ahead: not yet 28 in China.
+    born = (china if local < china else local).replace(year=china.year - 28)
+    subject = "31010419" + born.strftime("%m%d") + "0000"  # a key, not a real ID number
+    db_session.add(DataRecord(source="population", subject_key=subject,
+                              payload={"full_name": "测试", "birth_date": born.isoformat()}))
+    db_session.flush()
+    record = service.lookup(db_session, "population", subject, actor="test").record
+    assert record["age"] == (28 if local < china else 27)

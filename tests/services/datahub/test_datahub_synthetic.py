@@ -8,15 +8,11 @@ from datetime import date
 import pytest
 from faker import Faker
 
+from app.identity.validation import InvalidIdentifier, validate_id_number, validate_uscc
 from app.services.datahub import service
 from app.services.datahub.synthetic import make_id_number, make_uscc
 
 TODAY = date(2026, 11, 27)
-
-try:  # the identity domain's validators, when present
-    from app.identity.validation import InvalidIdentifier, validate_id_number, validate_uscc
-except ImportError:  # pragma: no cover
-    validate_id_number = validate_uscc = None
 
 
 def _id_ok(value: str) -> bool:
@@ -34,20 +30,18 @@ def _uscc_ok(value: str) -> bool:
 
 
 def _valid_id(value: str) -> bool:
-    if validate_id_number is not None:
-        try:
-            validate_id_number(value, today=TODAY)
-        except InvalidIdentifier:
-            return False
+    try:
+        validate_id_number(value, today=TODAY)
+    except InvalidIdentifier:
+        return False
     return bool(re.fullmatch(r"\d{17}[\dX]", value)) and _id_ok(value)
 
 
 def _valid_uscc(value: str) -> bool:
-    if validate_uscc is not None:
-        try:
-            validate_uscc(value)
-        except InvalidIdentifier:
-            return False
+    try:
+        validate_uscc(value)
+    except InvalidIdentifier:
+        return False
     return len(value) == 18 and _uscc_ok(value)
 
 

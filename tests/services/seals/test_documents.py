@@ -5,7 +5,9 @@ import hashlib
 import io
 
 import pypdf
+import pytest
 import zxingcpp
+from fontTools import ttLib
 from PIL import Image
 from sqlalchemy import select
 
@@ -55,9 +57,33 @@ def test_registry_record_matches_stored_blob(db_session):
     assert documents.documents_for_application(db_session, "XH20261127000001")[0].id == doc.id
 
 
+def _embedded_fonts(data: bytes) -> list[tuple[str, str, bytes]]:
+    """(BaseFont, /FontFile key, font program) of every font on the first page."""
+    found = []
+    for font in pypdf.PdfReader(io.BytesIO(data)).pages[0]["/Resources"]["/Font"].values():
+        font = font.get_object()
+        for descendant in font.get("/DescendantFonts", []):
+            descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+            key = next(k for k in descriptor if k.startswith("/FontFile"))
+            found.append((str(font["/BaseFont"]), key, descriptor[key].get_object().get_data()))
+    return found
+
+
+def test_documents_embed_the_simplified_chinese_font(db_session):
+    doc = documents.issue_result(db_session, result_input())
+    [(base_font, key, program)] = _embedded_fonts(documents.document_pdf(db_session, doc.id))
+    assert base_font.endswith("+NotoSansSC") and key == "/FontFile2"
+    names = ttLib.TTFont(io.BytesIO(program))["name"]
+    # Simplified Chinese glyph forms (mainland GB 18030 conventions), not the TC/HK/JP variant
+    assert (names.getDebugName(1), names.getDebugName(6)) == ("Noto Sans SC", "NotoSansSC-Regular")
+
+
 def test_rare_characters_fall_back_to_full_font(db_session):
     data = pdf.render_summary_pdf("测试", "XH9", [("姓名", "王㛃")])  # U+36C3, CJK Extension A
-    assert b"%PDF" in data[:10]
+    [(base_font, key, program)] = _embedded_fonts(data)
+    # the whole SC font (CFF, FontFile3) instead of the common TrueType subset, and the name survives
+    assert base_font.endswith("+NotoSansSC") and key == "/FontFile3"
+    assert "王㛃" in _text(data).replace("\x00", "")
 
 
 def test_summary_pdf_rows(db_session):
@@ -66,29 +92,23 @@ def test_summary_pdf_rows(db_session):
 
 
 def test_private_keys_are_encrypted_at_rest(db_session):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
     rows = db_session.scalars(select(SealCredential)).all()
     assert rows, "the seed created the platform CA and department seals"
     secret = get_settings().secret_key
-    for row in rows:
-        blob = row.key_encrypted
-        assert b"PRIVATE KEY" not in blob
-        from cryptography.hazmat.primitives import serialization
-
-        try:
-            serialization.load_der_private_key(blob, password=None)
-        except (TypeError, ValueError):
-            pass  # good: it needs a password
-        else:
-            raise AssertionError("a key is stored unencrypted")
     held = [row for row in rows if row.key_encrypted]  # the root's key is not in the database at all
+    assert len(held) == len(rows) - 1
+    for row in held:
+        assert b"PRIVATE KEY" not in row.key_encrypted
+        with pytest.raises(TypeError, match="encrypted"):  # it needs a password
+            serialization.load_der_private_key(row.key_encrypted, password=None)
     key = keys.decrypt_key(held[0].key_encrypted, secret)
-    assert key is not None
-    try:
+    cert = x509.load_der_x509_certificate(held[0].cert_der)
+    assert key.public_key().public_numbers() == cert.public_key().public_numbers()  # the row's own key
+    with pytest.raises(ValueError):  # a wrong secret does not decrypt the key
         keys.decrypt_key(held[0].key_encrypted, secret + "-wrong")
-    except ValueError:
-        pass
-    else:
-        raise AssertionError("a wrong secret decrypted the key")
 
 
 def test_keys_are_loaded_once_per_process(db_session):
