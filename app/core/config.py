@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     log_level: str = "INFO"
     log_json: bool = True
+    # Task queue: SQLite file in data_dir unless a redis:// URL is given (several instances).
+    queue_url: str = ""
+    # Days after completion within which the applicant may review (好差评).
+    review_period_days: int = 15
 
     @property
     def is_production(self) -> bool:

@@ -57,7 +57,7 @@ def can_view(user: User, app: Application) -> bool:
         return app.applicant_user_id == user.id
     if user.role == Role.reviewer:
         return app.department_code == user.department_code
-    return user.role in (Role.window_officer, Role.evaluator, Role.admin)
+    return user.role in (Role.window_officer, Role.admin)  # evaluators read reviews, never applications
 
 
 def get_for_user(session: Session, number: str, user: User) -> Application:
