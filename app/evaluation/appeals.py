@@ -21,7 +21,7 @@ def file_appeal(session: Session, review: Review, user: User, reason: AppealReas
     """The responsible department appeals a review within 5 working days of it."""
     if user.role != Role.reviewer or user.department_code != review.department_code:
         raise ReviewNotFound()
-    if review.appeal is not None:
+    if session.scalar(select(Appeal.id).where(Appeal.review_id == review.id)) is not None:
         raise AppealRefused("该评价已申诉过 / This review has already been appealed")
     now = now or utcnow()
     filed_on = rectification.china_date(now)
@@ -33,7 +33,6 @@ def file_appeal(session: Session, review: Review, user: User, reason: AppealReas
                     decide_due=deadlines.add_working_days(filed_on, rules.APPEAL_DECIDE_DAYS))
     session.add(appeal)
     session.flush()
-    review.appeal = appeal
     audit.record(session, actor=user.username, action="appeal.file", object_type="review", object_id=str(review.id),
                  detail={"reason": reason.value})
     return appeal
