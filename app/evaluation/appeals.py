@@ -15,6 +15,8 @@ from app.evaluation.exceptions import AppealRefused, ReviewNotFound
 from app.evaluation.models import Appeal, AppealReason, AppealStatus, Review
 from app.services.applications import deadlines
 
+WITH_REVIEW = selectinload(Appeal.review).selectinload(Review.ticket)
+
 
 def file_appeal(session: Session, review: Review, user: User, reason: AppealReason, evidence: str,
                 now: datetime | None = None) -> Appeal:
@@ -58,7 +60,7 @@ def decide(session: Session, appeal: Appeal, user: User, upheld: bool, note: str
 
 
 def get_appeal(session: Session, appeal_id: int) -> Appeal:
-    appeal = session.scalar(select(Appeal).where(Appeal.id == appeal_id).options(selectinload(Appeal.review)))
+    appeal = session.scalar(select(Appeal).where(Appeal.id == appeal_id).options(WITH_REVIEW))
     if appeal is None:
         raise ReviewNotFound()
     return appeal
@@ -67,7 +69,7 @@ def get_appeal(session: Session, appeal_id: int) -> Appeal:
 def pending(session: Session, limit: int = 50) -> tuple[list[Appeal], int]:
     stmt = select(Appeal).where(Appeal.status == AppealStatus.pending)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.options(selectinload(Appeal.review)).order_by(Appeal.decide_due, Appeal.id)
+    rows = session.scalars(stmt.options(WITH_REVIEW).order_by(Appeal.decide_due, Appeal.id)
                            .limit(limit))
     return list(rows), total
 

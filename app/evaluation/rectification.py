@@ -17,6 +17,8 @@ from app.evaluation.models import (AnswerRating, Complexity, Rectification, Revi
 from app.services.applications import deadlines
 
 T = TicketStatus
+# A ticket with its review, the review's appeal and (for presenters) the review's own ticket link.
+WITH_REVIEW = selectinload(Rectification.review).options(selectinload(Review.appeal), selectinload(Review.ticket))
 
 
 def china_date(at: datetime) -> date:
@@ -45,8 +47,7 @@ def _may_work(user: User, ticket: Rectification) -> bool:
 
 def get_ticket(session: Session, ticket_id: int, user: User) -> Rectification:
     """A ticket the user's unit answers for (or any, for evaluators and admins); others: 404."""
-    ticket = session.scalar(select(Rectification).where(Rectification.id == ticket_id)
-                            .options(selectinload(Rectification.review).selectinload(Review.appeal)))
+    ticket = session.scalar(select(Rectification).where(Rectification.id == ticket_id).options(WITH_REVIEW))
     if ticket is None or not (_may_work(user, ticket) or user.role == Role.evaluator):
         raise TicketNotFound()
     return ticket
@@ -62,7 +63,7 @@ def list_tickets(session: Session, department: str | None, *, open_only: bool = 
     if overdue_only:
         stmt = stmt.where(Rectification.overdue.is_(True))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.options(selectinload(Rectification.review).selectinload(Review.appeal))
+    rows = session.scalars(stmt.options(WITH_REVIEW)
                            .order_by(Rectification.overdue.desc(), Rectification.rectify_due, Rectification.id)
                            .limit(limit).offset(offset))
     return list(rows), total

@@ -168,3 +168,41 @@ def test_overdue_appeal_flagged(db_session, client, auth):
                             "证据", now=BEFORE_NATIONAL_DAY)
     assert run_deadlines(db_session, a.decide_due)["appeals_overdue"] == 0
     assert run_deadlines(db_session, date(2026, 10, 30))["appeals_overdue"] == 1 and a.overdue
+
+
+def test_workbench_and_dashboard_pages(db_session, client, auth):
+    from tests.conftest import csrf_from, web_login
+
+    number = completed(client, auth)
+    rid = review(client, auth("citizen-young"), number, score=1, comment="态度<i>差</i>").json()["id"]
+    a = client.post(f"/api/v1/reviews/{rid}/appeal", headers=auth("reviewer-civil"),
+                    json={"reason": "mistaken", "evidence": "评价人选错了办件"})
+    assert a.status_code == 201
+    db_session.expunge_all()  # nothing left in the identity map: every page loads what it shows
+    assert client.get("/api/v1/rectifications", headers=auth("evaluator")).status_code == 200
+    web_login(client, "reviewer-civil")
+    listing = client.get("/rectifications")
+    assert listing.status_code == 200 and number in listing.text
+    tid = next(i["id"] for i in client.get("/api/v1/rectifications", headers=auth("reviewer-civil")).json()["items"]
+               if i["review"]["application_number"] == number)
+    page = client.get(f"/rectifications/{tid}")
+    assert "态度&lt;i&gt;差&lt;/i&gt;" in page.text and "误评" in page.text
+    r = client.post(f"/rectifications/{tid}/contact", data={"csrf_token": csrf_from(page.text), "note": "",
+                                                           "verdict": "reasonable"})
+    assert r.status_code == 422 and "error-summary" in r.text
+    r = client.post(f"/rectifications/{tid}/contact", data={"csrf_token": csrf_from(page.text), "note": "已回访",
+                                                           "verdict": "reasonable", "complexity": "simple"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    db_session.expunge_all()
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/").text)})
+    web_login(client, "evaluator")
+    dash = client.get("/evaluation")
+    assert dash.status_code == 200 and "评价人选错了办件" in dash.text
+    r = client.post(f"/evaluation/appeals/{a.json()['id']}/decision",
+                    data={"csrf_token": csrf_from(dash.text), "decision": "upheld", "note": "成立"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    db_session.expunge_all()
+    assert "评价人选错了办件" not in client.get("/evaluation").text
+    assert client.get("/rectifications").status_code == 403  # evaluators do not work tickets
