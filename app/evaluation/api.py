@@ -27,8 +27,8 @@ By = Literal["department", "matter", "window", "officer", "channel", "day", "wee
 def ticket_out(t: Rectification | None) -> TicketOut | None:
     if t is None:
         return None
-    return TicketOut(id=t.id, status=t.status, department_code=t.department_code, opened_on=t.opened_on.isoformat(),
-                     contact_due=t.contact_due.isoformat(), rectify_due=t.rectify_due.isoformat(), verdict=t.verdict,
+    return TicketOut(id=t.id, status=t.status, department_code=t.department_code, opened_on=t.opened_on,
+                     contact_due=t.contact_due, rectify_due=t.rectify_due, verdict=t.verdict,
                      complexity=t.complexity, answer=t.answer, answered_at=t.answered_at,
                      answered_on_time=t.answered_on_time, answer_rating=t.answer_rating, overdue=t.overdue)
 

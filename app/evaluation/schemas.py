@@ -1,7 +1,7 @@
 """Requests and answers of the review API."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,9 +33,9 @@ class TicketOut(BaseModel):
     id: int
     status: TicketStatus
     department_code: str
-    opened_on: datetime | str
-    contact_due: datetime | str
-    rectify_due: datetime | str
+    opened_on: date
+    contact_due: date
+    rectify_due: date
     verdict: Verdict | None
     complexity: Complexity
     answer: str

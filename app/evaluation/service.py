@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.core import audit
 from app.core.config import get_settings
 from app.core.db import utcnow
-from app.identity.models import Role, User
+from app.identity.models import User
 from app.evaluation import rectification, rules
 from app.evaluation.exceptions import (AlreadyReviewed, NotReviewable, OwnTransaction, ReviewInvalid,
                                        ReviewNotFound, ReviewPeriodOver)
@@ -196,7 +196,3 @@ def list_reviews(session: Session, *, department: str | None = None, matter: str
     rows = session.scalars(stmt.options(selectinload(Review.ticket), selectinload(Review.appeal))
                            .order_by(Review.created_at.desc(), Review.id.desc()).limit(limit).offset(offset))
     return list(rows), total
-
-
-def is_evaluator(user: User) -> bool:
-    return user.role in (Role.evaluator, Role.admin)

@@ -11,7 +11,7 @@ from app.evaluation import stats
 from app.evaluation.models import (Complexity, Rectification, Responsibility, Review, ReviewChannel, TicketStatus)
 from app.identity.models import User
 from app.services.applications.models import Application, Status
-from tests.conftest import web_login, csrf_from
+from tests.conftest import web_login
 from tests.evaluation.helpers import completed, review
 
 
