@@ -22,8 +22,9 @@ migrate: install
 seed: migrate
 	$(BIN)/portal seed --demo
 
+# The server and a task-queue worker beside it (Ctrl-C stops both).
 run: seed
-	$(BIN)/portal serve --host $(HOST) --port $(PORT)
+	$(BIN)/portal run --host $(HOST) --port $(PORT)
 
 # The whole suite on SQLite; PostgreSQL too when PORTAL_TEST_DATABASE_URL is set;
 # browser tests when /usr/bin/chromium exists. What is skipped is said at the end.

@@ -130,6 +130,54 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
                 access_log=False, log_config=None, proxy_headers=True)
 
 
+@cli.command()
+def worker(workers: int = typer.Option(2, help="Worker threads."),
+           periodic: bool = typer.Option(True, help="Also run the scheduled jobs.")):
+    """Run the task queue's consumer: scheduled jobs (deadlines, escalation) and background jobs."""
+    import logging
+
+    from app.core.logging import configure_logging
+    from app.core.tasks import huey, load_task_modules
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    logging.getLogger("huey").setLevel(logging.INFO)
+    load_task_modules()
+    huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic).run()
+
+
+@cli.command("run")
+def run_all(host: str = "127.0.0.1", port: int = 8000):
+    """Serve the portal and run a task-queue worker beside it; stopping one stops both."""
+    import signal
+    import subprocess
+    import time
+
+    portal = [sys.executable, "-m", "app.cli"]
+    procs = [subprocess.Popen([*portal, "worker"]),
+             subprocess.Popen([*portal, "serve", "--host", host, "--port", str(port)])]
+
+    def stop(*_args):
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    raise typer.Exit(max((p.returncode or 0) for p in procs) if procs else 0)
+
+
 @users_cli.command("add")
 def users_add(username: str, role: str = typer.Option(..., help="applicant_person | applicant_enterprise | "
                                                                 "window_officer | reviewer | evaluator | admin"),
@@ -222,3 +270,7 @@ def main() -> None:
             console.print(f"[red]configuration error: {e}[/red]")
             sys.exit(2)
         raise
+
+
+if __name__ == "__main__":
+    main()

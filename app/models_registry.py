@@ -1,5 +1,5 @@
 """Imports every domain's models so that Base.metadata knows every table (Alembic, tests)."""
-from app.core import audit_models  # noqa: F401
+from app.core import audit_models, job_models  # noqa: F401
 from app.identity import models as identity_models  # noqa: F401
 from app.matters import models as matter_models  # noqa: F401
 from app.services.seals import models as seal_models  # noqa: F401

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     max_image_pixels: int = 40_000_000  # an uploaded image's width × height
     log_level: str = "INFO"
     log_json: bool = True
+    # Task queue: SQLite file in data_dir unless a redis:// URL is given (several instances).
+    queue_url: str = ""
+    # Days after completion within which the applicant may review (好差评).
+    review_period_days: int = 15
 
     @property
     def root_key_dir(self) -> Path:

@@ -36,6 +36,23 @@ env.filters["dict_merge"] = _dict_merge
 env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
 
 
+# Panels a higher domain adds to a lower domain's page (e.g. reviews on the application page), so
+# that the lower domain never imports the higher one: slot -> [fn(request, **context) -> Markup].
+PANELS: dict[str, list[Callable[..., Markup]]] = {}
+
+
+def register_panel(slot: str, fn: Callable[..., Markup]) -> None:
+    if fn not in PANELS.setdefault(slot, []):
+        PANELS[slot].append(fn)
+
+
+def _panels(slot: str, request: Request, **context) -> Markup:
+    return Markup("").join(fn(request, **context) for fn in PANELS.get(slot, []))
+
+
+env.globals["panels"] = _panels
+
+
 def csrf_token(request: Request) -> str:
     if _csrf_source is None:
         raise RuntimeError("templating.register() was not called (see app.main.create_app)")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.core import audit_verify
 from app.core.audit_models import AuditRecord
 from app.core.db import SessionDep
+from app.core.job_models import JobFailure
 from app.core.errors import NotFound, ValidationFailed
 from app.core.templating import render
 from app.identity import service
@@ -57,6 +58,13 @@ def admin_home(request: Request, session: SessionDep, admin: AdminUser, page: in
     return render(request, "identity/admin.html", {
         "users": users, "total": total, "page": page, "pages": max(1, -(-total // PAGE)),
         "roles": list(Role), "role_labels": ROLE_LABELS, "audit_report": report, "recent": recent})
+
+
+@router.get("/admin/jobs", include_in_schema=False)
+def failed_jobs(request: Request, session: SessionDep, admin: AdminUser):
+    """Jobs of the task queue that failed after their retries, latest first."""
+    rows = session.scalars(select(JobFailure).order_by(JobFailure.id.desc()).limit(100)).all()
+    return render(request, "identity/jobs.html", {"failures": rows})
 
 
 @router.post("/admin/users/{username}/role", include_in_schema=False, dependencies=[Depends(verify_csrf)])

@@ -50,7 +50,7 @@ def test_staff_visibility(client, auth, issued):
     n = issued["number"]
     assert client.get(f"/api/v1/applications/{n}", headers=auth("reviewer-civil")).status_code == 200
     assert client.get(f"/api/v1/applications/{n}", headers=auth("reviewer-amr")).status_code == 404
-    assert client.get(f"/api/v1/applications/{n}", headers=auth("evaluator")).status_code == 404
+    assert client.get(f"/api/v1/applications/{n}", headers=auth("evaluator")).status_code == 404  # §6: evaluators read no application
     assert client.get(f"/api/v1/applications/{n}/result.pdf", headers=auth("reviewer-amr")).status_code == 404
     assert client.get(f"/api/v1/applications/{n}").status_code == 401
 
