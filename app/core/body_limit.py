@@ -19,6 +19,9 @@ from app.core.i18n import gettext as _
 # Routes that take a file (multipart). A new upload route must be listed here or it gets the small cap.
 UPLOAD_PATHS = re.compile(
     r"^(/api/v1)?/(applications/[^/]+/materials/[^/]+|bundle-applications/[^/]+/materials|verify)/?$")
+# A declared body over the cap but at most this long is read and discarded before the 413, so the
+# client (still sending) gets the answer rather than a reset; anything longer is refused unread.
+DRAIN_LIMIT = 16 * 1024 * 1024
 # Multipart boundaries, part headers and the small form fields that travel beside the file.
 MULTIPART_OVERHEAD = 64 * 1024
 
@@ -32,6 +35,13 @@ def body_cap(path: str) -> int:
     if UPLOAD_PATHS.match(path):
         return settings.max_upload_bytes + MULTIPART_OVERHEAD
     return settings.max_request_bytes
+
+
+async def _drain(receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
 
 def _declared_length(scope) -> int | None:
@@ -63,6 +73,11 @@ class BodyLimitMiddleware:
         cap = body_cap(scope["path"])
         declared = _declared_length(scope)
         if declared is not None and declared > cap:
+            if declared <= DRAIN_LIMIT:
+                # Read the rest and drop it: a client that is still sending would otherwise meet a
+                # connection reset instead of this answer. Nothing is kept.
+                await _drain(receive)
+                return await self._refuse(scope, cap, send, close=False)
             return await self._refuse(scope, cap, send)
 
         received = 0
@@ -94,10 +109,11 @@ class BodyLimitMiddleware:
         if exceeded and not started:
             await self._refuse(scope, cap, send)
 
-    async def _refuse(self, scope, cap: int, send) -> None:
+    async def _refuse(self, scope, cap: int, send, close: bool = True) -> None:
         async def no_body():
             return {"type": "http.disconnect"}
 
         response = self.respond(Request(scope, no_body), too_large_detail(cap))
-        response.headers["connection"] = "close"  # the rest of the body is never read
+        if close:
+            response.headers["connection"] = "close"  # the rest of the body is never read
         await response(scope, no_body, send)

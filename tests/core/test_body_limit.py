@@ -62,7 +62,10 @@ def test_other_routes_have_the_small_cap(app):
         status, _, body, pulled = _drive(app, "/api/v1/applications", two_mb, declare_length=declare,
                                          content_type=b"application/json")
         assert status == 413 and json.loads(body) == {"error": "too_large", "detail": "请求内容超过1MB上限"}
-        assert pulled <= get_settings().max_request_bytes + CHUNK
+        if declare:  # under DRAIN_LIMIT: read and dropped, so a client still sending gets the 413
+            assert pulled == two_mb
+        else:
+            assert pulled <= get_settings().max_request_bytes + CHUNK
 
 
 def test_pages_get_the_sites_413_page(app):
@@ -89,3 +92,20 @@ def test_a_body_under_the_cap_reaches_the_route(client, auth):
     r = client.post("/api/v1/applications", headers=auth("citizen-young"),
                     json={"matter_code": "no-such-matter", "form": {"pad": "x" * 900_000}})
     assert (r.status_code, r.json()["error"]) == (404, "matter_not_found")
+
+
+def test_a_client_still_sending_gets_the_413_not_a_reset(live_server):
+    # An 11 MB upload over a real socket: the answer must reach a client that sends the whole body
+    # before reading (as urllib does); refusing without reading made the server reset the connection.
+    import urllib.error
+    import urllib.request
+
+    body = b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.pdf\"\r\n\r\n%PDF-1.4\n"
+    body += b"0" * (11 * 1024 * 1024) + b"\r\n--x--\r\n"
+    req = urllib.request.Request(f"{live_server}{UPLOAD_API}", data=body, method="POST",
+                                 headers={"Content-Type": MULTIPART.decode()})
+    try:
+        urllib.request.urlopen(req, timeout=60)
+        raise AssertionError("an 11 MB upload was accepted")
+    except urllib.error.HTTPError as e:
+        assert e.code == 413 and json.loads(e.read())["error"] == "too_large"
