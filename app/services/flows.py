@@ -8,13 +8,14 @@ from sqlalchemy.orm import Session
 
 from app.core.db import utcnow
 from app.core.errors import Forbidden, ValidationFailed
+from app.core.i18n import Text
 from app.identity import access
 from app.identity.models import User
 from app.matters import service as matter_service
 from app.matters.models import Matter
 from app.services.applications import lifecycle
 from app.services.applications import service as applications
-from app.services.applications.exceptions import IntakeDone, IntakeRequired
+from app.services.applications.exceptions import IntakeDone
 from app.services.applications.models import Application, Channel, Status
 from app.services.approval import service as approval
 from app.services.seals import documents, licences
@@ -27,6 +28,9 @@ LICENCE_YEARS = {"business-licence": None, "id-card": 20, "residence-permit": 1,
                  "food-business-licence": 5, "teacher-qualification": None, "foreign-work-permit": 1,
                  "construction-permit": 3, "marriage-certificate": None, "hukou-book": None,
                  "disability-certificate": 10, "veteran-card": None}
+
+
+INTAKE_WITH_DECISION = ("与审批决定一并受理", "Accepted together with the decision")
 
 
 def can_decide(user: User, app: Application, matter: Matter) -> bool:
@@ -69,11 +73,11 @@ def decide(session: Session, app: Application, user: User, outcome: str, reasons
 
 
 def _intake(session: Session, app: Application, user: User, outcome: str, reasons: list[str],
-            ip: str) -> Application:
+            ip: str, note: Text = "") -> Application:
     """受理 / 不予受理: the intake check of a (re)submitted application, once."""
     if not applications.awaits_intake(app):
         raise IntakeDone()
-    lifecycle.transition(session, app, outcome, actor=user.username, note="\n".join(reasons), ip=ip)
+    lifecycle.transition(session, app, outcome, actor=user.username, note=note or "\n".join(reasons), ip=ip)
     app.intake_due_date = None
     if outcome == "accept":
         app.accepted_at = utcnow()
@@ -86,9 +90,11 @@ def _intake(session: Session, app: Application, user: User, outcome: str, reason
 
 
 def _start_review(session: Session, app: Application, user: User, ip: str) -> None:
-    """A decision follows acceptance: accepted (or resubmitted after acceptance) → in review."""
+    """A decision follows acceptance: accepted (or resubmitted after acceptance) → in review. A
+    decision on an application not yet taken in performs the intake first, as its own recorded
+    step (event, audit record, the applicant told), never silently."""
     if applications.awaits_intake(app):
-        raise IntakeRequired()
+        _intake(session, app, user, "accept", [], ip, note=INTAKE_WITH_DECISION)
     if app.status in (Status.accepted, Status.resubmitted):
         lifecycle.transition(session, app, "start_review", actor=user.username, ip=ip)
 

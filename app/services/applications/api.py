@@ -177,7 +177,8 @@ def withdraw_application(number: str, request: Request, session: SessionDep, use
 def decide_application(number: str, body: DecisionCreate, request: Request, session: SessionDep,
                        user: User = Depends(require_roles(Role.reviewer, Role.window_officer))):
     """Intake first (accept, refuse with reasons, or ask for correction), then approve, deny (with reasons)
-    or ask for correction; approve/deny before acceptance is 409 `intake_required`. Approval seals and
+    or ask for correction. Approve/deny on an application not yet taken in performs the intake first as its
+    own recorded step (an `accept` event "accepted together with the decision"). Approval seals and
     issues the result."""
     app = svc.get_for_user(session, number, user)
     flows.decide(session, app, user, body.outcome, body.reasons, ip=client_ip(request))

@@ -32,17 +32,8 @@ class BadUpload(UnsupportedMedia):
     code = "unsupported_file_type"
 
 
-class IntakeRequired(IllegalTransition):
-    code = "intake_required"
-
-    def __init__(self):
-        super().__init__("请先受理：办件须先受理，才能作出审批决定 / Accept the application first: a decision "
-                         "comes after intake (受理)")
-
-
 class IntakeDone(IllegalTransition):
     code = "intake_done"
 
     def __init__(self):
         super().__init__("该办件已过受理环节 / This application is past intake (受理)")
-

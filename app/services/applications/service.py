@@ -170,20 +170,11 @@ def prefill_many(session: Session, codes: list[str], user: User,
     return out
 
 
-def _unresolved_prefill_errors(code: str, form: dict, sources: dict, locale: str) -> dict[str, str]:
-    """Pre-filled fields the data could not fill become the applicant's to answer."""
-    errs = {}
-    for f in content.form_fields(code):
-        if f.prefill and f.required and f.name not in sources and form.get(f.name) in (None, ""):
-            errs[f.name] = ("请填写：政府数据中没有找到该信息" if locale != "en"
-                            else "Please fill this in: the government data does not hold it")
-    return errs
-
-
 def validate(app: Application, locale: str | None = None, strict: bool = True) -> dict[str, str]:
     locale = locale or get_locale()
+    # A pre-filled field the government data could not fill stays the applicant's to answer, but
+    # never blocks them: the application then goes to a person, who checks it (no data, no 秒批).
     errors = content.validate_form(app.matter_code, app.form, locale)
-    errors.update(_unresolved_prefill_errors(app.matter_code, app.form, app.prefilled, locale))
     if not strict:
         errors = {k: v for k, v in errors.items() if app.form.get(k) not in (None, "")}
     return errors

@@ -12,21 +12,30 @@ from tests.services.applications.helpers import accept, apply, decide
 REASON = "请补充身份证 / 户口簿复印件"  # a person's words with " / " inside
 
 
-def test_a_decision_before_intake_is_409_please_accept_first(client, auth):
+def test_intake_is_its_own_recorded_step_even_when_a_decision_comes_first(client, auth, db_session):
     civil = auth("reviewer-civil")
     number = apply(client, auth("citizen-young"), "temporary-assistance")["number"]
-    for outcome, reasons in (("approve", ["符合条件"]), ("deny", ["收入超过标准"])):
-        r = decide(client, civil, number, outcome, reasons)
-        assert r.status_code == 409 and r.json()["error"] == "intake_required"
-        assert "请先受理" in r.json()["detail"] and "Accept the application first" in r.json()["detail"]
-    body = client.get(f"/api/v1/applications/{number}", headers=civil).json()
-    assert body["status"] == "submitted" and [e["action"] for e in body["events"]][-1] == "submit"
     accept(client, civil, number)
     assert decide(client, civil, number, "accept").status_code == 409  # intake happens once
     r = decide(client, civil, number, "approve", ["符合条件"])
     assert r.status_code == 200 and r.json()["status"] == "issued"
     assert [e["action"] for e in r.json()["events"]][-4:] == ["accept", "start_review", "approve", "issue"]
     assert [e["actor"] for e in r.json()["events"]][-4:-1] == ["reviewer-civil"] * 3
+    # A decision on an application not yet taken in: the intake is performed first, as its own
+    # event and audit record that says so, and the applicant is told it was accepted.
+    number = apply(client, auth("citizen-young"), "temporary-assistance")["number"]
+    r = decide(client, civil, number, "deny", ["收入超过标准"])
+    assert r.status_code == 200 and r.json()["status"] == "denied"
+    events = r.json()["events"]
+    assert [e["action"] for e in events][-3:] == ["accept", "start_review", "deny"]
+    assert events[-3]["note"] == "与审批决定一并受理" and events[-3]["note_en"] == "Accepted together with the decision"
+    from app.core.audit_models import AuditRecord
+
+    db_session.commit()
+    assert db_session.scalar(select(AuditRecord).where(AuditRecord.object_id == number,
+                                                       AuditRecord.action == "application.accept")) is not None
+    inbox = client.get("/api/v1/me/inbox", headers=auth("citizen-young")).json()["items"]
+    assert any(m["application_number"] == number and m["title"] == "申请已受理" for m in inbox)
 
 
 def test_intake_is_due_one_working_day_after_submission_and_again_after_an_intake_correction(
@@ -46,8 +55,7 @@ def test_intake_is_due_one_working_day_after_submission_and_again_after_an_intak
     client.post(f"/api/v1/applications/{number}/sign", headers=h)
     assert client.post(f"/api/v1/applications/{number}/submit", headers=h).json()["status"] == "resubmitted"
     assert row.intake_due_date == date(2026, 10, 13) and not svc.is_intake_overdue(row)
-    assert decide(client, civil, number, "approve", ["符合条件"]).status_code == 409
-    accept(client, civil, number)
+    accept(client, civil, number)  # resubmitted after an intake correction: taken in again
     assert row.intake_due_date is None
     assert decide(client, civil, number, "approve", ["符合条件"]).json()["status"] == "issued"
 

@@ -54,3 +54,24 @@ def test_nodata_is_referred_to_a_person_with_the_reason(client, auth):
     assert app["decision"] is None
     assert app["auto_approval"]["outcome"] == "refer"
     assert any("人口库" in r for r in app["auto_approval"]["reasons_zh"])
+
+
+def test_nodata_applying_with_only_the_schemas_required_fields_reaches_a_person(client, auth):
+    # As an API client builds the form (contract: the served schema's required properties, fields the
+    # portal fills from data omitted): a person without a population record is not blocked, and is referred.
+    schema = client.get("/api/v1/matters/elderly-allowance").json()["form_schema"]
+    form = {k: schema["properties"][k]["examples"][0] for k in schema["required"]}
+    headers = auth("citizen-nodata")
+    r = client.post("/api/v1/applications", json={"matter_code": "elderly-allowance", "form": form},
+                    headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
+    assert r.status_code == 201, r.text
+    number = r.json()["number"]
+    for m in r.json()["materials"]:
+        if m["status"] == "missing" and m["required"]:
+            client.post(f"/api/v1/applications/{number}/materials/{m['id']}", headers=headers,
+                        files={"file": ("m.pdf", io.BytesIO(tiny_pdf("bank card")), "application/pdf")})
+    assert client.post(f"/api/v1/applications/{number}/sign", json={"password": "Demo@2026"},
+                       headers=headers).status_code == 200
+    assert client.post(f"/api/v1/applications/{number}/submit", headers=headers).status_code == 200
+    app = client.get(f"/api/v1/applications/{number}", headers=headers).json()
+    assert app["status"] == "submitted" and app["auto_approval"]["outcome"] == "refer"
