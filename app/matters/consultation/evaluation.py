@@ -89,7 +89,7 @@ def _outcome(answer, expected: str, bundle_codes: set[str]) -> tuple[list[str], 
 
 def evaluate(index: ConsultationIndex, rows: list[tuple[str, str]] | list[tuple[str, str, str]]) -> EvalReport:
     report = EvalReport()
-    bundle_codes = set(getattr(index, "bundles", {}) or {})
+    bundle_codes = set(index.bundles.items)
     for row in rows:
         question, expected = row[0], row[1]
         kind = row[2] if len(row) > 2 else "plain"
