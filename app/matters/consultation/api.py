@@ -13,9 +13,11 @@ router = APIRouter(prefix="/api/v1/consultation", tags=["consultation"])
 
 @router.get("", response_model=ConsultationRead)
 def consult(session: ReadSessionDep, query_log: QueryLogDep, q: str = Query("", description="问题 / the question, 1–500 characters"),
-            limit: int = Query(5, ge=1, le=20)):
+            limit: int = Query(5, ge=1, le=20),
+            conversation: str | None = Query(None, max_length=64,
+                                             description="any id of the caller's choosing: follow-ups refer to its last matter")):
     """The matters that answer a question in plain words, best first, with reasons."""
-    answer, query_id = service.ask(session, q, limit, channel="api", query_log=query_log)
+    answer, query_id = service.ask(session, q, limit, channel="api", query_log=query_log, conversation=conversation)
     return {**answer.as_dict(), "query_id": query_id}
 
 

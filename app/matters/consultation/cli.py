@@ -51,18 +51,21 @@ def consult(
 
 
 def _evaluate(index, path: Path, build_s: float) -> None:
-    from app.matters.consultation.evaluation import evaluate, read_labelled
+    from app.matters.consultation.evaluation import HOTLINE, NOTHING, evaluate, read_labelled_kinds
 
-    rows = read_labelled(path)
+    rows = read_labelled_kinds(path)
     if not rows:
         console.print("[red]no labelled rows in the file[/red]")
         raise typer.Exit(2)
-    unknown = sorted({code for _, code in rows if code not in index.matters})
+    known = {*index.matters, *index.bundles.items, HOTLINE, NOTHING}
+    unknown = sorted({code for _, code, _ in rows if code not in known})
     if unknown:
         console.print(f"[yellow]unknown matter codes in the file: {', '.join(unknown)}[/yellow]")
     report = evaluate(index, rows)
     for m in report.misses:
-        console.print(f"  miss: {m.question}  expected {m.expected}, got {', '.join(m.got) or '(nothing)'}")
+        console.print(f"  miss \\[{m.kind}]: {m.question}  expected {m.expected}, got {', '.join(m.got) or '(nothing)'}")
+    for kind, (n, top1, top3) in report.kind_accuracy().items():
+        console.print(f"  {kind:<10} {n:>4} questions  top-1 {top1:.3f}  top-3 {top3:.3f}")
     console.print(f"questions: {report.total}")
     console.print(f"top-1 accuracy: {report.top1_accuracy:.3f} ({report.top1}/{report.total})")
     console.print(f"top-3 accuracy: {report.top3_accuracy:.3f} ({report.top3}/{report.total})")

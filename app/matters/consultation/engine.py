@@ -19,15 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from app.matters.consultation.text import Segmenter, normalise
+from app.matters.consultation import details
+from app.matters.consultation.bundles import BundleHit, Bundles
+from app.matters.consultation.hotline import Hotline, HotlineRoute
+from app.matters.consultation.sources import _guide_entries, _load_yaml, _text, _theme_name_en
+from app.matters.consultation.text import Segmenter, clauses, normalise, normalise_question
+from app.matters.consultation.typos import PinyinCorrector
 
 log = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 CATALOGUE_FILE = DATA_DIR / "catalogue.yaml"
 GUIDES_FILE = DATA_DIR / "guides.yaml"
 LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.yaml"
+HOTLINE_FILE = Path(__file__).resolve().parent / "hotline.yaml"
 
 MAX_QUESTION_CHARS = 500
 FIELD_LABELS = {
@@ -51,6 +55,12 @@ CLOSE_RATIO = 0.88        # second best at least this close → ask which one is
 SHORT_CLOSE_RATIO = 0.75  # ... or this close when the question is only a word or two
 MIN_SCORE = 4.0           # below this the best match is not trusted
 MIN_COVERAGE = 0.3        # share of the question's content words that must be known
+LONG_CHARS = 30           # a question this long, in two clauses or more, is a story
+BACKGROUND_WEIGHT = 0.45  # a story's clauses that do not ask count this much
+# A clause with one of these asks; the rest of a long story is background.
+NEED_MARKERS = ("怎么", "如何", "哪里", "哪儿", "去哪", "在哪", "能不能", "能否", "可不可以", "可以", "吗", "么",
+                "想", "要", "该", "什么", "多少", "多久", "申请", "办", "领", "帮", "?", "how", "where", "can i",
+                "what", "need")
 
 ENTERPRISE_MARKERS = ("公司", "企业", "单位", "员工", "职工们", "工厂", "厂房", "门店", "店铺", "机构",
                       "company", "business", "enterprise", "employer", "firm", "staff", "employees")
@@ -94,11 +104,18 @@ class Answer:
     clarify: Clarify | None = None
     not_found: bool = False
     themes: list[dict[str, str]] = field(default_factory=list)
+    bundles: list[BundleHit] = field(default_factory=list)
+    hotline: HotlineRoute | None = None
+    detail: details.Detail | None = None
+    corrections: list[str] = field(default_factory=list)  # "公基金 → 公积金", shown as "did you mean"
 
     def as_dict(self) -> dict[str, Any]:
         return {"query": self.query, "results": [h.as_dict() for h in self.results],
+                "bundles": [b.as_dict() for b in self.bundles],
                 "clarify": self.clarify.as_dict() if self.clarify else None,
-                "not_found": self.not_found, "themes": self.themes}
+                "not_found": self.not_found, "themes": self.themes,
+                "hotline": self.hotline.as_dict() if self.hotline else None,
+                "detail": self.detail.as_dict() if self.detail else None, "corrections": self.corrections}
 
 
 @dataclass
@@ -124,72 +141,16 @@ class _Rule:
     source: str  # "lexicon" | "admin"
 
 
-def _load_yaml(path: Path, optional: bool = False) -> Any:
-    if not path.exists():
-        return None
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except yaml.YAMLError:
-        if not optional:
-            raise
-        log.warning("consultation: %s is not valid YAML; answering without it", path.name)
-        return None
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return " ".join(_text(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return " ".join(_text(v) for v in value)
-    return str(value)
-
-
-def _theme_name_en(theme: dict) -> str:
-    # A flow-style YAML entry with an unquoted comma splits the English name into keys.
-    name_en = theme.get("name_en") or ""
-    rest = [k for k in theme if k not in ("name", "name_en")]
-    return ", ".join([name_en, *rest]) if rest else name_en
-
-
-def _guide_entries(guides: Any) -> dict[str, dict[str, str]]:
-    """Per matter code: the guide's summary (zh, en) and its situational questions as text.
-
-    Only what describes the matter itself is indexed: rules and steps often name *other*
-    matters ("first register your residence"), which would pull questions the wrong way.
-    """
-    out: dict[str, dict[str, str]] = {}
-    if isinstance(guides, dict) and "guides" in guides:
-        guides = guides["guides"]
-    if not isinstance(guides, dict):
-        return out
-    for code, g in guides.items():
-        if not isinstance(g, dict):
-            continue
-        questions = []
-        for q in g.get("questions") or []:
-            if isinstance(q, dict):
-                questions += [_text(q.get("text")), _text(q.get("text_en"))]
-                questions += [_text(o.get("label")) + " " + _text(o.get("label_en"))
-                              for o in q.get("options") or [] if isinstance(o, dict)]
-        out[str(code)] = {"summary": _text(g.get("summary")), "summary_en": _text(g.get("summary_en")),
-                          "text": " ".join([_text(g.get("summary")), _text(g.get("summary_en")), *questions])}
-    return out
-
-
 class ConsultationIndex:
     def __init__(self, catalogue: dict, lexicon: dict | None = None, guides: Any = None,
-                 admin_entries: list[dict] | None = None, segmenter: Segmenter | None = None):
+                 admin_entries: list[dict] | None = None, segmenter: Segmenter | None = None,
+                 hotline: dict | None = None):
         started = time.perf_counter()
         lexicon = lexicon or {}
         self.themes = [{"code": c, "name": t.get("name", c), "name_en": _theme_name_en(t)}
                        for c, t in (catalogue.get("themes") or {}).items()]
         theme_by_code = {t["code"]: t for t in self.themes}
-        depts = catalogue.get("departments") or {}
+        depts = self.departments = catalogue.get("departments") or {}
         self.matters = {m["code"]: m for m in catalogue.get("matters", [])}
         guide_text = _guide_entries(guides)
 
@@ -238,6 +199,10 @@ class ConsultationIndex:
                 lengths={f: sum(c.values()) for f, c in fields.items()},
             ))
         self._finish()
+        self.bundles = Bundles(catalogue.get("bundles") or [], self.segmenter)
+        self.hotline = Hotline(hotline)
+        sound_alike = set(vocabulary) | {t for d in self.docs for f in IDENTIFYING_FIELDS for t in d.fields[f]}
+        self.corrector = PinyinCorrector(sound_alike, lambda w: w in sound_alike or self.segmenter.is_word(w))
         self.admin_state: tuple[int, int] = (0, 0)  # (count, max id) of the admin rows merged in
         self.build_seconds = time.perf_counter() - started
 
@@ -310,16 +275,17 @@ class ConsultationIndex:
         return zh + "。", en + "."
 
     # ------------------------------------------------------------------ searching
-    def _expand(self, q: str) -> tuple[dict[str, float], dict[str, list[str]], list[str], str]:
-        """Query terms with weights, matters named by lexicon hints, notes for 'why'."""
+    def _expand_clause(self, q: str) -> tuple[dict[str, float], dict[str, list[str]], list[str]]:
+        """One clause's terms with weights, matters named by lexicon hints, notes for 'why'."""
         weights: dict[str, float] = defaultdict(float)
         hinted: dict[str, list[str]] = defaultdict(list)
         notes: list[str] = []
         remaining = q
         fired: list[_Rule] = []
+        latin = not q.isascii() and any("a" <= ch <= "z" for ch in q) or q.isascii()
         for phrase, rules in self._rules_by_phrase:
             if phrase.isascii():
-                if not self._ascii_rule[phrase].search(q):
+                if not latin or not self._ascii_rule[phrase].search(q):
                     continue
             elif phrase in remaining:
                 # A phrase inside a longer matched phrase is not matched again ("公积金贷款" ⊃ "贷款").
@@ -339,20 +305,54 @@ class ConsultationIndex:
         for t in self.segmenter.tokens(q):
             if t.startswith("§"):
                 weights[t] = max(weights[t], BIGRAM_WEIGHT)
-        return weights, hinted, notes, remaining
+        return weights, hinted, notes
+
+    def _expand(self, q: str) -> tuple[dict[str, float], dict[str, float], dict[str, list[str]], list[str], set[str]]:
+        """A long story is cut into clauses: those that ask count fully, the background less.
+
+        Returns term weights, lexicon-hint bonus and phrases per matter, notes, and the words
+        of the asking clauses (the ones coverage is measured on).
+        """
+        parts = clauses(q)
+        if len(q) >= LONG_CHARS and len(parts) >= 2:
+            asking = [any(m in p for m in NEED_MARKERS) for p in parts]
+            asking[-1] = asking[-1] or not any(asking)
+            factors = [1.0 if a else BACKGROUND_WEIGHT for a in asking]
+        else:
+            parts, factors = [q], [1.0]
+        weights: dict[str, float] = defaultdict(float)
+        bonus: dict[str, float] = defaultdict(float)
+        phrases: dict[str, list[str]] = defaultdict(list)
+        notes: list[str] = []
+        need: set[str] = set()
+        for part, factor in zip(parts, factors):
+            w, hinted, n = self._expand_clause(part)
+            for t, x in w.items():
+                weights[t] = max(weights[t], x * factor)
+            for code, ps in hinted.items():
+                bonus[code] += 2.0 * factor * len(ps)
+                phrases[code] += ps
+            notes += n
+            if factor == 1.0:
+                need.update(t for t in w if not t.startswith("§"))
+        return weights, bonus, phrases, notes, need
 
     def search(self, question: str, limit: int = 5) -> Answer:
-        q = normalise(question)[:MAX_QUESTION_CHARS]
+        q, fixes = self.corrector.correct(normalise_question(question[:MAX_QUESTION_CHARS]))
         limit = max(1, min(int(limit or 5), 20))
-        answer = Answer(query=question[:MAX_QUESTION_CHARS])
-        weights, hinted, notes, _ = self._expand(q)
+        answer = Answer(query=question[:MAX_QUESTION_CHARS], corrections=[f"{a} → {b}" for a, b in fixes])
+        weights, bonus, phrases, notes, need = self._expand(q)
+        route = self.hotline.match(q)
+        if route is not None and not bonus:  # a city problem, not a service matter
+            answer.hotline = route
+            return answer
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, list[tuple[float, str]]] = defaultdict(list)
         known_words = 0
         content_words = 0
         for t, qw in weights.items():
             posting = self.postings.get(t)
-            if not t.startswith("§"):
+            if not t.startswith("§") and t in need:
                 content_words += 1
                 # A lone character (证, 房) is too weak to say the question is about us at all.
                 known_words += posting is not None and len(t) > 1
@@ -364,13 +364,12 @@ class ConsultationIndex:
                 scores[i] += s
                 matched[i].append((s, t))
         code_index = {d.code: i for i, d in enumerate(self.docs)}
-        for code, phrases in hinted.items():
+        for code, b in bonus.items():
             i = code_index.get(code)
             if i is not None:
                 # The keywords field already holds the phrase; make a whole-phrase hit decisive.
-                bonus = 2.0 * len(phrases)
-                scores[i] += bonus
-                matched[i].append((bonus, "「" + "」「".join(phrases) + "」"))
+                scores[i] += b
+                matched[i].append((b, "「" + "」「".join(phrases[code]) + "」"))
         enterprise = any(mk in q for mk in ENTERPRISE_MARKERS)
         person = any(mk in q for mk in PERSON_MARKERS)
         for i in list(scores):
@@ -384,7 +383,7 @@ class ConsultationIndex:
         best = ranked[0][1] if ranked else 0.0
         coverage = known_words / content_words if content_words else 0.0
         # A colloquial phrase from the lexicon is evidence enough that the question is ours.
-        if not ranked or best < MIN_SCORE or (coverage < MIN_COVERAGE and not hinted and not notes):
+        if not ranked or best < MIN_SCORE or (coverage < MIN_COVERAGE and not bonus and not notes):
             answer.not_found = True
             answer.themes = self.themes
             return answer
@@ -395,11 +394,26 @@ class ConsultationIndex:
                 why=self._why(d, matched[i], notes), subject=d.subject, theme=d.theme,
                 summary=d.summary, summary_en=d.summary_en, apply_url=f"/matters/{d.code}/apply",
             ))
+        answer.bundles = self.bundles.rank(q, weights, self.idf, {self.docs[i].code: s for i, s in ranked[:5]})
         typed = {t for t in self.segmenter.words(q)}
         short = len([t for t in typed if not any(t != u and t in u for u in typed)]) <= 2
         answer.clarify = self._clarify(answer.results, enterprise or person,
                                        SHORT_CLOSE_RATIO if short else CLOSE_RATIO)
+        kind = details.intent(q)
+        if kind and not answer.bundles:
+            answer.detail = self.detail(answer.results[0].matter_code, kind)
         return answer
+
+    def detail(self, code: str, kind: str) -> details.Detail:
+        """One matter's answer to a detail question (materials, time, fees, where, online, who)."""
+        m = self.matters[code]
+        return details.answer(m, self.departments.get(m.get("dept"), {}), kind)
+
+    def hit(self, code: str) -> Hit:
+        """The matter as a result row (a follow-up question names no matter itself)."""
+        d = next(d for d in self.docs if d.code == code)
+        return Hit(matter_code=d.code, name=d.name, name_en=d.name_en, score=0.0, why=[], subject=d.subject,
+                   theme=d.theme, summary=d.summary, summary_en=d.summary_en, apply_url=f"/matters/{d.code}/apply")
 
     def _why(self, doc: _Doc, contributions: list[tuple[float, str]], notes: list[str]) -> list[str]:
         """Short reasons: which of the matter's fields the question's words matched, and via what."""
@@ -453,7 +467,8 @@ _lock = threading.Lock()
 def build_index(admin_entries: list[dict] | None = None, segmenter: Segmenter | None = None) -> ConsultationIndex:
     """A fresh index from the files (and the given admin entries; none means file lexicon only)."""
     return ConsultationIndex(_load_yaml(CATALOGUE_FILE) or {}, _load_yaml(LEXICON_FILE) or {},
-                             _load_yaml(GUIDES_FILE, optional=True), admin_entries, segmenter)
+                             _load_yaml(GUIDES_FILE, optional=True), admin_entries, segmenter,
+                             _load_yaml(HOTLINE_FILE) or {})
 
 
 def get_index() -> ConsultationIndex:

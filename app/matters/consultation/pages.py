@@ -25,7 +25,8 @@ EXAMPLES = ["宝宝刚出生怎么上户口", "公积金能付房租吗", "电�
 def consultation_page(request: Request, session: SessionDep, query_log: QueryLogDep, user: OptionalUser,
                       q: str = "", thanks: str = ""):
     ctx = {"q": q, "answer": None, "query_id": None, "error": None, "thanks": thanks == "1",
-           "examples": EXAMPLES, "themes": engine.get_index().themes}
+           "examples": EXAMPLES, "themes": engine.get_index().themes,
+           "show_scores": user is not None and user.role.is_staff}  # citizens see no raw scores
     if q.strip():
         try:
             ctx["answer"], ctx["query_id"] = service.ask(session, q, 5, channel="web", query_log=query_log)

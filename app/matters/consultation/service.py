@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -11,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.core import audit
 from app.core.db import utcnow
-from app.matters.consultation import engine
+from app.matters.consultation import details, engine
 from app.matters.consultation.engine import MAX_QUESTION_CHARS, Answer
 from app.matters.consultation.exceptions import ConsultationNotFound, LexiconEntryInvalid, QuestionInvalid
 from app.matters.consultation.models import ConsultationQuery, LexiconEntry
@@ -22,6 +24,36 @@ log = logging.getLogger(__name__)
 # How often a process checks whether another instance added lexicon entries.
 LEXICON_CHECK_SECONDS = 30.0
 _lexicon_checked_at = 0.0
+
+# A short conversation state: the matter last discussed, per conversation id, for follow-ups.
+CONVERSATION_SECONDS = 30 * 60
+CONVERSATION_MAX = 10_000
+_conversations: OrderedDict[str, tuple[str, float]] = OrderedDict()
+_conversations_lock = threading.Lock()
+
+
+def _follow_up(conversation: str | None, q: str, answer: Answer) -> None:
+    """Remember the matter discussed; a detail question that names none refers to the last one."""
+    if not conversation:
+        return
+    now = time.monotonic()
+    with _conversations_lock:
+        if answer.results:
+            _conversations[conversation] = (answer.results[0].matter_code, now)
+            _conversations.move_to_end(conversation)
+            while len(_conversations) > CONVERSATION_MAX:
+                _conversations.popitem(last=False)
+            return
+        last = _conversations.get(conversation)
+    kind = details.intent(engine.normalise_question(q))
+    if last is None or kind is None or answer.hotline or now - last[1] > CONVERSATION_SECONDS:
+        return
+    index = engine.get_index()
+    if last[0] in index.matters:
+        answer.results = [index.hit(last[0])]
+        answer.detail = index.detail(last[0], kind)
+        answer.not_found = False
+        answer.themes = []
 
 
 def validate_question(question: str | None) -> str:
@@ -37,12 +69,13 @@ def validate_question(question: str | None) -> str:
 
 
 def ask(session: Session | None, question: str | None, limit: int = 5, channel: str = "api",
-        query_log: QueryLogWriter | None = None) -> tuple[Answer, str | None]:
+        query_log: QueryLogWriter | None = None, conversation: str | None = None) -> tuple[Answer, str | None]:
     """Answer a question (reads only) and queue its log row; returns the answer and the row's ref."""
     q = validate_question(question)
     if session is not None:
         _sync_admin_lexicon(session)
     answer = engine.get_index().search(q, limit)
+    _follow_up(conversation, q, answer)
     if query_log is None:
         return answer, None
     ref = new_ref()

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable
 
 import jieba
+from opencc import OpenCC
 
 # Question words and fillers that say nothing about which matter is meant.
 ZH_STOPWORDS = frozenset("""
@@ -51,10 +52,29 @@ _EN_FOLD = {
 }
 
 
+_T2S = OpenCC("t2s")
+# Emoji, symbols and punctuation say nothing about the need; clause breaks are kept as "，".
+_NOISE = re.compile(r"[^\w\s，。！？；,.!?;:：'\-+]", re.UNICODE)
+_CLAUSE_BREAK = re.compile(r"[，。！？；,!?;：:]+|(?<![a-z0-9])\.(?![a-z0-9])|\s{2,}")
+
+
 def normalise(text: str) -> str:
     """NFKC (full-width → half-width), lower case, collapse white space."""
     text = unicodedata.normalize("NFKC", text or "").lower()
     return " ".join(text.split())
+
+
+def normalise_question(text: str) -> str:
+    """A resident's question as the index reads it: Simplified script, no emoji or symbol noise."""
+    text = normalise(text)
+    if not text.isascii():
+        text = _T2S.convert(text)
+    return " ".join(_NOISE.sub(" ", text).split())
+
+
+def clauses(text: str) -> list[str]:
+    """The question cut at punctuation (a long story becomes its sentences and clauses)."""
+    return [c.strip() for c in _CLAUSE_BREAK.split(text) if c and c.strip()]
 
 
 def stem_en(word: str) -> str:
@@ -103,6 +123,10 @@ class Segmenter:
             w = normalise(w)
             if len(w) >= 2 and _CJK_RUN.fullmatch(w):
                 self._tok.add_word(w, freq=20000)
+
+    def is_word(self, word: str) -> bool:
+        """A word of jieba's dictionary (or of the catalogue's vocabulary)."""
+        return bool(self._tok.FREQ.get(word))
 
     def words(self, text: str) -> list[str]:
         """Chinese search-mode segments (minus stop words) and English stems."""

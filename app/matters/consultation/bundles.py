@@ -1,0 +1,61 @@
+"""一件事 bundles: a life or business event ("孩子刚出生要办哪些事") offers its bundle first."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from app.matters.consultation.text import Segmenter
+
+# A question about everything an event needs, not one matter.
+EVENT_MARKERS = ("哪些", "什么证", "啥证", "一件事", "所有", "全部", "一次", "一起办", "都要办", "都办", "要办什么",
+                 "办什么", "什么手续", "哪几", "流程", "的事情", "的手续", "要办的", "what do i need", "what do we need", "what licence",
+                 "what to do", "sort out", "everything", "all the")
+BUNDLE_FIELDS = {"name": 3.0, "name_en": 2.5, "description": 1.0, "description_en": 1.0}
+MIN_BUNDLE_SCORE = 3.0
+MEMBER_SHARE = 0.3  # how much the scores of a bundle's matters add to it
+
+
+@dataclass
+class BundleHit:
+    code: str
+    name: str
+    name_en: str
+    score: float
+    matters: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "name_en": self.name_en, "score": self.score,
+                "matters": self.matters, "url": f"/bundles/{self.code}"}
+
+
+class Bundles:
+    def __init__(self, bundles: list[dict], segmenter: Segmenter):
+        self.items = {b["code"]: b for b in bundles or []}
+        self._terms: dict[str, Counter] = {}
+        for code, b in self.items.items():
+            terms: Counter = Counter()
+            core = b["name"].replace("一件事", "")
+            for f, w in BUNDLE_FIELDS.items():
+                for t in set(segmenter.tokens(b.get(f, ""))):
+                    terms[t] = max(terms[t], w)
+            for t in segmenter.tokens(core):
+                terms[t] = max(terms[t], 3.0)
+            self._terms[code] = terms
+
+    def rank(self, question: str, weights: dict[str, float], idf: dict[str, float],
+             matter_scores: dict[str, float]) -> list[BundleHit]:
+        """Bundles the question is about, best first; only for an event question or a bundle named outright."""
+        event = any(m in question for m in EVENT_MARKERS)
+        top = max(matter_scores.values(), default=0.0) or 1.0
+        hits = []
+        for code, terms in self._terms.items():
+            b = self.items[code]
+            score = sum(qw * idf.get(t, 1.0) * terms[t] for t, qw in weights.items() if t in terms)
+            score += MEMBER_SHARE * 10 * sum(matter_scores.get(m, 0.0) for m in b["matters"]) / top
+            named = "一件事" in question and b["name"].replace("一件事", "") in question
+            if score >= MIN_BUNDLE_SCORE and (event or named):
+                hits.append(BundleHit(code, b["name"], b.get("name_en", ""), round(score, 3), list(b["matters"])))
+        hits.sort(key=lambda h: -h.score)
+        best = hits[0].score if hits else 0.0
+        return [h for h in hits if h.score >= 0.5 * best][:3]
