@@ -19,6 +19,8 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(ca_cli, name="ca")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(audit_cli, name="audit")
+proactive_cli = typer.Typer(help="Proactive services (免申即享).", no_args_is_help=True)
+cli.add_typer(proactive_cli, name="proactive")
 console = Console()
 
 
@@ -95,6 +97,9 @@ def seed(demo: bool = typer.Option(False, "--demo", help="Also create the demo a
         from app.services.approval.service import seed_models
 
         console.print(f"decision models: {seed_models(session)} added")
+        from app.services.proactive.points import seed_points
+
+        console.print(f"service points: {seed_points(session)} changed")
         if demo:
             from app.identity.demo import seed_demo_accounts
 
@@ -251,6 +256,18 @@ def audit_checkpoint():
             return
         stamped = "timestamped" if cp.timestamp_token else "[yellow]NOT timestamped[/yellow]"
         console.print(f"checkpoint {cp.id}: head {cp.head_id} {cp.head_hash} ({cp.record_count} records), {stamped}")
+
+
+@proactive_cli.command("run")
+def proactive_run(batch_size: int = typer.Option(200, help="Records per committed batch."),
+                  max_batches: Optional[int] = typer.Option(None, help="Stop after this many batches (resumable).")):
+    """Run the eligibility scan now (it also runs nightly on the task queue), from the stored cursor."""
+    from app.services.proactive import scan
+
+    report = scan.run(_unit_of_work, batch_size=batch_size, max_batches=max_batches)
+    state = "pass complete" if report["finished"] else "paused; the next run resumes from the cursor"
+    console.print(f"proactive: {report['scanned']} records in {report['batches']} batches, {report['offers']} "
+                  f"offers or grants, {report['policies_pushed']} policies pushed; {state}")
 
 
 def _register_optional_commands() -> None:

@@ -39,6 +39,7 @@ ROUTER_MODULES = [
     "app.services.applications.bundle_api", "app.services.applications.bundle_pages",
     "app.services.approval.api", "app.services.approval.pages",
     "app.evaluation.api", "app.evaluation.pages",
+    "app.services.proactive.api", "app.services.proactive.pages",
 ]
 
 ERROR_TITLES = {

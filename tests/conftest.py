@@ -89,6 +89,9 @@ def _seed(eng) -> None:
         from app.services.approval.service import seed_models
 
         seed_models(s)
+        from app.services.proactive.points import seed_points
+
+        seed_points(s)
         seed_demo_accounts(s)
         f = _optional("app.services.datahub.service", "seed_demo")
         if f:

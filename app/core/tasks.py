@@ -16,7 +16,7 @@ from app.core.config import Settings, get_settings
 log = logging.getLogger("portal.tasks")
 
 # Modules that declare jobs (imported by the worker; named here so core imports no domain).
-TASK_MODULES = ["app.evaluation.jobs"]
+TASK_MODULES = ["app.evaluation.jobs", "app.services.proactive.jobs"]
 
 
 def build_queue(settings: Settings) -> Huey:

@@ -438,8 +438,14 @@ def is_overdue(app: Application, today: date | None = None) -> bool:
 def notify(session: Session, app: Application, title: Text, body: Text = "") -> None:
     """A message to the applicant's inbox: system texts as ("中文", "English"); a plain string
     (a reviewer's reasons, a number) is shown whole in both languages."""
+    notify_user(session, app.applicant_user_id, title, body, application_number=app.number)
+
+
+def notify_user(session: Session, user_id: int, title: Text, body: Text = "", *,
+                application_number: str | None = None) -> None:
+    """A message to one account's inbox, about an application or not (a proactive offer, a policy)."""
     (title_zh, title_en), (body_zh, body_en) = texts(title), texts(body)
-    session.add(InboxMessage(user_id=app.applicant_user_id, application_number=app.number, title=title_zh,
+    session.add(InboxMessage(user_id=user_id, application_number=application_number, title=title_zh,
                              title_en=title_en, body=body_zh, body_en=body_en))
     session.flush()
 

@@ -69,27 +69,30 @@ def _subjects(source: str, app_subject: str, form: dict[str, Any], records: dict
     return source.replace("_", "-"), app_subject
 
 
-def _lookup(session: Session, source: str, subject: str, number: str, today: date) -> tuple[str, Any]:
+def _lookup(session: Session, source: str, subject: str, number: str | None, today: date,
+            purpose: str) -> tuple[str, Any]:
     if not subject:
         return "not_found", None
     try:
         result = datahub.lookup(session, source, subject, actor="system", application_number=number,
-                                purpose="自动审批 / auto-approval", as_of=today)
+                                purpose=purpose, as_of=today)
     except Exception:  # an outage of the data exchange must never decide against the applicant
         log.exception("datahub lookup failed: %s", source)
         return "unavailable", None
     return result.status, result.record
 
 
-def gather(session: Session, *, matter_code: str, subject_key: str, form: dict[str, Any], number: str,
-           needs: dict[str, bool], materials_complete: bool, today: date) -> dict[str, Any]:
-    """Build the model input for one application (every datahub read is logged against it)."""
+def gather(session: Session, *, matter_code: str, subject_key: str, form: dict[str, Any], number: str | None,
+           needs: dict[str, bool], materials_complete: bool, today: date,
+           purpose: str = "自动审批 / auto-approval") -> dict[str, Any]:
+    """Build the model input for one application (every datahub read is logged against it), or for a
+    subject without one (`number` None: the proactive scan, which logs its own purpose)."""
     records: dict[str, Any] = {}
     status: dict[str, str] = {}
     # the legal entity first: the representative's credit is looked up through it
     for source in sorted(needs, key=lambda s: s != "legal_entity"):
         dh_source, subject = _subjects(source, subject_key, form, records)
-        status[source], records[source] = _lookup(session, dh_source, subject, number, today)
+        status[source], records[source] = _lookup(session, dh_source, subject, number, today, purpose)
     person_id = "" if matter_content.uscc_ok(subject_key) else subject_key
     held = {lic.licence_type: True for lic in wallet.list_licences(session, subject_key) if lic.status == "active"}
     facts: dict[str, Any] = {

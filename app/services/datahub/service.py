@@ -159,6 +159,15 @@ def access_log(
     return list(session.scalars(query))
 
 
+def records_after(session: Session, sources: Iterable[str], after_id: int, limit: int) -> list[tuple[int, str, str]]:
+    """(id, source, subject key) of the next records of these sources, in id order: a batch for a
+    resumable scan (the caller keeps the last id). Reads no payload and is not a lookup of anyone's data."""
+    rows = session.execute(select(DataRecord.id, DataRecord.source, DataRecord.subject_key).where(
+        DataRecord.source.in_([_check_source(s) for s in sources]), DataRecord.id > after_id)
+        .order_by(DataRecord.id).limit(limit))
+    return [(r.id, r.source, r.subject_key) for r in rows]
+
+
 def _iter_records(records: Iterable[Record | Mapping[str, Mapping[str, Any]]]) -> Iterable[Record]:
     for item in records:
         if isinstance(item, tuple):

@@ -1,0 +1,98 @@
+"""JSON API (contract §6): the person's offers and grants, the enterprise's policies, the service map."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from app.core.clock import china_today
+from app.core.db import SessionDep
+from app.core.errors import ValidationFailed
+from app.core.i18n import pick
+from app.identity.deps import ApplicantUser, client_ip, require_roles
+from app.identity.models import Role, User
+from app.matters import service as matter_service
+from app.services.proactive import points, policies
+from app.services.proactive import service as svc
+from app.services.proactive.models import ProactiveOffer
+from app.services.proactive.schemas import (ObjectionIn, OfferList, OfferOut, PolicyList, PolicyOut, ServicePointList,
+                                            ServicePointOut)
+
+router = APIRouter(prefix="/api/v1", tags=["proactive"])
+EnterpriseUser = Annotated[User, Depends(require_roles(Role.applicant_enterprise))]
+
+
+def offer_out(session, offer: ProactiveOffer) -> OfferOut:
+    matter = matter_service.get_matter(session, offer.matter_code)
+    return OfferOut(id=offer.id, matter_code=offer.matter_code, matter_name=pick(matter.name, matter.name_en),
+                    kind=offer.kind.value, status=offer.status.value, application_number=offer.application_number,
+                    reasons=[pick(r["zh"], r.get("en")) for r in offer.reasons])
+
+
+@router.get("/me/offers", response_model=OfferList)
+def my_offers(session: SessionDep, user: ApplicantUser):
+    """What the portal found you qualify for (offer: 免申) or granted you (grant: 即享), with the reasons."""
+    return OfferList(items=[offer_out(session, o) for o in svc.offers_for(session, user)])
+
+
+@router.post("/me/offers/{offer_id}/accept", status_code=201)
+def accept_offer(offer_id: int, request: Request, session: SessionDep, user: ApplicantUser):
+    """Take up an offer: a pre-filled draft to confirm and sign."""
+    app = svc.accept(session, user, offer_id, ip=client_ip(request))
+    return {"number": app.number, "status": app.status.value, "matter_code": app.matter_code}
+
+
+@router.post("/me/offers/{offer_id}/decline", response_model=OfferOut)
+def decline_offer(offer_id: int, request: Request, session: SessionDep, user: ApplicantUser):
+    return offer_out(session, svc.decline(session, user, offer_id, ip=client_ip(request)))
+
+
+@router.post("/me/offers/{offer_id}/object", response_model=OfferOut)
+def object_to_grant(offer_id: int, body: ObjectionIn, request: Request, session: SessionDep, user: ApplicantUser):
+    return offer_out(session, svc.object_to(session, user, offer_id, body.reason, ip=client_ip(request)))
+
+
+def policy_items(session, user: User) -> list[PolicyOut]:
+    return [PolicyOut(code=p["code"], name=pick(p["name"], p.get("name_en")), name_en=p.get("name_en", ""),
+                      tags=p.get("tags") or [], mode=p.get("mode", "apply"), matter=p.get("matter"),
+                      published_on=p["published_on"], matched=matched,
+                      reasons=[pick(r["zh"], r["en"]) for r in reasons])
+            for p, matched, reasons in policies.match_all(session, user.uscc, actor=user.username, today=china_today())]
+
+
+@router.get("/enterprise/policies", response_model=PolicyList)
+def enterprise_policies(session: SessionDep, user: EnterpriseUser):
+    """Every policy of the register, matched against this enterprise's records, with the reasons."""
+    items = policy_items(session, user)
+    policies.mark_read(session, user.uscc)
+    return PolicyList(items=items)
+
+
+def parse_near(near: str | None) -> tuple[float, float] | None:
+    if not near:
+        return None
+    try:
+        lat, lng = (float(x) for x in near.split(","))
+    except ValueError:
+        raise ValidationFailed("near 须为“纬度,经度” / near must be LAT,LNG", fields={"near": "invalid"}) from None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ValidationFailed("坐标超出范围 / Coordinates out of range", fields={"near": "invalid"})
+    return lat, lng
+
+
+def point_items(session, matter: str | None, near: str | None, within: int | None) -> list[ServicePointOut]:
+    found = points.find(session, matter=matter or None, near=parse_near(near), within_minutes=within)
+    return [ServicePointOut(id=p.id, name=pick(p.name, p.name_en), name_en=p.name_en, kind=p.kind, place=p.place,
+                            address=pick(p.address, p.address_en), lat=p.lat, lng=p.lng,
+                            hours=pick(p.hours, p.hours_en), open_24h=p.open_24h, matters=list(p.matters or []),
+                            distance_m=None if d is None else round(d),
+                            walk_minutes=None if d is None else points.walk_minutes(d))
+            for p, d in found]
+
+
+@router.get("/service-points", response_model=ServicePointList)
+def service_points(session: SessionDep, matter: Annotated[str | None, Query(max_length=80)] = None,
+                   near: Annotated[str | None, Query(max_length=60)] = None,
+                   within_minutes: Annotated[int | None, Query(ge=1, le=120)] = None):
+    """Service centres and self-service terminals (no login): by matter, nearest first with `near`."""
+    return ServicePointList(items=point_items(session, matter, near, within_minutes))
