@@ -89,6 +89,9 @@ def _seed(eng) -> None:
         from app.services.approval.service import seed_models
 
         seed_models(s)
+        from app.services.window.service import seed_centres
+
+        seed_centres(s)
         seed_demo_accounts(s)
         f = _optional("app.services.datahub.service", "seed_demo")
         if f:

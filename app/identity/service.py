@@ -205,6 +205,12 @@ def get_by_username(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
+def find_applicant(session: Session, key: str) -> User | None:
+    """The active applicant account of a person (ID number) or an enterprise (credit code)."""
+    return session.scalar(select(User).where(User.active.is_(True), User.role.in_(
+        [Role.applicant_person, Role.applicant_enterprise]), (User.id_number == key) | (User.uscc == key)))
+
+
 _PURGE_EVERY = timedelta(minutes=10)
 _purged_at: datetime | None = None
 

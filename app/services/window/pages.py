@@ -1,0 +1,4 @@
+"""Window pages (built below)."""
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
