@@ -34,7 +34,7 @@ def prepared(client, auth, code="temporary-assistance"):
     app = r.json()
     upload_missing(client, officer, app)
     r = client.post(f"/api/v1/applications/{app['number']}/sign", headers=young, json={"password": PASSWORD})
-    assert r.status_code == 200 and r.json()["signed"], r.text
+    assert r.status_code == 200 and (r.json()["signed"] or r.json()["skipped"]), r.text
     r = client.post(f"/api/v1/applications/{app['number']}/submit", headers=officer)
     assert r.status_code == 200 and r.json()["status"] == "submitted", r.text
     return app["number"], officer, young
@@ -43,7 +43,7 @@ def prepared(client, auth, code="temporary-assistance"):
 def test_walk_in_path_to_hand_out(client, auth):
     number, officer, young = prepared(client, auth)
     app = client.get(f"/api/v1/applications/{number}", headers=young).json()
-    assert app["channel"] == "window"
+    assert app["channel"] == "window" and any(e["action"] == "sign" for e in app["events"])
     r = decide(client, officer, number, "accept")
     assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
     assert decide(client, auth("reviewer-amr"), number, "approve", ["ok"]).status_code in (403, 404)
@@ -139,11 +139,18 @@ def test_back_office_return_counts_against_intake_accuracy(client, auth, db_sess
 
 
 def test_on_the_spot_completion_recorded(client, auth, db_session):
-    """A window_direct matter the officer decides at the window; on-the-spot matters count."""
-    number, officer, _ = prepared(client, auth)
+    """An on-the-spot (promised_days 0), window_direct matter decided by the officer is completed on the
+    spot; a longer matter decided by the department is not."""
+    before = window_service.intake_figures(db_session)
+    number, officer, _ = prepared(client, auth, "e-bike-registration")
     assert decide(client, officer, number, "accept").status_code == 200
-    r = decide(client, officer, number, "approve", ["当场办结"])  # temporary-assistance is window_direct
+    r = decide(client, officer, number, "approve", ["当场办结"])
     assert r.status_code == 200 and r.json()["status"] == "approved", r.text
+    other, _, _ = prepared(client, auth)  # temporary-assistance: 10 working days, not on the spot
+    assert decide(client, officer, other, "accept").status_code == 200
+    after = window_service.intake_figures(db_session)
+    assert after["on_the_spot_matters"] - before["on_the_spot_matters"] == 1
+    assert after["completed_on_spot"] - before["completed_on_spot"] == 1
 
 
 def test_comprehensive_share_of_seeded_windows(db_session):

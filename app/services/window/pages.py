@@ -1,4 +1,0 @@
-"""Window pages (built below)."""
-from fastapi import APIRouter
-
-router = APIRouter(include_in_schema=False)
