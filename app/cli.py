@@ -100,6 +100,9 @@ def seed(demo: bool = typer.Option(False, "--demo", help="Also create the demo a
         from app.services.proactive.points import seed_points
 
         console.print(f"service points: {seed_points(session)} changed")
+        from app.services.window.service import seed_centres
+
+        console.print(f"service centres and windows: {seed_centres(session)} changed")
         if demo:
             from app.identity.demo import seed_demo_accounts
 

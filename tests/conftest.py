@@ -92,6 +92,9 @@ def _seed(eng) -> None:
         from app.services.proactive.points import seed_points
 
         seed_points(s)
+        from app.services.window.service import seed_centres
+
+        seed_centres(s)
         seed_demo_accounts(s)
         f = _optional("app.services.datahub.service", "seed_demo")
         if f:

@@ -36,6 +36,7 @@ class Case(Protocol):
     subject_key: str
     department_code: str
     window_code: str | None
+    channel: str  # "online" | "window"
 
     @property
     def events(self) -> Iterable[Event]: ...
@@ -98,14 +99,24 @@ def can_decide(user: User, case: Case, *, window_direct: bool) -> bool:
     return False
 
 
+def takes_in(user: User, case: Case) -> bool:
+    """前台受理: the officer of the window that took a walk-in application in prepares it with the
+    applicant present (materials, submission) and takes the intake step (accept / refuse / correction)."""
+    return (user.role == Role.window_officer and bool(user.window_code) and case.channel == "window"
+            and case.window_code == user.window_code)
+
+
 def can_lookup(user: User) -> bool:
     """Lookup by number with the applicant's ID number (the applicant is at the window)."""
     return user.role == Role.window_officer
 
 
-def can_download_document(user: User, *, holder_key: str, issuer_code: str, reason: str | None = None) -> bool:
-    """A sealed result document: its holder and the issuing department (plus an administrator
-    with a reason); the public sees only the registry record."""
+def can_download_document(user: User, *, holder_key: str, issuer_code: str, reason: str | None = None,
+                          handed_out_by: str | None = None) -> bool:
+    """A sealed result document: its holder, the issuing department and the window officer who handed
+    it out (plus an administrator with a reason); the public sees only the registry record."""
+    if user.role == Role.window_officer:
+        return bool(handed_out_by) and handed_out_by == user.username
     if user.role.is_applicant:
         return bool(holder_key) and user.subject_key == holder_key
     if user.role == Role.reviewer:

@@ -205,14 +205,16 @@ def get_by_username(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
+def find_applicant(session: Session, key: str) -> User | None:
+    """The active applicant account of a person (ID number) or an enterprise (credit code)."""
+    return session.scalar(select(User).where(User.active.is_(True), User.role.in_(
+        [Role.applicant_person, Role.applicant_enterprise]), (User.id_number == key) | (User.uscc == key)))
+
+
 def account_for_subject(session: Session, subject_key: str) -> User | None:
     """The applicant account the government knows by this ID number or credit code, if any."""
     key = "".join((subject_key or "").split()).upper()
-    if not key:
-        return None
-    return session.scalar(select(User).where(
-        ((User.role == Role.applicant_person) & (User.id_number == key))
-        | ((User.role == Role.applicant_enterprise) & (User.uscc == key))).order_by(User.id).limit(1))
+    return find_applicant(session, key) if key else None
 
 
 _PURGE_EVERY = timedelta(minutes=10)

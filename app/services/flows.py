@@ -20,6 +20,7 @@ from app.services.applications.models import Application, Channel, Status
 from app.services.approval import service as approval
 from app.services.seals import documents, licences
 from app.services.seals.schemas import ResultDocumentInput
+from app.services.window import service as window
 
 OUTCOMES = ("approve", "deny", "correction", "accept", "refuse")  # accept / refuse: intake (受理 / 不予受理)
 
@@ -42,7 +43,8 @@ def decide(session: Session, app: Application, user: User, outcome: str, reasons
     """Intake first (accept / refuse / correction), then the decision (approve / deny / correction),
     by the department's reviewer or an authorised window officer. The reasons are kept whole."""
     matter = matter_service.get_matter(session, app.matter_code)
-    if not can_decide(user, app, matter):
+    at_intake = outcome in ("accept", "refuse") or (outcome == "correction" and applications.awaits_intake(app))
+    if not (can_decide(user, app, matter) or (at_intake and access.takes_in(user, app))):
         raise Forbidden("您无权对该办件作出决定 / You are not authorised to decide this application")
     if outcome not in OUTCOMES:
         raise ValidationFailed("决定须为 approve、deny、correction、accept 或 refuse / outcome must be approve, deny, "
@@ -51,14 +53,22 @@ def decide(session: Session, app: Application, user: User, outcome: str, reasons
     if outcome in ("deny", "correction", "refuse") and not reasons:
         raise ValidationFailed("不予批准、不予受理或要求补正时须说明理由 / Give the reasons for a denial, a refusal or "
                                "a correction request", fields={"reasons": "required"})
+    _decide(session, app, user, matter, outcome, reasons, ip)
+    window.record_decision(session, app, user, outcome, reasons, at_intake=at_intake)
+    return app
+
+
+def _decide(session: Session, app: Application, user: User, matter: Matter, outcome: str, reasons: list[str],
+            ip: str) -> None:
     note = "\n".join(reasons)  # what the reviewer typed, whole (one reason per line)
     if outcome in ("accept", "refuse"):
-        return _intake(session, app, user, outcome, reasons, ip)
+        _intake(session, app, user, outcome, reasons, ip)
+        return
     if outcome == "correction":
         lifecycle.transition(session, app, "request_correction", actor=user.username, note=note, ip=ip)
         applications.pause_clock(app, applications.today_china())
         applications.notify(session, app, ("请补正材料", "Correction requested"), note)
-        return app
+        return
     _start_review(session, app, user, ip)
     lifecycle.transition(session, app, outcome, actor=user.username, note=note, ip=ip)
     app.decided_at = utcnow()
@@ -69,7 +79,6 @@ def decide(session: Session, app: Application, user: User, outcome: str, reasons
         issue_result(session, app, matter, actor=user.username)
     else:
         applications.notify(session, app, ("申请未获批准", "Application denied"), note)
-    return app
 
 
 def _intake(session: Session, app: Application, user: User, outcome: str, reasons: list[str],

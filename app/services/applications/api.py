@@ -95,11 +95,12 @@ def update_application(number: str, body: ApplicationUpdate, session: SessionDep
 
 
 @router.post("/applications/{number}/materials/{material_id}", status_code=201, response_model=ApplicationOut)
-def upload_material(number: str, material_id: int, session: SessionDep, user: ApplicantUser,
+def upload_material(number: str, material_id: int, session: SessionDep, user: CurrentUser,
                     file: UploadFile = File(...)):
-    """Upload one material (PDF, JPEG or PNG, at most 10 MB, type judged from the content)."""
+    """Upload one material (PDF, JPEG or PNG, at most 10 MB, type judged from the content); the
+    window officer scans paper originals of a walk-in application."""
     checked = check_upload(read_upload(file))
-    app = svc.get_own_draft(session, number, user)
+    app = svc.get_draft_to_prepare(session, number, user)
     svc.attach_upload(session, app, material_id, checked, original_name=file.filename or "", actor=user.username)
     return _out(session, app)
 
@@ -160,8 +161,9 @@ def summary_pdf(number: str, request: Request, session: SessionDep, user: Curren
 
 
 @router.post("/applications/{number}/submit", response_model=ApplicationOut)
-def submit_application(number: str, request: Request, session: SessionDep, user: ApplicantUser):
-    app = svc.get_own_draft(session, number, user)
+def submit_application(number: str, request: Request, session: SessionDep, user: CurrentUser):
+    """Submit (the applicant, or the intake window for a walk-in application)."""
+    app = svc.get_draft_to_prepare(session, number, user)
     svc.submit(session, app, user, ip=client_ip(request))
     return _out(session, app)
 
@@ -192,8 +194,9 @@ def result_pdf(number: str, request: Request, session: SessionDep, user: Current
     if not app.result_document_id:
         raise NotFound("该办件还没有结果文件 / This application has no result document yet")
     doc = documents.get_document(session, app.result_document_id)
-    if not access.can_download_document(user, holder_key=doc.holder_key,
-                                        issuer_code=documents.document_seal(session, doc).owner_code, reason=reason):
+    handed_out_by = next((e.actor for e in app.events if e.action == "issue"), None)
+    if not access.can_download_document(user, holder_key=doc.holder_key, reason=reason, handed_out_by=handed_out_by,
+                                        issuer_code=documents.document_seal(session, doc).owner_code):
         raise NotFound("该办件还没有结果文件 / This application has no result document yet")
     return Response(documents.document_pdf(session, doc.id), media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{app.number}.pdf"',

@@ -96,6 +96,15 @@ def get_own_draft(session: Session, number: str, user: User) -> Application:
     return app
 
 
+def get_draft_to_prepare(session: Session, number: str, user: User) -> Application:
+    """An application the caller may prepare (materials, submission): the applicant's own, or a walk-in
+    application at the officer's window (the applicant present; signing stays the applicant's)."""
+    app = get_for_user(session, number, user)
+    if app.applicant_user_id != user.id and not access.takes_in(user, app):
+        raise Forbidden("只有申请人本人或受理窗口可以办理 / Only the applicant or the intake window can do this")
+    return app
+
+
 def list_for_applicant(session: Session, user: User, status: str | None = None, limit: int = 20,
                        offset: int = 0) -> tuple[list[Application], int]:
     stmt = select(Application).where(Application.applicant_user_id == user.id)

@@ -210,3 +210,22 @@ def render_summary_pdf(title: str, number: str, rows: list[tuple[str, str]], *,
     pdf.set_font(FAMILY, size=9)
     pdf.cell(0, 6, generated, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(pdf.output())
+
+
+def render_notice_pdf(title: str, subtitle: str, rows: list[tuple[str, str]], closing: tuple[str, str]) -> bytes:
+    """A notice to an applicant (e.g. the one-time correction notice 一次性告知书): rows and a closing line."""
+    generated = f"出具时间 Issued：{datetime.now(CHINA_TZ):%Y-%m-%d %H:%M} (UTC+8)"
+    pdf = _new_pdf([title, subtitle, *closing, generated, *[t for r in rows for t in r]], title,
+                   "一网通办 one-network portal")
+    _heading(pdf, title, subtitle)
+    _rows(pdf, rows, label_w=55)
+    pdf.ln(6)
+    pdf.set_font(FAMILY, size=11)
+    pdf.multi_cell(0, 7, closing[0], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FAMILY, size=10)
+    pdf.multi_cell(0, 6, closing[1], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    pdf.set_text_color(*GREY)
+    pdf.set_font(FAMILY, size=9)
+    pdf.cell(0, 6, generated, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())

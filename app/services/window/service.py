@@ -1,0 +1,270 @@
+"""Service centres and windows, walk-in intake (前台综合受理), the one-time notice (一次性告知),
+result hand-out (统一窗口出件) and the window's own figures (comprehensive share, intake accuracy,
+on-the-spot completion)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.core import audit, blobs
+from app.core.db import utcnow
+from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.identity import access
+from app.identity import service as identity
+from app.identity.models import Role, User
+from app.identity.validation import InvalidIdentifier, validate_id_number, validate_uscc
+from app.matters import service as matter_service
+from app.matters.models import Matter
+from app.services.applications import lifecycle
+from app.services.applications import service as applications
+from app.services.applications.models import Application, Channel, Status
+from app.services.seals import pdf
+from app.services.window.exceptions import ApplicantNotFound, InvalidIdNumber, MatterNotAuthorised, NoWindow, \
+    NotForHandout
+from app.services.window.models import ServiceCentre, ServiceWindow, WindowIntake, WindowKind
+
+_LOADED = (selectinload(Application.materials), selectinload(Application.events))
+CENTRES_FILE = Path(__file__).parent / "data" / "centres.yaml"
+
+
+# -- centres and windows -------------------------------------------------------------------------
+
+def seed_centres(session: Session) -> int:
+    """Create or update the centres and windows of centres.yaml; returns how many rows changed."""
+    data = yaml.safe_load(CENTRES_FILE.read_text(encoding="utf-8"))
+    changed = 0
+    for c in data["centres"]:
+        values = {k: v for k, v in c.items() if k != "windows"}
+        changed += _upsert(session, ServiceCentre, c["code"], values)
+        for pos, w in enumerate(c["windows"]):
+            changed += _upsert(session, ServiceWindow, w["code"], {
+                "centre_code": c["code"], "name": w["name"], "name_en": w.get("name_en", ""),
+                "kind": WindowKind(w["kind"]), "departments": list(w.get("departments", [])),
+                "matters": list(w.get("matters", [])), "handout": bool(w.get("handout", False)), "position": pos})
+    session.flush()
+    return changed
+
+
+def _upsert(session: Session, model, key: str, values: dict) -> int:
+    row = session.get(model, key)
+    if row is None:
+        session.add(model(**values, **({"code": key} if "code" not in values else {})))
+        return 1
+    if all(getattr(row, k) == v for k, v in values.items()):
+        return 0
+    for k, v in values.items():
+        setattr(row, k, v)
+    return 1
+
+
+def list_centres(session: Session) -> list[ServiceCentre]:
+    return list(session.scalars(select(ServiceCentre).order_by(ServiceCentre.kind, ServiceCentre.code)))
+
+
+def get_centre(session: Session, code: str) -> ServiceCentre:
+    centre = session.get(ServiceCentre, code)
+    if centre is None:
+        raise NotFound(f"没有该服务中心：{code[:40]} / No such service centre")
+    return centre
+
+
+def windows_of(session: Session, centre_code: str | None = None) -> list[ServiceWindow]:
+    stmt = select(ServiceWindow).order_by(ServiceWindow.centre_code, ServiceWindow.position)
+    if centre_code:
+        stmt = stmt.where(ServiceWindow.centre_code == centre_code)
+    return list(session.scalars(stmt))
+
+
+def comprehensive_share(session: Session) -> float:
+    """综合窗口比例: comprehensive windows among all windows (0.0 when there are none)."""
+    total = session.scalar(select(func.count()).select_from(ServiceWindow)) or 0
+    comprehensive = session.scalar(select(func.count()).select_from(ServiceWindow)
+                                   .where(ServiceWindow.kind == WindowKind.comprehensive)) or 0
+    return comprehensive / total if total else 0.0
+
+
+def officer_window(session: Session, user: User) -> ServiceWindow:
+    """The window this officer is assigned to (`user.window_code`); 403 for anyone else."""
+    if user.role != Role.window_officer or not user.window_code:
+        raise NoWindow()
+    window = session.get(ServiceWindow, user.window_code)
+    if window is None:
+        raise NoWindow()
+    return window
+
+
+def authorised(window: ServiceWindow, matter: Matter) -> bool:
+    """May this window take in this matter? Its departments (none listed: all) and matters (none: all)."""
+    if window.departments and matter.department_code not in window.departments:
+        return False
+    return not window.matters or matter.code in window.matters
+
+
+def authorised_matters(session: Session, window: ServiceWindow) -> list[Matter]:
+    return [m for m in session.scalars(select(Matter).order_by(Matter.position, Matter.code)) if authorised(window, m)]
+
+
+# -- walk-in intake ------------------------------------------------------------------------------
+
+def _normalise_key(raw: str) -> str:
+    key = "".join((raw or "").split()).upper()
+    try:
+        return validate_id_number(key) if len(key) == 18 and key[:17].isdigit() else validate_uscc(key)
+    except InvalidIdentifier:
+        raise InvalidIdNumber() from None
+
+
+def find_applicant(session: Session, id_number: str) -> User:
+    """The applicant present at the window, by ID number (or an enterprise's credit code)."""
+    user = identity.find_applicant(session, _normalise_key(id_number))
+    if user is None:
+        raise ApplicantNotFound()
+    return user
+
+
+def take_in(session: Session, officer: User, *, matter_code: str, applicant_id_number: str,
+            form: dict[str, Any] | None, strict: bool = True, ip: str = "") -> Application:
+    """Start an application at the officer's window for the applicant who is present (channel window)."""
+    window = officer_window(session, officer)
+    matter = matter_service.get_matter(session, matter_code)
+    if not authorised(window, matter):
+        raise MatterNotAuthorised(f"本窗口未获授权受理该事项：{matter.name} / This window may not take in {matter.code}")
+    applicant = find_applicant(session, applicant_id_number)
+    app = applications.create_draft(session, matter_code=matter.code, user=applicant, form=form, channel=Channel.window,
+                                    strict=strict, actor=officer.username, window_code=window.code)
+    session.add(WindowIntake(application_id=app.id, application_number=app.number, window_code=window.code,
+                             officer=officer.username, department_code=app.department_code,
+                             on_the_spot_matter=matter.promised_days == 0))
+    session.flush()
+    audit.record(session, actor=officer.username, action="window.take_in", object_type="application",
+                 object_id=app.number, ip=ip, detail={"window": window.code, "matter": matter.code})
+    return app
+
+
+def intake_of(session: Session, app: Application) -> WindowIntake | None:
+    return session.scalar(select(WindowIntake).where(WindowIntake.application_id == app.id))
+
+
+def handled_by_window(session: Session, window_code: str, limit: int = 50) -> list[Application]:
+    """What this window took in, newest first."""
+    return list(session.scalars(select(Application).where(Application.window_code == window_code)
+                                .options(*_LOADED).order_by(Application.id.desc()).limit(limit)))
+
+
+def record_decision(session: Session, app: Application, user: User, outcome: str, reasons: list[str],
+                    *, at_intake: bool) -> None:
+    """After any intake step or decision on a window application: keep the intake record current.
+    A correction or refusal by the back office counts against intake accuracy; a correction at the
+    window makes the one-time notice; an on-the-spot matter decided at the window is completed there."""
+    intake = intake_of(session, app)
+    if intake is None:
+        return
+    if user.role == Role.window_officer:
+        if outcome == "accept":
+            intake.accepted_at = utcnow()
+        elif outcome == "correction" and at_intake:
+            intake.notice_blob = blobs.put(session, correction_notice_pdf(session, app, reasons), "application/pdf")
+        elif outcome in ("approve", "deny") and intake.on_the_spot_matter:
+            intake.completed_on_spot = True
+    elif outcome in ("correction", "refuse") and intake.returned is None:
+        intake.returned = "correction" if outcome == "correction" else "refused"
+        intake.returned_by = user.username
+    session.flush()
+
+
+def correction_notice_pdf(session: Session, app: Application, reasons: list[str]) -> bytes:
+    """一次性告知书: everything still missing, at once — the materials not yet provided and the
+    officer's reasons — so the applicant comes back only once."""
+    matter = matter_service.get_matter(session, app.matter_code)
+    missing = [m.name for m in applications.missing_materials(app)]
+    rows = [("办件编号 Number", app.number), ("申请人 Applicant", app.applicant_name),
+            ("事项 Matter", f"{matter.name} {matter.name_en}".strip()),
+            ("窗口 Window", app.window_code or "")]
+    rows += [(f"缺少材料 Missing material {i}", name) for i, name in enumerate(missing, 1)]
+    rows += [(f"补正事项 To correct {i}", text) for i, text in enumerate(reasons, 1)]
+    return pdf.render_notice_pdf(
+        "补正材料一次性告知书", f"One-time notice of everything to correct · 办件编号 {app.number}", rows,
+        ("请一次性补齐上列全部材料和事项后重新提交；办理时限自补正材料提交之日起重新计算。",
+         "Provide everything listed above in one go and resubmit; the time limit runs again from the resubmission."))
+
+
+def issue_notice(session: Session, officer: User, app: Application, reasons: list[str], *, ip: str = "") -> None:
+    """一次性告知 at the desk: the applicant came without everything; the draft waits for their return
+    and they leave with the notice of all that is missing."""
+    if not access.takes_in(officer, app) or app.status != Status.draft:
+        raise NotForHandout("只能为本窗口受理中的草稿出具告知书 / Only a draft taken in at this window gets a notice")
+    reasons = [r.strip()[:500] for r in reasons if r and r.strip()][:20]
+    if not reasons and not applications.missing_materials(app):
+        raise ValidationFailed("没有需要告知的缺项 / Nothing is missing to give notice of", fields={"reasons": "required"})
+    intake = intake_of(session, app)
+    intake.notice_blob = blobs.put(session, correction_notice_pdf(session, app, reasons), "application/pdf")
+    lifecycle.note_event(session, app, "notice", actor=officer.username, note=("出具一次性告知书", "One-time notice issued"))
+    audit.record(session, actor=officer.username, action="window.notice", object_type="application",
+                 object_id=app.number, ip=ip)
+
+
+def notice_pdf(session: Session, app: Application) -> bytes | None:
+    intake = intake_of(session, app)
+    if intake is None or not intake.notice_blob:
+        return None
+    return blobs.get(session, intake.notice_blob).content
+
+
+# -- unified hand-out ----------------------------------------------------------------------------
+
+def _handout_window(session: Session, officer: User) -> ServiceWindow:
+    window = officer_window(session, officer)
+    if not window.handout:
+        raise Forbidden("本窗口不办理出件 / This window does not hand out results")
+    return window
+
+
+def ready_for_handout(session: Session, officer: User) -> list[Application]:
+    """Approved window applications of this officer's centre, waiting to be collected."""
+    window = _handout_window(session, officer)
+    codes = [w.code for w in windows_of(session, window.centre_code)]
+    return list(session.scalars(select(Application).where(
+        Application.channel == Channel.window, Application.status == Status.approved,
+        Application.window_code.in_(codes)).options(*_LOADED).order_by(Application.decided_at)))
+
+
+def hand_out(session: Session, officer: User, number: str, *, collected_by: str, ip: str = "") -> Application:
+    """出件: the applicant (or whoever collects, ID checked) takes the result; the application is issued."""
+    ready = {a.number: a for a in ready_for_handout(session, officer)}
+    app = ready.get(number)
+    if app is None:
+        raise NotForHandout("该办件不在本中心待出件清单中 / This application is not waiting for hand-out at this centre")
+    collected_by = " ".join((collected_by or "").split())[:120] or app.applicant_name
+    lifecycle.transition(session, app, "issue", actor=officer.username, ip=ip,
+                         note=(f"窗口出件，领取人：{collected_by}", f"Handed out at the window to {collected_by}"))
+    app.issued_at = utcnow()
+    intake = intake_of(session, app)
+    if intake is not None:
+        intake.handed_out_by, intake.handed_out_at, intake.collected_by = officer.username, utcnow(), collected_by
+    applications.notify(session, app, ("办结：结果已领取", "Completed: result collected"), app.number)
+    session.flush()
+    return app
+
+
+# -- figures -------------------------------------------------------------------------------------
+
+def intake_figures(session: Session, window_code: str | None = None) -> dict[str, Any]:
+    """Intake accuracy (收件准确率): window-accepted intakes the back office did not return ÷ all
+    window-accepted intakes; on-the-spot share: on-the-spot matters taken in at the window and completed
+    there ÷ all on-the-spot matters taken in at the window. None when there is nothing to divide."""
+    stmt = select(WindowIntake)
+    if window_code:
+        stmt = stmt.where(WindowIntake.window_code == window_code)
+    rows = list(session.scalars(stmt))
+    accepted = [r for r in rows if r.accepted_at is not None]
+    kept = [r for r in accepted if r.returned is None]
+    spot = [r for r in rows if r.on_the_spot_matter]
+    done = [r for r in spot if r.completed_on_spot]
+    return {"intakes": len(rows), "accepted": len(accepted), "returned": len(accepted) - len(kept),
+            "intake_accuracy": len(kept) / len(accepted) if accepted else None,
+            "on_the_spot_matters": len(spot), "completed_on_spot": len(done),
+            "on_the_spot_share": len(done) / len(spot) if spot else None}
