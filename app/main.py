@@ -38,7 +38,7 @@ ROUTER_MODULES = [
     "app.services.applications.api", "app.services.applications.pages",
     "app.services.applications.bundle_api", "app.services.applications.bundle_pages",
     "app.services.approval.api", "app.services.approval.pages",
-    "app.evaluation.api", "app.evaluation.pages",
+    "app.evaluation.api", "app.evaluation.pages", "app.simulation.pages",
 ]
 
 ERROR_TITLES = {
