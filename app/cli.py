@@ -277,6 +277,9 @@ def _register_optional_commands() -> None:
     consult = _optional("app.matters.consultation.cli", "consult")
     if consult:
         cli.command("consult")(consult)
+    from app.simulation.cli import simulate
+
+    cli.command("simulate")(simulate)
 
 
 _register_optional_commands()

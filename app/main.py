@@ -39,7 +39,7 @@ ROUTER_MODULES = [
     "app.services.applications.bundle_api", "app.services.applications.bundle_pages",
     "app.services.approval.api", "app.services.approval.pages",
     "app.services.window.api",
-    "app.evaluation.api", "app.evaluation.pages",
+    "app.evaluation.api", "app.evaluation.pages", "app.simulation.pages",
     "app.services.proactive.api", "app.services.proactive.pages",
 ]
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
+from app.core import clock
 from app.core.config import get_settings
 
 NAMING_CONVENTION = {
@@ -27,7 +28,7 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.utc_now()
 
 
 class UTCDateTime(TypeDecorator):

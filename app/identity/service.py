@@ -49,9 +49,12 @@ def check_password_strength(password: str) -> None:
 def create_user(session: Session, *, username: str, password: str, role: Role, full_name: str,
                 id_number: str | None = None, uscc: str | None = None, phone: str = "",
                 department_code: str | None = None, window_code: str | None = None,
-                legal_rep_user_id: int | None = None, actor: str = "system") -> User:
-    """Create an account after validating its real-name identity."""
-    check_password_strength(password)
+                legal_rep_user_id: int | None = None, actor: str = "system",
+                password_hash: str | None = None) -> User:
+    """Create an account after validating its real-name identity. `password_hash` is a password
+    hashed beforehand (accounts brought in from elsewhere, the simulated district); else `password` is hashed."""
+    if password_hash is None:
+        check_password_strength(password)
     try:
         if role == Role.applicant_person:
             if not id_number:
@@ -71,7 +74,7 @@ def create_user(session: Session, *, username: str, password: str, role: Role, f
         raise Conflict(f"用户名已存在：{username} / Username already taken")
     if id_number and session.scalar(select(User.id).where(User.id_number == id_number)):
         raise Conflict("该身份证号码已注册 / This ID number is already registered")
-    user = User(username=username, password_hash=hash_password(password), role=role, full_name=full_name,
+    user = User(username=username, password_hash=password_hash or hash_password(password), role=role, full_name=full_name,
                 id_number=id_number, uscc=uscc, phone=phone, department_code=department_code,
                 window_code=window_code, legal_rep_user_id=legal_rep_user_id)
     session.add(user)

@@ -183,7 +183,7 @@ def crl_der(session: Session, ca_serial: str) -> bytes:
         select(SealCredential.serial, SealCredential.revoked_at)
         .where(SealCredential.issuer_serial == ca_serial, SealCredential.revoked_at.is_not(None))
         .order_by(SealCredential.id)).all())
-    now = utcnow()
+    now = datetime.now(timezone.utc)  # the wall clock: pyHanko checks a CRL's freshness against it
     cached = _crls.get(ca_serial)
     if cached is not None and cached[0] == revoked and now - cached[1] < timedelta(hours=1):
         return cached[2]

@@ -1,0 +1,155 @@
+"""The synthetic district: residents and enterprises (Faker zh_CN, valid ID numbers and credit codes)
+with their government records in the datahub, and the staff who serve them.
+
+A resident or an enterprise is a pure function of (seed, index): the district is never held in
+memory; it is loaded in chunks and re-derived when one of its members comes to apply. Applicants
+already hold a portal account when the simulated period begins (created here, through the identity
+service, with one password hashed once: hashing is a registration cost, not a service-delivery cost)."""
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any, Iterator
+
+from faker import Faker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.identity import service as identity
+from app.identity.models import Role, User
+from app.identity.validation import validate_id_number, validate_uscc
+from app.matters import service as matter_service
+from app.services.datahub import service as datahub
+from app.services.datahub import synthetic
+
+PASSWORD = "Sim@district2026"
+CHUNK = 200
+
+
+@dataclass(frozen=True)
+class District:
+    """Sizes and staffing of one simulated district (everything else derives from the seed)."""
+
+    seed: int
+    start: date
+    persons: int
+    enterprises: int
+    comprehensive_windows: int = 9
+    dedicated_windows: int = 2
+
+
+@lru_cache(maxsize=1)
+def _faker() -> Faker:
+    return Faker("zh_CN")
+
+
+@lru_cache(maxsize=1)
+def password_hash() -> str:
+    return identity.hash_password(PASSWORD)
+
+
+def person_records(district: District, index: int) -> dict[str, dict[str, Any]]:
+    """The government records of resident `index` (the same every time)."""
+    rng = random.Random(f"{district.seed}:person:{index}")
+    return synthetic.synthesize_person(rng, _faker(), today=district.start)
+
+
+def enterprise_records(district: District, index: int) -> dict[str, Any]:
+    """The records of enterprise `index`, its legal representative under "legal_representative"."""
+    rng = random.Random(f"{district.seed}:enterprise:{index}")
+    return synthetic.synthesize_enterprise(rng, _faker(), today=district.start)
+
+
+def _records(district: District) -> Iterator[dict[str, Any]]:
+    for i in range(district.persons):
+        yield person_records(district, i)
+    for i in range(district.enterprises):
+        records = enterprise_records(district, i)
+        yield records.pop("legal_representative")
+        yield records
+
+
+def load_government_data(session: Session, district: District) -> int:
+    """Write the district's records to the datahub in chunks."""
+    written, chunk = 0, []
+    for records in _records(district):
+        chunk.append(records)
+        if len(chunk) >= CHUNK:
+            written += datahub.load_records(session, chunk)
+            chunk = []
+    written += datahub.load_records(session, chunk)
+    return written
+
+
+# -- staff -------------------------------------------------------------------------------------------
+
+def window_codes(district: District) -> list[str]:
+    """The district centre's windows: XH-Cnn comprehensive (综合窗口), XH-Dnn dedicated (专窗)."""
+    return ([f"XH-C{i + 1:02d}" for i in range(district.comprehensive_windows)]
+            + [f"XH-D{i + 1:02d}" for i in range(district.dedicated_windows)])
+
+
+def _staff(session: Session, username: str, role: Role, name: str, **kw) -> User:
+    user = identity.get_by_username(session, username)
+    if user is None:
+        user = identity.create_user(session, username=username, password=PASSWORD, password_hash=password_hash(),
+                                    role=role, full_name=name, actor="simulator", **kw)
+    return user
+
+
+def create_staff(session: Session, district: District) -> dict[str, Any]:
+    """One reviewer per department, an officer per window, an evaluator (idempotent)."""
+    reviewers = {d.code: _staff(session, f"sim-reviewer-{d.code}", Role.reviewer, f"{d.name}审批员",
+                                department_code=d.code)
+                 for d in matter_service.list_departments(session)}
+    officers = {code: _staff(session, f"sim-window-{code.lower()}", Role.window_officer, f"{code}窗口",
+                             window_code=code) for code in window_codes(district)}
+    _staff(session, "sim-evaluator", Role.evaluator, "评价员")
+    return {"reviewers": reviewers, "officers": officers}
+
+
+# -- applicants ----------------------------------------------------------------------------------------
+
+def person_account(session: Session, district: District, index: int) -> User:
+    """Resident `index`'s portal account (made on first use; real-name checked)."""
+    population = person_records(district, index)["population"]
+    return _applicant(session, population)
+
+
+def _applicant(session: Session, population: dict[str, Any]) -> User:
+    id_number = validate_id_number(population["id_number"])
+    user = session.scalar(select(User).where(User.id_number == id_number, User.role == Role.applicant_person))
+    if user is None:
+        user = identity.create_user(session, username=f"sim-p{id_number}", password=PASSWORD,
+                                    password_hash=password_hash(), role=Role.applicant_person,
+                                    full_name=population["full_name"], id_number=id_number,
+                                    phone=_phone(id_number), actor="simulator")
+    return user
+
+
+def _phone(key: str) -> str:
+    """A mobile number of the account holder (fixed by the identifier)."""
+    return f"139{int(hashlib.sha256(key.encode()).hexdigest(), 16) % 10 ** 8:08d}"
+
+
+def enterprise_account(session: Session, district: District, index: int) -> User:
+    """Enterprise `index`'s account, its legal representative's person account linked."""
+    records = enterprise_records(district, index)
+    entity = records["legal-entity"]
+    uscc = validate_uscc(entity["uscc"])
+    user = session.scalar(select(User).where(User.uscc == uscc))
+    if user is None:
+        rep = _applicant(session, records["legal_representative"]["population"])
+        user = identity.create_user(session, username=f"sim-e{uscc}", password=PASSWORD,
+                                    password_hash=password_hash(), role=Role.applicant_enterprise,
+                                    full_name=entity["enterprise_name"], uscc=uscc, legal_rep_user_id=rep.id,
+                                    phone=_phone(uscc), actor="simulator")
+    return user
+
+
+def age_of(district: District, index: int) -> int:
+    born = date.fromisoformat(person_records(district, index)["population"]["birth_date"])
+    return synthetic.age_on(born, district.start)

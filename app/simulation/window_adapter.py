@@ -1,0 +1,113 @@
+"""Everything the simulator and the KPIs need from the service windows, in one place.
+
+When `app.services.window` keeps its own records (service windows with their kind, one intake record
+per walk-in), the measures come from them; until then they are computed from the applications taken
+in with `channel=window` and the window officers' window codes (XH-Cnn comprehensive, XH-Dnn
+dedicated, as the demo data names them)."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from app.core.clock import CHINA_TZ
+from app.core.db import utcnow
+from app.identity.models import Role, User
+from app.services import flows
+from app.services.applications import lifecycle
+from app.services.applications import service as applications
+from app.services.applications.models import Application, ApplicationEvent, Channel, Status
+
+try:  # the window service (centres, windows, intake records), when it is there
+    from app.services.window import models as window_models
+except ImportError:  # pragma: no cover - depends on what is merged
+    window_models = None
+
+DONE_ON_SPOT = (Status.approved, Status.issued)
+
+
+def is_comprehensive(window_code: str | None) -> bool:
+    """综合窗口 by its code: XH-Cnn (a dedicated 专窗 is XH-Dnn)."""
+    return bool(window_code) and "-C" in window_code
+
+
+# -- actions -------------------------------------------------------------------------------------------
+
+def on_the_spot(session: Session, app: Application, officer: User) -> None:
+    """当场办结: the comprehensive-window officer takes in and decides a window_direct matter at once."""
+    flows.decide(session, app, officer, "accept", [])
+    flows.decide(session, app, officer, "approve", [])
+    hand_out(session, app, officer)
+
+
+def hand_out(session: Session, app: Application, officer: User) -> None:
+    """统一出件: an approved window application's result is handed out at the window."""
+    if app.channel == Channel.window and app.status == Status.approved:
+        lifecycle.transition(session, app, "issue", actor=officer.username, note=("窗口出件", "Handed out at the window"))
+        app.issued_at = utcnow()
+        applications.notify(session, app, ("办结：结果已领取", "Completed: result collected"), app.number)
+
+
+# -- measures --------------------------------------------------------------------------------------------
+
+def _rows(session: Session, model) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def window_counts(session: Session) -> tuple[int, int]:
+    """(comprehensive windows, all windows)."""
+    if window_models is not None and _rows(session, window_models.ServiceWindow):
+        w = window_models.ServiceWindow
+        total = _rows(session, w)
+        comp = session.scalar(select(func.count()).select_from(w).where(
+            w.kind == window_models.WindowKind.comprehensive)) or 0
+        return comp, total
+    codes = set(session.scalars(select(User.window_code).where(User.role == Role.window_officer,
+                                                               User.window_code.is_not(None))))
+    return sum(is_comprehensive(c) for c in codes), len(codes)
+
+
+def intake_counts(session: Session) -> tuple[int, int]:
+    """(window intakes the back office did not return, window intakes past intake)."""
+    if window_models is not None and _rows(session, window_models.WindowIntake):
+        w = window_models.WindowIntake
+        total = _rows(session, w)
+        returned = session.scalar(select(func.count()).select_from(w).where(w.returned.is_not(None))) or 0
+        return total - returned, total
+    taken = (Application.channel == Channel.window, Application.status != Status.draft,
+             Application.accepted_at.is_not(None) | Application.decided_at.is_not(None))
+    total = session.scalar(select(func.count()).select_from(Application).where(*taken)) or 0
+    returned = session.scalar(select(func.count()).select_from(Application).where(*taken, exists().where(
+        ApplicationEvent.application_id == Application.id,
+        ApplicationEvent.action.in_(("request_correction", "refuse"))))) or 0
+    return total - returned, total
+
+
+def on_the_spot_by_day(session: Session) -> dict[date, tuple[int, int]]:
+    """China day → (completed the same day, taken in) at comprehensive windows."""
+    if window_models is not None and _rows(session, window_models.WindowIntake):
+        w = window_models.WindowIntake
+        rows = session.execute(select(w.created_at, w.completed_on_spot, w.window_code))
+        items = [(at, done) for at, done, code in rows if _kind(session, code)]
+    else:
+        rows = session.execute(select(Application.submitted_at, Application.decided_at, Application.status,
+                                      Application.window_code)
+                               .where(Application.channel == Channel.window, Application.submitted_at.is_not(None)))
+        items = [(sub, dec is not None and st in DONE_ON_SPOT and _day(dec) == _day(sub))
+                 for sub, dec, st, code in rows if is_comprehensive(code)]
+    out: dict[date, tuple[int, int]] = {}
+    for at, done in items:
+        d = _day(at)
+        done_n, total = out.get(d, (0, 0))
+        out[d] = (done_n + bool(done), total + 1)
+    return out
+
+
+def _kind(session: Session, code: str | None) -> bool:
+    row = session.get(window_models.ServiceWindow, code) if code else None
+    return row is not None and row.kind == window_models.WindowKind.comprehensive
+
+
+def _day(at) -> date:
+    return at.astimezone(CHINA_TZ).date()

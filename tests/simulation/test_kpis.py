@@ -1,0 +1,69 @@
+"""Each KPI definition on a small hand-counted dataset, and the /kpis dashboard's access."""
+import yaml
+from sqlalchemy import delete, select
+
+from app.identity import service as identity
+from app.identity.models import Role, User
+from app.matters.consultation.models import ConsultationQuery
+from app.matters.service import CATALOGUE_FILE
+from app.services.datahub import service as datahub
+from app.services.datahub.models import DataRecord
+from app.simulation import kpis
+from tests.conftest import web_login
+
+KEYS = ["online_capable_share", "online_application_share", "hf_esign_coverage", "consultation_accuracy",
+        "comprehensive_window_share", "intake_accuracy", "on_the_spot_share", "satisfaction_rate",
+        "rectified_on_time_rate", "e_business_licence_share"]
+
+
+def test_catalogue_kpis_match_a_hand_count_of_the_catalogue(db_session):
+    matters = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))["matters"]
+    online = sum(bool(m.get("online", True)) for m in matters)
+    hf = [m for m in matters if m.get("high_freq")]
+    covered = sum(bool(m.get("online", True)) and bool(m.get("esign", True)) for m in hf)
+    assert kpis.online_capable_share(db_session) == round(online / len(matters), 4)
+    assert kpis.hf_esign_coverage(db_session) == round(covered / len(hf), 4)
+
+
+def test_consultation_accuracy_counts_only_answers_with_feedback(db_session):
+    db_session.execute(delete(ConsultationQuery))
+    for i, helpful in enumerate([True, True, True, False, None, None]):
+        db_session.add(ConsultationQuery(ref=f"t{i}", question="q", helpful=helpful))
+    db_session.flush()
+    assert kpis.consultation_accuracy(db_session) == 0.75
+
+
+def test_comprehensive_window_share_from_the_windows(db_session):
+    before = set(db_session.scalars(select(User.window_code).where(User.role == Role.window_officer)))
+    for code in ("XH-C91", "XH-D91", "XH-D92"):
+        identity.create_user(db_session, username=f"t-{code}", password="Window2026x", role=Role.window_officer,
+                             full_name=code, window_code=code)
+    codes = before | {"XH-C91", "XH-D91", "XH-D92"}
+    comp = sum("-C" in c for c in codes if c)
+    assert kpis.comprehensive_window_share(db_session) == round(comp / len([c for c in codes if c]), 4)
+
+
+def test_e_business_licence_share_counts_active_enterprises(db_session):
+    db_session.execute(delete(DataRecord).where(DataRecord.source == "legal-entity"))
+    rows = [("91310104MA1K00001A", "active", True), ("91310104MA1K00002A", "active", False),
+            ("91310104MA1K00003A", "active", False), ("91310104MA1K00004A", "revoked", True)]
+    datahub.load_records(db_session, [("legal-entity", uscc, {"uscc": uscc, "status": st, "e_licence_downloaded": dl})
+                                      for uscc, st, dl in rows])
+    assert kpis.e_business_licence_share(db_session) == round(1 / 3, 4)
+
+
+def test_measure_has_every_contract_key(db_session):
+    measured = kpis.measure(db_session)
+    assert list(measured) == KEYS
+    for row in measured.values():
+        assert set(row) == {"value", "target", "met"} and isinstance(row["met"], bool)
+
+
+def test_dashboard_for_evaluators_not_applicants(client):
+    web_login(client, "evaluator")
+    r = client.get("/kpis")
+    assert r.status_code == 200
+    assert "综合窗口比例" in r.text and 'id="kpi-online_capable_share"' in r.text
+    client.cookies.clear()
+    web_login(client, "citizen-young")
+    assert client.get("/kpis", follow_redirects=False).status_code in (403, 404)
