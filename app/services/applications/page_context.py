@@ -24,7 +24,6 @@ from app.matters import content
 from app.matters.data_sources import source_name
 from app.matters import service as matter_service
 from app.matters.models import Material, Matter
-from app.services import flows
 from app.services.applications import lifecycle, presenters
 from app.services.applications import service as svc
 from app.services.applications.models import Application, ApplicationMaterial, MaterialStatus, Status
@@ -263,7 +262,7 @@ def application_context(session: Session, app: Application, matter: Matter, user
         if correction and app.status == Status.correction_requested
         else "",
         "can_withdraw": owner and app.status in lifecycle.TRANSITIONS["withdraw"],
-        "can_decide": flows.can_decide(user, app, matter) and app.status in lifecycle.OPEN,
+        "can_decide": access.can_decide(user, app, window_direct=matter.window_direct) and app.status in lifecycle.OPEN,
         "intake": svc.awaits_intake(app), "intake_due": app.intake_due_date,
         "intake_overdue": svc.is_intake_overdue(app),
         "can_download_result": _can_download_result(session, app, user, reason),

@@ -33,7 +33,7 @@ from app.services.seals import licences as wallet
 
 
 
-# Called at the end of every submit, in order (the auto-approval registers itself: app.services.flows).
+# Called at the end of every submit, in order (app.main registers the auto-approval: app.services.flows.register).
 AFTER_SUBMIT: list[Callable[[Session, Application], None]] = []
 
 
