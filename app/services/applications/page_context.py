@@ -20,7 +20,7 @@ from app.core.templating import render
 from app.identity import access
 from app.identity.models import User
 from app.identity.validation import mask_id
-from app.matters import content
+from app.matters import content, form_validation
 from app.matters.data_sources import source_name
 from app.matters import service as matter_service
 from app.matters.models import Material, Matter
@@ -179,7 +179,7 @@ def parse_posted(code: str, posted: Mapping[str, str], readonly: set[str]) -> di
 
 def draft_errors(code: str, form: Mapping[str, Any]) -> dict[str, str]:
     """Errors of the values given; what is still blank may be filled in later (strict=False)."""
-    errors = content.validate_form(code, dict(form), get_locale())
+    errors = form_validation.validate_form(code, dict(form), get_locale())
     return {k: v for k, v in errors.items() if form.get(k) not in (None, "")}
 
 

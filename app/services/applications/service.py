@@ -17,7 +17,7 @@ from app.core.i18n import Text, get_locale, texts
 from app.identity import access
 from app.identity.validation import mask_id
 from app.identity.models import Role, User
-from app.matters import content
+from app.matters import content, form_validation
 from app.matters import service as matter_service
 from app.matters.data_sources import DATA_SOURCE_NAMES
 from app.matters.models import Matter
@@ -182,7 +182,7 @@ def _unresolved_prefill_errors(code: str, form: dict, sources: dict, locale: str
 
 def validate(app: Application, locale: str | None = None, strict: bool = True) -> dict[str, str]:
     locale = locale or get_locale()
-    errors = content.validate_form(app.matter_code, app.form, locale)
+    errors = form_validation.validate_form(app.matter_code, app.form, locale)
     errors.update(_unresolved_prefill_errors(app.matter_code, app.form, app.prefilled, locale))
     if not strict:
         errors = {k: v for k, v in errors.items() if app.form.get(k) not in (None, "")}
