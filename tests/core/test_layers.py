@@ -51,7 +51,8 @@ def _layer(module: str) -> tuple[int, str] | None:
     best = None
     for depth, packages in enumerate(LAYERS):
         for package in packages:
-            if (module == package or module.startswith(package + ".")) and (best is None or len(package) > len(best[1])):
+            inside = module == package or module.startswith(package + ".")
+            if inside and (best is None or len(package) > len(best[1])):
                 best = (depth, package)
     return best
 
