@@ -38,6 +38,7 @@ ROUTER_MODULES = [
     "app.services.applications.api", "app.services.applications.pages",
     "app.services.applications.bundle_api", "app.services.applications.bundle_pages",
     "app.services.approval.api", "app.services.approval.pages",
+    "app.services.decision_api", "app.services.decision_pages",
     "app.services.window.api",
     "app.evaluation.api", "app.evaluation.pages", "app.simulation.pages",
     "app.services.proactive.api", "app.services.proactive.pages",
@@ -90,14 +91,16 @@ def _include_routers(app: FastAPI) -> None:
 
 
 def _register_hooks() -> None:
-    """What core needs from the domains, handed to it here (core imports nothing above it)."""
+    """What a lower layer needs from a higher one, handed to it here (imports point down)."""
     from app.core import templating
     from app.identity.deps import ensure_web_session
     from app.identity.validation import mask_id
     from app.matters.data_sources import source_name
+    from app.services import flows
 
     templating.register(csrf_token=lambda request: ensure_web_session(request).csrf_token,
                         mask_id=mask_id, source_name=source_name)
+    flows.register()  # the auto-approval after every submit (applications does not import the flows)
 
 
 @asynccontextmanager

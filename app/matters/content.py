@@ -1,4 +1,4 @@
-"""Catalogue content as data: application forms, JSON Schemas, validation and personal guides.
+"""Catalogue content as data: application forms, their JSON Schemas and personal guides.
 
 Pure functions over the YAML files in app/matters/data (no database): `forms.yaml` defines
 every matter's form, `guides.yaml` the situational guides (个性指南) of the high-frequency
@@ -6,9 +6,7 @@ matters and the bundles. Loaded YAML is cached.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
@@ -178,10 +176,13 @@ def _property_schema(f: FieldDef, locale: str) -> dict[str, Any]:
         prop["format"] = "date"
         prop["pattern"] = DATE_PATTERN
     if f.type == "phone":
+        prop["format"] = "phone"
         prop["pattern"] = PHONE_PATTERN
     if f.type == "email":
         prop["format"] = "email"
         prop["pattern"] = f.pattern or EMAIL_PATTERN
+    if f.type in ("string", "text") and f.required and not f.prefill:
+        prop["minLength"] = 1  # required means not empty
     for key in ("minLength", "maxLength", "minimum", "maximum", "pattern"):
         value = getattr(f, key)
         if value is not None:
@@ -193,6 +194,7 @@ def _property_schema(f: FieldDef, locale: str) -> dict[str, Any]:
     if f.shared:
         prop["x-shared"] = True
     if f.check:
+        prop["format"] = f.check  # id-number (GB 11643) | uscc (GB 32100): app.matters.form_validation
         prop["x-check"] = f.check
     return prop
 
@@ -212,7 +214,8 @@ def form_json_schema(code: str, locale: str = "zh") -> dict[str, Any]:
     }
 
 
-# ----------------------------------------------------------------------------- validation
+# ----------------------------------------------------------------------------- identifiers
+# The schema's formats; the validator is the served schema itself (app/matters/form_validation.py).
 def id_number_ok(value: str) -> bool:
     """GB 11643 (see app.identity.validation): digits, a real past date of birth, the check character."""
     try:
@@ -229,108 +232,6 @@ def uscc_ok(value: str) -> bool:
     except InvalidIdentifier:
         return False
     return True
-
-
-_MESSAGES = {
-    "required": ("请填写{label}", "Enter {label}"),
-    "string": ("{label}应为文字", "{label} must be text"),
-    "min_length": ("{label}至少{n}个字", "{label} must be at least {n} characters"),
-    "max_length": ("{label}不能超过{n}个字", "{label} must be {n} characters or fewer"),
-    "pattern": ("{label}格式不正确", "{label} is not in the right format"),
-    "phone": ("{label}应为11位手机号码或带区号的固定电话", "{label} must be a mobile number or a landline with area code"),
-    "email": ("{label}应为有效的电子邮箱地址", "{label} must be a valid email address"),
-    "integer": ("{label}应为整数", "{label} must be a whole number"),
-    "number": ("{label}应为数字", "{label} must be a number"),
-    "minimum": ("{label}不能小于{n}", "{label} must be {n} or more"),
-    "maximum": ("{label}不能大于{n}", "{label} must be {n} or less"),
-    "date": ("{label}应为有效日期，格式为YYYY-MM-DD", "{label} must be a real date written YYYY-MM-DD"),
-    "boolean": ("请选择{label}：是或否", "Choose yes or no for {label}"),
-    "enum": ("请从选项中选择{label}", "Choose {label} from the list"),
-    "id-number": ("{label}不是有效的身份证号码，请核对", "{label} is not a valid ID number"),
-    "uscc": ("{label}不是有效的统一社会信用代码，请核对", "{label} is not a valid unified social credit code"),
-}
-
-
-def _message(key: str, f: FieldDef, locale: str, n: Any = None) -> str:
-    zh, en = _MESSAGES[key]
-    if isinstance(n, float) and n.is_integer():
-        n = int(n)
-    if _is_en(locale):
-        return en.format(label=f.label_en, n=n)
-    return zh.format(label=f.label, n=n)
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def validate_field(f: FieldDef, value: Any, locale: str = "zh") -> str | None:
-    """The error message for one value, or None when it is valid. A blank value is not checked here."""
-    t = f.type
-    if t in ("string", "text", "phone", "email"):
-        if not isinstance(value, str):
-            return _message("string", f, locale)
-        v = value.strip()
-        if f.minLength is not None and len(v) < f.minLength:
-            return _message("min_length", f, locale, f.minLength)
-        if f.maxLength is not None and len(v) > f.maxLength:
-            return _message("max_length", f, locale, f.maxLength)
-        if t == "phone" and not re.fullmatch(PHONE_PATTERN, v):
-            return _message("phone", f, locale)
-        if t == "email" and not re.fullmatch(f.pattern or EMAIL_PATTERN, v):
-            return _message("email", f, locale)
-        if t != "email" and f.pattern and not re.search(f.pattern, v):
-            return _message("pattern", f, locale)
-        if f.check == "id-number" and not id_number_ok(v):
-            return _message("id-number", f, locale)
-        if f.check == "uscc" and not uscc_ok(v):
-            return _message("uscc", f, locale)
-        return None
-    if t in ("integer", "number"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return _message(t, f, locale)
-        if t == "integer" and not (isinstance(value, int) or float(value).is_integer()):
-            return _message("integer", f, locale)
-        if f.minimum is not None and value < f.minimum:
-            return _message("minimum", f, locale, f.minimum)
-        if f.maximum is not None and value > f.maximum:
-            return _message("maximum", f, locale, f.maximum)
-        return None
-    if t == "date":
-        if isinstance(value, date):
-            return None
-        if not isinstance(value, str) or not re.fullmatch(DATE_PATTERN, value.strip()):
-            return _message("date", f, locale)
-        try:
-            date.fromisoformat(value.strip())
-        except ValueError:
-            return _message("date", f, locale)
-        return None
-    if t == "boolean":
-        return None if isinstance(value, bool) else _message("boolean", f, locale)
-    if t == "enum":
-        return None if value in (f.enum or ()) else _message("enum", f, locale)
-    return None  # pragma: no cover - types are checked at load
-
-
-def validate_form(code: str, data: dict[str, Any], locale: str = "zh") -> dict[str, str]:
-    """Server-side validation: {field name: message in the user's language}; empty when valid.
-
-    Pre-filled fields may be left out (the portal fills them from data); when given they are
-    checked like any other. Unknown keys are ignored.
-    """
-    errors: dict[str, str] = {}
-    data = data or {}
-    for f in form_fields(code):
-        value = data.get(f.name)
-        if _blank(value):
-            if f.required and not f.prefill:
-                errors[f.name] = _message("required", f, locale)
-            continue
-        message = validate_field(f, value, locale)
-        if message:
-            errors[f.name] = message
-    return errors
 
 
 def example_form(code: str, *, include_prefilled: bool = False) -> dict[str, Any]:

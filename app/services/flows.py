@@ -13,7 +13,7 @@ from app.identity import access
 from app.identity.models import User
 from app.matters import service as matter_service
 from app.matters.models import Matter
-from app.services.applications import lifecycle
+from app.services.applications import lifecycle, presenters
 from app.services.applications import service as applications
 from app.services.applications.exceptions import IntakeDone
 from app.services.applications.models import Application, Channel, Status
@@ -178,4 +178,11 @@ def after_submit(session: Session, app: Application) -> None:
         applications.notify(session, app, ("申请未获批准", "Application denied"), (note, note_en))
 
 
-applications.AFTER_SUBMIT.append(after_submit)
+
+def register() -> None:
+    """Hand the auto-approval to applications, which sits below it: run it after every submit and show
+    its decision with the application. Called by the app at start-up; idempotent."""
+    for hooks, hook in ((applications.AFTER_SUBMIT, after_submit),
+                        (presenters.AUTO_APPROVAL, approval.auto_approval_out)):
+        if hook not in hooks:
+            hooks.append(hook)

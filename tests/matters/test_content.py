@@ -1,13 +1,12 @@
-"""Forms, JSON Schemas, validation and personal guides of the catalogue (pure, no database)."""
+"""Forms, JSON Schemas and personal guides of the catalogue (pure, no database); validation is in
+test_form_validation.py."""
 from __future__ import annotations
 
 import csv
 import re
 from pathlib import Path
 
-import jsonschema
 import pytest
-from jsonschema import Draft202012Validator, FormatChecker
 
 from app.matters import content
 
@@ -58,27 +57,6 @@ def test_form_has_three_to_ten_fields_with_examples(code):
         assert f.label and f.label_en, f.name
 
 
-@pytest.mark.parametrize("code", MATTERS)
-def test_first_examples_make_a_valid_form(code):
-    full = content.example_form(code, include_prefilled=True)
-    assert content.validate_form(code, full) == {}
-    assert content.validate_form(code, full, "en") == {}
-    schema = content.form_json_schema(code)
-    Draft202012Validator.check_schema(schema)
-    jsonschema.validate(full, schema, format_checker=FormatChecker())
-    # what an API client sends: only what is required, the portal fills the rest
-    required_only = {k: v for k, v in full.items() if k in schema["required"]}
-    jsonschema.validate(required_only, schema, format_checker=FormatChecker())
-    assert content.validate_form(code, required_only) == {}
-
-
-@pytest.mark.parametrize("code", MATTERS)
-def test_every_example_of_every_field_is_valid(code):
-    for f in content.form_fields(code):
-        for example in f.examples:
-            assert content.validate_field(f, example) is None, (f.name, example)
-
-
 def test_schema_marks_prefilled_fields_read_only_and_not_required():
     schema = content.form_json_schema("elderly-allowance")
     props = schema["properties"]
@@ -99,66 +77,6 @@ def test_schema_of_enum_carries_values_and_labels():
     prop = content.form_json_schema("company-establishment")["properties"]["business_scope"]
     assert "software" in prop["enum"] and len(prop["enum"]) == len(prop["x-enum-labels"])
     assert prop["x-enum-labels"][prop["enum"].index("software")] == "软件开发"
-
-
-def _invalid_value(f: content.FieldDef):
-    if f.type == "enum":
-        return "no-such-option"
-    if f.type == "boolean":
-        return "maybe"
-    if f.type == "date":
-        return "2026-13-45"
-    if f.type in ("integer", "number"):
-        return (f.maximum + 1) if f.maximum is not None else "many"
-    if f.type == "phone":
-        return "12345"
-    if f.type == "email":
-        return "not-an-address"
-    if f.maxLength is not None:
-        return "长" * (f.maxLength + 1)
-    return 12345  # not text at all
-
-
-@pytest.mark.parametrize("code", MATTERS)
-def test_invalid_values_give_a_message_per_field_in_both_languages(code):
-    fields = content.form_fields(code)
-    bad = {f.name: _invalid_value(f) for f in fields}
-    zh = content.validate_form(code, bad, "zh")
-    en = content.validate_form(code, bad, "en")
-    assert set(zh) == set(en) == {f.name for f in fields}
-    for f in fields:
-        assert CJK.search(zh[f.name]) and f.label in zh[f.name], zh[f.name]
-        assert not CJK.search(en[f.name]) and f.label_en in en[f.name], en[f.name]
-
-
-def test_missing_required_fields_are_reported_but_prefilled_ones_are_not():
-    errors = content.validate_form("temporary-assistance", {})
-    assert set(errors) == {"hardship_type", "hardship_reason", "amount_requested", "bank_account"}
-    assert errors["hardship_reason"] == "请填写困难情况"
-    assert content.validate_form("temporary-assistance", {}, "en")["hardship_reason"] == "Enter What happened"
-
-
-def test_constraint_messages_name_the_limit():
-    form = content.example_form("temporary-assistance")
-    form["amount_requested"] = 50001
-    form["hardship_reason"] = "太短"
-    errors = content.validate_form("temporary-assistance", form, "en")
-    assert errors["amount_requested"] == "Amount requested (yuan) must be 50000 or less"
-    assert "at least 10 characters" in errors["hardship_reason"]
-    form["amount_requested"] = True  # a boolean is not a number
-    assert "amount_requested" in content.validate_form("temporary-assistance", form)
-
-
-def test_checksums_of_id_numbers_and_credit_codes_are_verified():
-    form = content.example_form("marriage-registration")
-    form["partner_id_number"] = "310104199709211020"  # right shape, wrong check character
-    assert content.validate_form("marriage-registration", form)["partner_id_number"] == "对方身份证号码不是有效的身份证号码，请核对"
-    assert content.validate_form("marriage-registration", form, "en")["partner_id_number"] == "Partner's ID number is not a valid ID number"
-    form = content.example_form("enterprise-realty-transfer")
-    form["counterparty_uscc"] = "91310104MA1FL0002A"
-    assert "counterparty_uscc" in content.validate_form("enterprise-realty-transfer", form)
-    assert content.id_number_ok("31010419970921102x") and not content.id_number_ok("310104199702301025")
-    assert content.uscc_ok("91310104MA1FL0001Q") and not content.uscc_ok("91310104MA1FL0001R")
 
 
 def test_unknown_matter_has_no_form():

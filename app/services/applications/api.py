@@ -14,13 +14,12 @@ from app.identity import access
 from app.identity.deps import AccessReason, ApplicantUser, CurrentUser, acting_person_of, client_ip, require_roles
 from app.identity.models import Role, User
 from app.matters import service as matter_service
-from app.services import flows
 from app.services.applications import esign, idempotency, sign_proof
 from app.services.applications import service as svc
 from app.services.applications.models import Status
 from app.services.applications.presenters import to_out
 from app.services.applications.schemas import (ApplicationCreate, ApplicationList, ApplicationOut,
-                                                ApplicationUpdate, DecisionCreate, LookupRequest, SignRequest)
+                                                ApplicationUpdate, LookupRequest, SignRequest)
 from app.services.applications.uploads import check_upload
 from app.services.seals import documents
 
@@ -172,18 +171,6 @@ def submit_application(number: str, request: Request, session: SessionDep, user:
 def withdraw_application(number: str, request: Request, session: SessionDep, user: ApplicantUser):
     app = svc.get_own_draft(session, number, user)
     svc.withdraw(session, app, user, ip=client_ip(request))
-    return _out(session, app)
-
-
-@router.post("/applications/{number}/decision", response_model=ApplicationOut)
-def decide_application(number: str, body: DecisionCreate, request: Request, session: SessionDep,
-                       user: User = Depends(require_roles(Role.reviewer, Role.window_officer))):
-    """Intake first (accept, refuse with reasons, or ask for correction), then approve, deny (with reasons)
-    or ask for correction. Approve/deny on an application not yet taken in performs the intake first as its
-    own recorded step (an `accept` event "accepted together with the decision"). Approval seals and
-    issues the result."""
-    app = svc.get_for_user(session, number, user)
-    flows.decide(session, app, user, body.outcome, body.reasons, ip=client_ip(request))
     return _out(session, app)
 
 

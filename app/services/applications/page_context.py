@@ -20,11 +20,10 @@ from app.core.templating import render
 from app.identity import access
 from app.identity.models import User
 from app.identity.validation import mask_id
-from app.matters import content
+from app.matters import content, form_validation
 from app.matters.data_sources import source_name
 from app.matters import service as matter_service
 from app.matters.models import Material, Matter
-from app.services import flows
 from app.services.applications import lifecycle, presenters
 from app.services.applications import service as svc
 from app.services.applications.models import Application, ApplicationMaterial, MaterialStatus, Status
@@ -180,7 +179,7 @@ def parse_posted(code: str, posted: Mapping[str, str], readonly: set[str]) -> di
 
 def draft_errors(code: str, form: Mapping[str, Any]) -> dict[str, str]:
     """Errors of the values given; what is still blank may be filled in later (strict=False)."""
-    errors = content.validate_form(code, dict(form), get_locale())
+    errors = form_validation.validate_form(code, dict(form), get_locale())
     return {k: v for k, v in errors.items() if form.get(k) not in (None, "")}
 
 
@@ -263,7 +262,7 @@ def application_context(session: Session, app: Application, matter: Matter, user
         if correction and app.status == Status.correction_requested
         else "",
         "can_withdraw": owner and app.status in lifecycle.TRANSITIONS["withdraw"],
-        "can_decide": flows.can_decide(user, app, matter) and app.status in lifecycle.OPEN,
+        "can_decide": access.can_decide(user, app, window_direct=matter.window_direct) and app.status in lifecycle.OPEN,
         "intake": svc.awaits_intake(app), "intake_due": app.intake_due_date,
         "intake_overdue": svc.is_intake_overdue(app),
         "can_download_result": _can_download_result(session, app, user, reason),

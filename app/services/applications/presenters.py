@@ -1,16 +1,17 @@
 """Application rows → API shapes and page context."""
 from __future__ import annotations
 
+from typing import Callable
+
 from sqlalchemy.orm import Session
 
-from app.core.i18n import get_locale, pick
+from app.core.i18n import pick
 from app.identity.validation import mask_id
 from app.matters.models import Matter
 from app.services.applications import lifecycle
 from app.services.applications import service as svc
 from app.services.applications.models import Application, BundleApplication, MaterialStatus, Status
 from app.services.applications.schemas import ApplicationOut, AutoApprovalOut, DecisionOut, EventOut, MaterialOut
-from app.services.approval import service as approval
 
 
 def next_actions(app: Application, matter: Matter) -> list[str]:
@@ -33,13 +34,15 @@ def next_actions(app: Application, matter: Matter) -> list[str]:
     return []
 
 
+# The auto-approval's decision shown with an application: approval sits above applications, so
+# app.main registers it (app.services.flows.register).
+AUTO_APPROVAL: list[Callable[[Session, Application], AutoApprovalOut | None]] = []
+
+
 def auto_approval_out(session: Session, app: Application) -> AutoApprovalOut | None:
-    auto = approval.decision_for(session, app.id) if app.status != Status.draft else None
-    if auto is None:
+    if app.status == Status.draft:
         return None
-    return AutoApprovalOut(outcome=auto.outcome, reasons=approval.reason_texts(auto.reasons, get_locale()),
-                           reasons_zh=approval.reason_texts(auto.reasons, "zh"),
-                           reasons_en=approval.reason_texts(auto.reasons, "en"))
+    return next((out for hook in AUTO_APPROVAL if (out := hook(session, app)) is not None), None)
 
 
 def to_out(session: Session, app: Application, matter: Matter) -> ApplicationOut:

@@ -1,24 +1,20 @@
-"""Reviewer pages: the department's queue (审批工作台) and the decision form's POST.
-The form itself is on the application page (templates/review/_decision.html)."""
+"""Reviewer pages: the department's queue (审批工作台). The decision form is on the application page
+(templates/review/_decision.html); its POST is in app/services/decision_pages.py (it calls the flows)."""
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
-from sqlalchemy.orm import Session
 
 from app.core.db import SessionDep
-from app.core.errors import PortalError
 from app.core.i18n import gettext as _, pick
 from app.core.templating import render
-from app.identity.deps import CsrfProtected, CurrentUser, client_ip, require_roles
+from app.identity.deps import CsrfProtected, client_ip, require_roles
 from app.identity.models import Role, User
 from app.matters import service as matter_service
-from app.services import flows
 from app.services.applications import lifecycle
 from app.services.applications import service as svc
-from app.services.applications.page_context import bilingual, china_time, matter_names, render_application
+from app.services.applications.page_context import china_time, matter_names, render_application
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
@@ -42,36 +38,6 @@ def review_queue(request: Request, session: SessionDep, user: ReviewerUser, page
     return render(request, "review/queue.html", {
         "items": items, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "params": {},
         "department": department, "today": svc.today_china()})
-
-
-def _decide(session: Session, request: Request, number: str, user: User, outcome: str, reasons: list[str]):
-    app = svc.get_for_user(session, number, user)  # another department's application: 404
-    try:
-        with session.begin_nested():
-            flows.decide(session, app, user, outcome, reasons, ip=client_ip(request))
-    except PortalError as e:
-        session.expire_all()
-        app = svc.get_for_user(session, number, user)
-        key = next(iter(e.fields), "form") if e.fields else "form"
-        errors = {key if key in ("outcome", "reasons") else "form": bilingual(e.message)}
-        return render_application(request, session, app, user, errors=errors, status_code=e.status_code,
-                                  decision={"outcome": outcome, "reasons": "\n".join(reasons)})
-    return None
-
-
-@router.post("/applications/{number}/decision", dependencies=[CsrfProtected])
-def decide(number: str, request: Request, session: SessionDep, user: CurrentUser,
-           outcome: Annotated[str, Form(max_length=20)] = "", reasons: Annotated[str, Form(max_length=10000)] = ""):
-    """Approve, deny or ask for correction (reasons one per line); approval seals and issues the result."""
-    reason_list = [r.strip() for r in reasons.splitlines() if r.strip()]
-    if outcome not in flows.OUTCOMES:
-        app = svc.get_for_user(session, number, user)
-        return render_application(request, session, app, user, errors={"outcome": _("请选择审批决定")},
-                                  decision={"outcome": "", "reasons": reasons}, status_code=422)
-    failed = _decide(session, request, number, user, outcome, reason_list)
-    if failed is not None:
-        return failed
-    return RedirectResponse(f"/applications/{number}?done=decided#decision", status_code=303)
 
 
 WindowOfficer = Annotated[User, Depends(require_roles(Role.window_officer))]

@@ -17,7 +17,7 @@ from app.core.i18n import Text, get_locale, texts
 from app.identity import access
 from app.identity.validation import mask_id
 from app.identity.models import Role, User
-from app.matters import content
+from app.matters import content, form_validation
 from app.matters import service as matter_service
 from app.matters.data_sources import DATA_SOURCE_NAMES
 from app.matters.models import Matter
@@ -33,7 +33,7 @@ from app.services.seals import licences as wallet
 
 
 
-# Called at the end of every submit, in order (the auto-approval registers itself: app.services.flows).
+# Called at the end of every submit, in order (app.main registers the auto-approval: app.services.flows.register).
 AFTER_SUBMIT: list[Callable[[Session, Application], None]] = []
 
 
@@ -183,7 +183,7 @@ def validate(app: Application, locale: str | None = None, strict: bool = True) -
     locale = locale or get_locale()
     # A pre-filled field the government data could not fill stays the applicant's to answer, but
     # never blocks them: the application then goes to a person, who checks it (no data, no 秒批).
-    errors = content.validate_form(app.matter_code, app.form, locale)
+    errors = form_validation.validate_form(app.matter_code, app.form, locale)
     if not strict:
         errors = {k: v for k, v in errors.items() if app.form.get(k) not in (None, "")}
     return errors

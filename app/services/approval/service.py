@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 from app.core import audit
 from app.core.clock import china_today
 from app.core.db import utcnow
+from app.core.i18n import get_locale
 from app.matters.models import Matter
 from app.services.applications import service as applications
 from app.services.applications.models import Application, Status
+from app.services.applications.schemas import AutoApprovalOut
 from app.services.approval import engine, facts
 from app.services.approval.models import (ApprovalSetting, AutoDecision, CheckStatus, DecisionModel, ModelStatus,
                                           Outcome)
@@ -135,6 +137,15 @@ def approvals_today(session: Session, matter_code: str) -> int:
 
 def decision_for(session: Session, application_id: int) -> AutoDecision | None:
     return session.scalar(select(AutoDecision).where(AutoDecision.application_id == application_id))
+
+
+def auto_approval_out(session: Session, app: Application) -> AutoApprovalOut | None:
+    """The auto-approval's decision on an application, as shown with it (API and pages)."""
+    auto = decision_for(session, app.id)
+    if auto is None:
+        return None
+    return AutoApprovalOut(outcome=auto.outcome, reasons=reason_texts(auto.reasons, get_locale()),
+                           reasons_zh=reason_texts(auto.reasons, "zh"), reasons_en=reason_texts(auto.reasons, "en"))
 
 
 def reason_texts(reasons: list[dict[str, str]], lang: str) -> list[str]:
