@@ -15,6 +15,7 @@ LAYERS = [
     ["app.models_registry", "app.services.demo"],  # every model (for Alembic), the demo data
     ["app.simulation"],
     ["app.evaluation"],
+    ["app.services.proactive"],  # offers and grants: approval models in reverse, issued through the flows
     ["app.services.decision_api", "app.services.decision_pages"],  # routes that call the flows
     ["app.services.flows"],  # journeys across domains
     ["app.services.window", "app.services.approval"],
