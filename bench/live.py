@@ -3,6 +3,7 @@ the stress runs: a fresh SQLite file or a private schema of a PostgreSQL databas
 seeded, started, SIGKILLed and restarted at will."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -112,6 +113,15 @@ class Portal:
         if self.schema:
             self._sql(f'DROP SCHEMA "{self.schema}" CASCADE')
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def errors(self, limit: int = 3) -> list[str]:
+        """The last error lines of the server's log."""
+        out = []
+        for line in Path(self.dir, "server.log").read_text(errors="replace").splitlines():
+            if '"ERROR"' in line:
+                rec = json.loads(line)
+                out.append(f"{rec['message']}: {(rec.get('exc_info') or '').strip().splitlines()[-1:]}")
+        return out[-limit:]
 
     def token(self, username: str) -> str:
         r = httpx.post(self.base + "/api/v1/auth/token", data={"username": username, "password": PASSWORD},
