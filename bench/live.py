@@ -49,7 +49,7 @@ def wrk(url: str, seconds: int = 5, connections: int = 50, core: str = "1") -> f
     out = subprocess.run(["taskset", "-c", core, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url],
                          capture_output=True, text=True)
     m = re.search(r"Requests/sec:\s+([\d.]+)", out.stdout)
-    if not m:
+    if not m or "Non-2xx" in out.stdout:
         raise RuntimeError(f"wrk failed on {url}: {out.stdout[-200:]} {out.stderr[-200:]}")
     return float(m.group(1))
 
@@ -120,7 +120,9 @@ class Portal:
         for line in Path(self.dir, "server.log").read_text(errors="replace").splitlines():
             if '"ERROR"' in line:
                 rec = json.loads(line)
-                out.append(f"{rec['message']}: {(rec.get('exc_info') or '').strip().splitlines()[-1:]}")
+                lines = [ln for ln in (rec.get("exc_info") or "").splitlines()
+                         if ln.strip() and not ln.startswith("(Background")]
+                out.append(f"{rec['message']}: {lines[-1][:300] if lines else ''}")
         return out[-limit:]
 
     def token(self, username: str) -> str:
