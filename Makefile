@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-pg test-browser bench install migrate seed clean messages
+.PHONY: run test test-pg test-browser bench stress install migrate seed clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,8 +34,21 @@ test: install
 test-pg: install
 	PORTAL_TEST_DATABASE_URL=$${PORTAL_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q $(PYTEST_ARGS)
 
+# Throughput and latency against bare baselines, measured side by side (needs wrk and taskset);
+# prints a table of ratios and saves it as var/bench.json.
 bench: install
 	$(BIN)/python bench/run.py
+
+# The long runs (minutes; not part of `make test`): SIGKILLs under create load, a rush of
+# applicants with idempotency keys, a crowd of 50 and 200 clients; on SQLite, then PostgreSQL.
+STRESS_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+stress: install
+	$(BIN)/python bench/crash.py
+	$(BIN)/python bench/crash.py --database-url $(STRESS_PG)
+	$(BIN)/python bench/applicants.py
+	$(BIN)/python bench/applicants.py --database-url $(STRESS_PG)
+	$(BIN)/python bench/crowd.py --clients 50 200
+	$(BIN)/python bench/crowd.py --clients 50 200 --database-url $(STRESS_PG)
 
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -o app/locale/messages.pot --no-location --omit-header .

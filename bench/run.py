@@ -1,28 +1,33 @@
 """`make bench`: every benchmark prints its figure as a ratio against a bare baseline measured in
 the same run, on the same machine, so that the numbers mean something on any machine.
 
-1. catalogue API: GET /api/v1/matters?limit=20 served by the portal (uvicorn, 1 worker) vs a bare
-   Starlette app serving the same bytes, both driven by the same async client (requests/s);
+1. catalogue API: GET /api/v1/matters?limit=20 served by `portal serve` as shipped (1 worker, the
+   access log on) vs bench/bare_bytes.py (an async Starlette endpoint) serving the same bytes; each
+   server its own process pinned to core 0, wrk pinned to core 1, alternated pair by pair;
 2. consultation: the ranking per question (in-process) vs a bare substring scan of the names;
 3. e-seal: sealed documents/s through the platform vs raw pyHanko signing (bench/seal_bench.py);
 4. auto-approval: decisions/s with fact gathering vs bare zen-engine on the same model (bench/approval_bench.py).
+
+The figures are also saved as JSON (default var/bench.json; `--json PATH`).
 """
 from __future__ import annotations
 
-import asyncio
+import argparse
+import json
 import os
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
+import httpx
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.live import Portal, free_port, wait_until_up, wrk  # noqa: E402
+
 TMP = tempfile.mkdtemp(prefix="portal-bench-")
 os.environ.setdefault("PORTAL_DATABASE_URL", f"sqlite:///{TMP}/bench.db")
 os.environ.setdefault("PORTAL_DATA_DIR", TMP)
@@ -30,83 +35,44 @@ os.environ.setdefault("PORTAL_LOG_LEVEL", "WARNING")
 os.environ.setdefault("PORTAL_ENV", "development")
 
 
-def _port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+def _side_by_side(portal_url: str, bare_url: str, pairs: int = 3, seconds: int = 5) -> dict:
+    """wrk (pinned to core 1) against each server in turn; the median of the per-pair ratios."""
+    ratios, last = [], {}
+    for _ in range(pairs):
+        last = {"portal_rps": wrk(portal_url, seconds), "bare_rps": wrk(bare_url, seconds)}
+        ratios.append(last["portal_rps"] / last["bare_rps"])
+    return {**last, "ratio": statistics.median(ratios), "ratios": ratios}
 
 
-def _serve(app) -> tuple[str, object]:
-    import uvicorn
-
-    port = _port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", server
-
-
-async def _load(url: str, seconds: float, concurrency: int = 16) -> float:
-    import httpx
-
-    done = 0
-    stop = time.perf_counter() + seconds
-    async with httpx.AsyncClient(timeout=30) as client:
-        async def worker():
-            nonlocal done
-            while time.perf_counter() < stop:
-                r = await client.get(url)
-                assert r.status_code == 200
-                done += 1
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return done / (time.perf_counter() - start)
-
-
-def _wrk(url: str, seconds: float) -> float:
-    out = subprocess.run(["wrk", "-t2", "-c50", f"-d{max(1, int(seconds))}s", url], capture_output=True,
-                         text=True).stdout
-    return float(next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec")))
-
-
-def bench_catalogue(seconds: float = 6.0) -> None:
-    from starlette.applications import Starlette
-    from starlette.responses import Response
-    from starlette.routing import Route
-
-    from app.core import migrate
-    from app.core.db import get_engine, session_factory
-    from app.main import create_app
-    from app.matters.service import seed_catalogue
-
-    migrate.upgrade(get_engine())
-    with session_factory().begin() as s:
-        seed_catalogue(s)
-    portal_url, portal = _serve(create_app())
+def bench_catalogue() -> dict:
+    """GET /api/v1/matters?limit=20: the portal as shipped (`portal serve`, INFO access log on)
+    against bare_bytes.py serving the same bytes, each pinned to core 0."""
     path = "/api/v1/matters?limit=20"
-    import httpx
+    portal = Portal(demo=False, pin="0").start()
+    try:
+        body = httpx.get(portal.base + path).content
+        body_file = Path(TMP) / "catalogue.json"
+        body_file.write_bytes(body)
+        port = free_port()
+        bare = subprocess.Popen(["taskset", "-c", "0", sys.executable, str(ROOT / "bench/bare_bytes.py"),
+                                 str(body_file), str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            bare_url = f"http://127.0.0.1:{port}{path}"
+            wait_until_up(bare_url, proc=bare)
+            result = _side_by_side(portal.base + path, bare_url)
+        finally:
+            bare.terminate()
+            bare.wait()
+    finally:
+        portal.close()
+    result["bytes"] = len(body)
+    print(f"catalogue API   portal {result['portal_rps']:8.0f} req/s   bare async Starlette "
+          f"{result['bare_rps']:8.0f} req/s   ratio {result['ratio']:.2f} (goal >= 0.50; pairs "
+          + ", ".join(f"{r:.2f}" for r in result["ratios"]) + ")")
+    return result
 
-    body = httpx.get(portal_url + path).content
-    bare = Starlette(routes=[Route("/api/v1/matters", lambda r: Response(body, media_type="application/json"))])
-    bare_url, bare_server = _serve(bare)
-    # wrk (a separate process) when installed; otherwise an async Python client, whose own cost
-    # then caps both sides alike.
-    load = _wrk if shutil.which("wrk") else (lambda url, s: asyncio.run(_load(url, s)))
-    rates = {"portal": [], "bare": []}
-    for _ in range(3):  # alternate to share machine noise
-        rates["bare"].append(load(bare_url + path, seconds / 3))
-        rates["portal"].append(load(portal_url + path, seconds / 3))
-    p, b = statistics.median(rates["portal"]), statistics.median(rates["bare"])
-    tool = "wrk" if shutil.which("wrk") else "python client"
-    print(f"catalogue API   portal {p:8.0f} req/s   bare Starlette {b:8.0f} req/s   ratio {p / b:6.1%}   ({tool})")
-    portal.should_exit = bare_server.should_exit = True
 
-
-def bench_consultation() -> None:
+def bench_consultation() -> dict:
     from app.matters.consultation import engine
     from app.matters.service import load_catalogue
 
@@ -134,20 +100,43 @@ def bench_consultation() -> None:
     p95 = lambda xs: xs[int(0.95 * (len(xs) - 1))] * 1000  # noqa: E731
     print(f"consultation    p95 {p95(ours):6.2f} ms/question   bare name scan p95 {p95(base):6.2f} ms   "
           f"ratio {p95(ours) / max(p95(base), 1e-6):5.1f}x   (index built in {build:.2f} s)")
+    return {"p95_ms": p95(ours), "bare_p95_ms": p95(base), "index_build_s": build}
 
 
-def bench_seals() -> None:
+def bench_seals() -> dict:
     r = subprocess.run([sys.executable, str(ROOT / "bench" / "seal_bench.py"), "--docs", "30", "--rounds", "3"],
                        capture_output=True, text=True)
     lines = [ln for ln in r.stdout.strip().splitlines() if ln.strip()]
-    print("e-seal          " + (lines[-1] if lines else r.stderr.strip()[-300:]))
+    figure = lines[-1] if lines else r.stderr.strip()[-300:]
+    print("e-seal          " + figure)
+    return {"figure": figure}
+
+
+def bench_approval() -> dict:
+    from bench.approval_bench import bench_approval as run
+
+    figure = run()
+    print("auto-approval   " + figure)
+    return {"figure": figure}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="portal benchmarks against bare baselines")
+    ap.add_argument("--json", default=str(ROOT / "var" / "bench.json"))
+    ap.add_argument("--only", nargs="*", help="run only these (catalogue consultation seals approval)")
+    args = ap.parse_args()
+    print(f"portal benchmarks ({os.cpu_count()} cores); each figure is a ratio against a baseline run alongside")
+    benches = {"catalogue": bench_catalogue, "consultation": bench_consultation, "seals": bench_seals,
+               "approval": bench_approval}
+    results = {"machine": {"cores": os.cpu_count(), "load_avg": os.getloadavg()},
+               "at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    for name, fn in benches.items():
+        if not args.only or name in args.only:
+            results[name] = fn()
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"saved {args.json}")
 
 
 if __name__ == "__main__":
-    print(f"portal benchmarks ({os.cpu_count()} cores); each figure is a ratio against a baseline run alongside")
-    bench_catalogue()
-    bench_consultation()
-    bench_seals()
-    from bench.approval_bench import bench_approval
-
-    print("auto-approval   " + bench_approval())
+    main()

@@ -1,8 +1,12 @@
-"""JSON logs carrying the request id."""
+"""JSON logs carrying the request id, and the access log written in batches."""
 from __future__ import annotations
 
+import atexit
+import json
 import logging
 import sys
+import threading
+import time
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -12,6 +16,66 @@ class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
         return True
+
+
+class AccessLog:
+    """One line per request, in the format of the other log lines (logger `portal.access`), but
+    formatted directly and written to stderr in batches: at `BATCH` lines, every `FLUSH_SECONDS`
+    and at exit. Going through `logging` per request cost a quarter of the catalogue API's time."""
+
+    BATCH = 256
+    FLUSH_SECONDS = 0.5
+
+    def __init__(self) -> None:
+        self.json = True
+        self._lines: list[str] = []
+        self._lock = threading.Lock()
+        self._second = -1
+        self._stamp = ""
+        self._flusher: threading.Thread | None = None
+
+    def record(self, method: str, path: str, status: int | None, ms: float, request_id: str) -> None:
+        now = time.time()
+        second = int(now)
+        if second != self._second:
+            self._second, self._stamp = second, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+        stamp = f"{self._stamp},{int((now - second) * 1000):03d}"
+        if self.json:
+            line = json.dumps({"time": stamp, "level": "INFO", "name": "portal.access", "message": "request",
+                               "request_id": request_id, "method": method, "path": path, "status": status,
+                               "ms": ms})
+        else:
+            line = f"{stamp} INFO [{request_id}] portal.access: request {method} {path} {status} {ms}"
+        self._lines.append(line)
+        if len(self._lines) >= self.BATCH:
+            self.flush()
+        elif self._flusher is None:
+            self._start_flusher()
+
+    def flush(self) -> None:
+        with self._lock:
+            lines, self._lines = self._lines, []
+            if lines:
+                stream = sys.stderr
+                stream.write("\n".join(lines) + "\n")
+                stream.flush()
+
+    def _start_flusher(self) -> None:
+        with self._lock:
+            if self._flusher is not None:
+                return
+
+            def run():
+                while True:
+                    time.sleep(self.FLUSH_SECONDS)
+                    self.flush()
+
+            self._flusher = threading.Thread(target=run, name="access-log", daemon=True)
+            self._flusher.start()
+            atexit.register(self.flush)
+
+
+access_log = AccessLog()
 
 
 def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
@@ -27,6 +91,7 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
     handler.addFilter(_RequestIdFilter())
+    access_log.json = json_logs
     root.handlers = [handler]
     root.setLevel(level)
     root._portal_configured = True  # type: ignore[attr-defined]

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
-import uuid
 from collections.abc import Callable
 from http.cookies import SimpleCookie
 
 from app.core.config import get_settings
 from app.core.i18n import get_locale, normalise, set_locale
-from app.core.logging import request_id_var
+from app.core.logging import access_log, request_id_var
 
 log = logging.getLogger("portal.access")
 
@@ -67,10 +67,11 @@ class PortalMiddleware:
             await send({"type": "http.response.body",
                         "body": NUL_REFUSAL})
             return
-        rid = uuid.uuid4().hex[:16]
+        rid = None
         for k, v in scope.get("headers", []):
             if k == b"x-request-id" and 0 < len(v) <= 64:
                 rid = v.decode("latin-1")
+        rid = rid or os.urandom(8).hex()
         request_id_var.set(rid)
         cookies = _cookies(scope)
         lang = _query_lang(scope) or cookies.get(LANG_COOKIE)
@@ -119,16 +120,15 @@ class PortalMiddleware:
                                     "headers": [(b"content-type", b"application/json"),
                                                 (b"content-length", str(len(body)).encode())]})
                 await send_wrapper({"type": "http.response.body", "body": body})
-                self._log(scope, path, status_holder, start)
+                self._log(scope, path, status_holder, start, rid)
                 return
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            self._log(scope, path, status_holder, start)
+            self._log(scope, path, status_holder, start, rid)
 
     @staticmethod
-    def _log(scope, path: str, status_holder: dict, start: float) -> None:
+    def _log(scope, path: str, status_holder: dict, start: float, rid: str) -> None:
         if path != "/healthz" and not path.startswith("/static/") and log.isEnabledFor(logging.INFO):
-            log.info("request", extra={"method": scope.get("method"), "path": path,
-                                       "status": status_holder.get("status"),
-                                       "ms": round((time.perf_counter() - start) * 1000, 1)})
+            access_log.record(scope.get("method"), path, status_holder.get("status"),
+                              round((time.perf_counter() - start) * 1000, 1), rid)

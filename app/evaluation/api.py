@@ -81,7 +81,7 @@ def rate_answer(number: str, body: RateAnswerIn, session: SessionDep, user: Appl
 
 @router.get("/rectifications")
 def list_tickets(session: SessionDep, user: UnitUser, open_only: bool = True, overdue: bool = False,
-                 limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0):
+                 limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0):
     """The department's bad-review tickets (evaluators and admins: every department's)."""
     dept = user.department_code if user.role == Role.reviewer else None
     rows, total = rectification.list_tickets(session, dept, open_only=open_only, overdue_only=overdue,
@@ -143,7 +143,7 @@ def evaluation_stats_csv(session: SessionDep, user: EvaluatorUser, by: By = "dep
 def evaluation_reviews(session: SessionDep, user: EvaluatorUser, department: str | None = None,
                        matter: str | None = None, channel: str | None = None, window: str | None = None,
                        officer: str | None = None, bad: bool = False, flagged: bool = False,
-                       limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0):
+                       limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0):
     """The reviews behind a figure (drill-down); reviewers' names masked, no application data."""
     rows, total = svc.list_reviews(session, department=department, matter=matter, channel=_channel(channel),
                                    window=window, officer=officer, bad_only=bad, flagged_only=flagged,

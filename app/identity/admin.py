@@ -32,7 +32,7 @@ def _user_json(u: User, full: bool) -> dict:
 
 @router.get("/api/v1/admin/users", tags=["admin"])
 def api_users(session: SessionDep, admin: AdminUser, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-              offset: Annotated[int, Query(ge=0)] = 0):
+              offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0):
     """Accounts, ID numbers masked (list views never show them in full)."""
     total = session.scalar(select(func.count()).select_from(User))
     rows = session.scalars(select(User).order_by(User.id).limit(limit).offset(offset))

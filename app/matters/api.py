@@ -37,7 +37,7 @@ async def list_matters(request: Request, theme: str | None = None, department: s
                        online: bool | None = None, on_the_spot: bool | None = None,
                        auto_approval: bool | None = None, cross_region: bool | None = None,
                        high_freq: bool | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 20,
-                       offset: Annotated[int, Query(ge=0)] = 0):
+                       offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0):
     """Service matters in catalogue order, filtered and paged."""
     flt = service.MatterFilter(theme=theme, department=department, subject=subject, q=q, online=online,
                                on_the_spot=on_the_spot, auto_approval=auto_approval,

@@ -55,7 +55,7 @@ def create_application(body: ApplicationCreate, request: Request, session: Sessi
 
 @router.get("/applications", response_model=ApplicationList)
 def my_applications(session: SessionDep, user: ApplicantUser, status: Status | None = None,
-                    limit: Annotated[int, Query(ge=1, le=100)] = 20, offset: Annotated[int, Query(ge=0)] = 0):
+                    limit: Annotated[int, Query(ge=1, le=100)] = 20, offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0):
     rows, total = svc.list_for_applicant(session, user, status.value if status else None, limit, offset)
     return ApplicationList(items=[_out(session, a) for a in rows], total=total, limit=limit, offset=offset)
 
@@ -192,7 +192,7 @@ def result_pdf(number: str, request: Request, session: SessionDep, user: Current
 
 @router.get("/review/applications", response_model=ApplicationList)
 def review_queue(session: SessionDep, user: User = Depends(require_roles(Role.reviewer)),
-                 limit: Annotated[int, Query(ge=1, le=100)] = 50, offset: Annotated[int, Query(ge=0)] = 0):
+                 limit: Annotated[int, Query(ge=1, le=100)] = 50, offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0):
     """The reviewer's department queue, earliest due first."""
     rows, total = svc.list_for_department(session, user.department_code, limit=limit, offset=offset)
     return ApplicationList(items=[_out(session, a) for a in rows], total=total, limit=limit, offset=offset)
@@ -200,7 +200,7 @@ def review_queue(session: SessionDep, user: User = Depends(require_roles(Role.re
 
 @router.get("/me/inbox")
 def my_inbox(session: SessionDep, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=100)] = 50,
-             offset: Annotated[int, Query(ge=0)] = 0):
+             offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0):
     rows, total = svc.inbox(session, user, limit, offset)
     return {"items": [{"id": m.id, "application_number": m.application_number, "title": m.title,
                        "title_en": m.title_en if m.title_en is not None else m.title, "body": m.body,
