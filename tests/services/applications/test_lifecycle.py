@@ -74,11 +74,14 @@ def test_client_cannot_override_prefilled_values(client, auth):
     assert app["form"]["applicant_name"] == "李明" and app["form"]["household_address"] != "伪造地址"
 
 
-def test_nodata_persona_must_supply_what_data_lacks(client, auth):
+def test_nodata_persona_supplies_what_data_lacks_and_is_not_blocked_by_it(client, auth):
     from app.matters import content
 
+    # The data cannot fill the address: the field stays open for the applicant, but an empty one
+    # does not block the application (a person checks what the data could not).
     r = create(client, auth("citizen-nodata"), "flexible-employment")
-    assert r.status_code == 422 and "household_address" in r.json()["fields"]  # the data cannot fill it
+    assert r.status_code == 201 and not r.json()["form"].get("household_address")
+    assert "household_address" not in r.json()["prefilled"]
     form = {**content.example_form("flexible-employment"), "household_address": "江苏省南京市玄武区中山路1号"}
     app = create(client, auth("citizen-nodata"), "flexible-employment", form=form).json()
     assert "household_address" not in app["prefilled"] and app["form"]["household_address"].startswith("江苏")
