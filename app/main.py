@@ -32,7 +32,7 @@ log = logging.getLogger("portal")
 # Routers in the order they are mounted; each module exposes `router`.
 ROUTER_MODULES = [
     "app.identity.api", "app.identity.pages", "app.identity.admin",
-    "app.matters.api", "app.matters.pages",
+    "app.matters.api", "app.matters.pages", "app.matters.help_pages",
     "app.matters.consultation.api", "app.matters.consultation.pages",
     "app.services.seals.api", "app.services.seals.pages", "app.services.seals.pki", "app.services.datahub.pages",
     "app.services.applications.api", "app.services.applications.pages",
@@ -109,12 +109,12 @@ def _register_hooks() -> None:
     from app.core import templating
     from app.identity.deps import ensure_web_session
     from app.identity.homes import role_home
-    from app.identity.validation import mask_id
+    from app.identity.validation import is_senior, mask_id
     from app.matters.data_sources import source_name
 
     templating.register(csrf_token=lambda request: ensure_web_session(request).csrf_token,
                         mask_id=mask_id, source_name=source_name,
-                        role_home=lambda request, user: role_home(user, request.app))
+                        role_home=lambda request, user: role_home(user, request.app), is_senior=is_senior)
 
 
 @asynccontextmanager

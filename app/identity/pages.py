@@ -11,7 +11,7 @@ from app.core.db import SessionDep
 from app.core.errors import PortalError
 from app.core.i18n import LOCALES
 from app.core.middleware import LANG_COOKIE
-from app.core.templating import render
+from app.core.templating import ELDER_COOKIE, render
 from app.identity import service
 from app.identity.deps import CurrentUser, OptionalUser, client_ip, require_roles, verify_csrf
 from app.identity.homes import WINDOW_ROLE_PAGE, role_home
@@ -76,6 +76,14 @@ def switch_language(locale: str, next: str = "/"):
     locale = locale if locale in LOCALES else "zh"
     resp = RedirectResponse(_safe_next(next) or "/", status_code=303)
     resp.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, samesite="lax", httponly=False)
+    return resp
+
+
+@router.get("/elder/{mode}")
+def switch_elder_mode(mode: str, next: str = "/"):
+    """长者版: larger type, higher contrast, bigger targets; kept in a cookie like the language."""
+    resp = RedirectResponse(_safe_next(next) or "/", status_code=303)
+    resp.set_cookie(ELDER_COOKIE, "1" if mode == "on" else "0", max_age=365 * 86400, samesite="lax", httponly=False)
     return resp
 
 
