@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Optional
 
@@ -116,14 +117,31 @@ def seed(demo: bool = typer.Option(False, "--demo", help="Also create the demo a
             console.print(f"demo licence wallets: {seed_demo_wallets(session)} licences issued")
 
 
+def _follow_port(host: str, port: int) -> None:
+    """Links and QR codes on documents point to this server: PORTAL_BASE_URL, unless it is set,
+    follows the host and port served (a wildcard host is reached as 127.0.0.1). Set in this process
+    and in the environment that workers and child processes inherit."""
+    from app.core.config import Settings
+
+    if "base_url" in Settings().model_fields_set:  # given by the environment or .env
+        return
+    settings = get_settings()
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    settings.base_url = os.environ["PORTAL_BASE_URL"] = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
+
+
+PORT_OPTION = typer.Option(8000, envvar="PORT", help="Port to listen on (also the environment variable PORT).")
+
+
 @cli.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+def serve(host: str = "127.0.0.1", port: int = PORT_OPTION, workers: int = 1,
           reload: bool = typer.Option(False, help="Reload on code changes (development).")):
     """Serve the portal (migrates an un-migrated database in development; refuses in production)."""
     import uvicorn
 
     from app.core import migrate
 
+    _follow_port(host, port)
     settings = get_settings()
     engine = _engine()
     if migrate.pending(engine):
@@ -155,12 +173,13 @@ def worker(workers: int = typer.Option(2, help="Worker threads."),
 
 
 @cli.command("run")
-def run_all(host: str = "127.0.0.1", port: int = 8000):
+def run_all(host: str = "127.0.0.1", port: int = PORT_OPTION):
     """Serve the portal and run a task-queue worker beside it; stopping one stops both."""
     import signal
     import subprocess
     import time
 
+    _follow_port(host, port)  # both children inherit the base URL
     portal = [sys.executable, "-m", "app.cli"]
     procs = [subprocess.Popen([*portal, "worker"]),
              subprocess.Popen([*portal, "serve", "--host", host, "--port", str(port)])]

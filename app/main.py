@@ -21,7 +21,7 @@ from app.core.body_limit import BodyLimitMiddleware
 from app.core.config import PROJECT_ROOT, get_settings
 from app.core.db import SessionDep, lost_race
 from app.core.errors import PortalError
-from app.core.i18n import _
+from app.core.i18n import _, bilingual
 from app.core.logging import configure_logging
 from app.core.middleware import PortalMiddleware
 from app.identity.deps import SESSION_COOKIE
@@ -32,11 +32,12 @@ log = logging.getLogger("portal")
 # Routers in the order they are mounted; each module exposes `router`.
 ROUTER_MODULES = [
     "app.identity.api", "app.identity.pages", "app.identity.admin",
-    "app.matters.api", "app.matters.pages",
+    "app.matters.api", "app.matters.pages", "app.matters.help_pages",
     "app.matters.consultation.api", "app.matters.consultation.pages",
     "app.services.seals.api", "app.services.seals.pages", "app.services.seals.pki", "app.services.datahub.pages",
     "app.services.applications.api", "app.services.applications.pages",
     "app.services.applications.bundle_api", "app.services.applications.bundle_pages",
+    "app.services.applications.enterprise_pages",
     "app.services.approval.api", "app.services.approval.pages",
     "app.services.decision_api", "app.services.decision_pages",
     "app.services.window.api",
@@ -50,6 +51,16 @@ ERROR_TITLES = {
     409: ("操作冲突", "Conflict"), 413: ("文件过大", "File too large"), 415: ("文件类型不支持", "Unsupported file type"),
     422: ("填写有误", "Please check your input"), 429: ("操作过于频繁", "Too many requests"),
     500: ("系统繁忙", "Something went wrong"),
+}
+# Why, in plain words, beside the technical detail.
+ERROR_HINTS = {
+    403: ("您的账号没有办理此事项的权限。如果您认为这是误会，请联系您所在单位的系统管理员，或拨打 12345 热线。",
+          "Your account is not allowed to do this. If you think this is a mistake, ask your organisation's "
+          "administrator or call the 12345 hotline."),
+    404: ("您要找的页面不存在，可能是链接有误或页面已移动。", "The page you asked for does not exist: the link "
+          "may be wrong or the page may have moved."),
+    500: ("系统暂时出了问题，您填写的内容没有保存。请稍后再试。", "Something went wrong on our side and nothing "
+          "was saved. Please try again later."),
 }
 
 
@@ -67,11 +78,17 @@ def _error_response(request: Request, status: int, code: str, detail: str, field
     if status == 401:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     from app.core.templating import render
+    from app.identity.deps import reload_identity
+    from app.identity.homes import role_home
 
     try:
-        return render(request, "error/page.html", {"status": status, "detail": detail,
-                                                       "titles": ERROR_TITLES.get(status, ERROR_TITLES[400])},
-                      status_code=status)
+        # The request's own session is closed by now (or, for an unknown path, was never opened):
+        # the page loads who is asking on a read session of its own, so the header still shows them.
+        with reload_identity(request) as user:
+            return render(request, "error/page.html", {
+                "status": status, "detail": bilingual(detail), "hint": ERROR_HINTS.get(status),
+                "titles": ERROR_TITLES.get(status, ERROR_TITLES[400]),
+                "home": role_home(user, request.app) if user else "/"}, status_code=status)
     except Exception:  # the error page itself must never fail
         log.exception("error page failed")
         return HTMLResponse(f"<h1>{status}</h1><p>{detail}</p>", status_code=status)
@@ -94,12 +111,14 @@ def _register_hooks() -> None:
     """What a lower layer needs from a higher one, handed to it here (imports point down)."""
     from app.core import templating
     from app.identity.deps import ensure_web_session
-    from app.identity.validation import mask_id
+    from app.identity.homes import role_home
+    from app.identity.validation import is_senior, mask_id
     from app.matters.data_sources import source_name
     from app.services import flows
 
     templating.register(csrf_token=lambda request: ensure_web_session(request).csrf_token,
-                        mask_id=mask_id, source_name=source_name)
+                        mask_id=mask_id, source_name=source_name,
+                        role_home=lambda request, user: role_home(user, request.app), is_senior=is_senior)
     flows.register()  # the auto-approval after every submit (applications does not import the flows)
 
 
@@ -130,18 +149,19 @@ def create_app() -> FastAPI:
                   redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "static")), name="static")
 
+    # Plain `def` handlers run in the thread pool: an error page reads who is asking from the database.
     @app.exception_handler(PortalError)
-    async def portal_error(request: Request, exc: PortalError):
+    def portal_error(request: Request, exc: PortalError):
         return _error_response(request, exc.status_code, exc.code, exc.message, exc.fields)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError):
+    def validation_error(request: Request, exc: RequestValidationError):
         fields = {".".join(str(p) for p in e["loc"][1:]) or "body": e["msg"] for e in exc.errors()}
         return _error_response(request, 422, "validation_failed", "请求参数有误 / invalid request parameters",
                                fields)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):
+    def http_error(request: Request, exc: StarletteHTTPException):
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404:
@@ -149,14 +169,14 @@ def create_app() -> FastAPI:
         return _error_response(request, exc.status_code, code, detail)
 
     @app.exception_handler(SQLAlchemyError)
-    async def database_error(request: Request, exc: SQLAlchemyError):
+    def database_error(request: Request, exc: SQLAlchemyError):
         if lost_race(exc):  # a concurrent request changed the same rows first
             return _error_response(request, 409, "conflict", _("该记录刚被他人修改，请刷新后重试"))
         log.error("database error", exc_info=exc)
         return _error_response(request, 500, "internal_error", "系统繁忙，请稍后再试 / Internal error, please retry")
 
     @app.exception_handler(Exception)
-    async def unhandled(request: Request, exc: Exception):
+    def unhandled(request: Request, exc: Exception):
         log.exception("unhandled error")
         return _error_response(request, 500, "internal_error", "系统繁忙，请稍后再试 / Internal error, please retry")
 

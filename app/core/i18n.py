@@ -63,3 +63,13 @@ def texts(value: Text) -> tuple[str, str | None]:
     if isinstance(value, tuple):
         return value
     return value, None
+
+
+def bilingual(text: str | None) -> str:
+    """An error message written in code as "中文 / English": the half in the reader's language.
+    Only for PortalError messages (constants in code); stored texts keep zh and en in separate
+    columns, and what a person typed is never split."""
+    if not text:
+        return ""
+    zh, sep, en = text.partition(" / ")
+    return pick(zh, en) if sep else text

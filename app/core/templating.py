@@ -5,12 +5,14 @@ Domain helpers (template globals, the CSRF token's source) are registered by the
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from app.core.clock import CHINA_TZ
 from app.core.config import PROJECT_ROOT
 from app.core.i18n import get_locale, gettext, pick
 
@@ -19,6 +21,7 @@ templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 env = templates.env
 env.globals.update(_=gettext, pick=pick, quote=quote)
 _csrf_source: Callable[[Request], str] | None = None
+ELDER_COOKIE = "elder"  # 长者版: "1" on, "0" chosen off
 
 
 def register(*, csrf_token: Callable[[Request], str], **template_globals) -> None:
@@ -33,6 +36,14 @@ def _dict_merge(d: dict, **kw) -> dict:
 
 
 env.filters["dict_merge"] = _dict_merge
+
+
+def _china(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time as a person reads it: China time, the zone named."""
+    return f"{dt.astimezone(CHINA_TZ).strftime(fmt)} {gettext('北京时间')}" if dt else ""
+
+
+env.filters["china"] = _china
 env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
 
 
@@ -69,5 +80,7 @@ def render(request: Request, name: str, context: dict | None = None, status_code
     ctx["csrf_input"] = lambda: Markup(
         f'<input type="hidden" name="csrf_token" value="{escape(csrf_token(request))}">')
     ctx["csrf_token"] = lambda: csrf_token(request)
+    ctx["elder"] = request.cookies.get(ELDER_COOKIE) == "1"
+    ctx["elder_chosen"] = ELDER_COOKIE in request.cookies
     ctx["current_path"] = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)

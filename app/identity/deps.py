@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 from urllib.parse import unquote
 
 from fastapi import Depends, Form, Header, Query, Request
+from sqlalchemy.orm import Session
 
-from app.core.db import SessionDep
+from app.core.db import SessionDep, get_read_session
 from app.core.errors import Forbidden, PortalError, Unauthorized
 from app.identity import service
 from app.identity.models import Role, User, WebSession
@@ -53,6 +56,36 @@ def _load(request: Request, session) -> None:
                 ws.acting_for_user_id = None
             else:
                 request.state.user, request.state.acting_person = enterprise, person
+
+
+@contextmanager
+def _read_session(request: Request) -> Iterator[Session]:
+    """The read session the app's dependencies would hand out (tests override it)."""
+    provider = request.app.dependency_overrides.get(get_read_session, get_read_session)
+    made = provider()
+    if isinstance(made, Session):
+        yield made
+        return
+    try:
+        yield next(made)
+    finally:
+        made.close()
+
+
+@contextmanager
+def reload_identity(request: Request) -> Iterator[User | None]:
+    """Who is asking, loaded on a read session of its own that lives while the caller renders.
+
+    For error pages: they are rendered after the request's session has closed (a lazy read on it
+    would open a transaction nobody ends, holding SQLite's lock) or, for an unknown path, when no
+    dependency loaded the caller at all."""
+    with _read_session(request) as session:
+        request.state.auth_loaded = False
+        try:
+            _load(request, session)
+        except PortalError:  # an invalid bearer token: the page shows no one logged in
+            request.state.user = None
+        yield request.state.user
 
 
 def acting_person_of(request: Request) -> User | None:

@@ -11,31 +11,33 @@ from app.core.db import SessionDep
 from app.core.errors import PortalError
 from app.core.i18n import LOCALES
 from app.core.middleware import LANG_COOKIE
-from app.core.templating import render
+from app.core.templating import ELDER_COOKIE, render
 from app.identity import service
-from app.identity.deps import CurrentUser, OptionalUser, client_ip, verify_csrf
-from app.identity.models import ROLE_LABELS
+from app.identity.deps import CurrentUser, OptionalUser, client_ip, require_roles, verify_csrf
+from app.identity.homes import WINDOW_ROLE_PAGE, role_home
+from app.identity.models import ROLE_LABELS, Role, User
 
 router = APIRouter(include_in_schema=False)
 
 
 def _safe_next(target: str | None) -> str:
+    """A local path to return to, or "" (then the person goes to their role's home)."""
     if not target:
-        return "/"
+        return ""
     p = urlparse(target)
     if p.scheme or p.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
+        return ""
     return target
 
 
 @router.get("/login")
-def login_form(request: Request, user: OptionalUser, next: str = "/"):
+def login_form(request: Request, user: OptionalUser, next: str = ""):
     return render(request, "identity/login.html", {"next": _safe_next(next), "errors": {}, "username": ""})
 
 
 @router.post("/login", dependencies=[Depends(verify_csrf)])
 def login(request: Request, session: SessionDep, username: Annotated[str, Form(max_length=64)] = "",
-          password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form()] = "/"):
+          password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form()] = ""):
     try:
         user = service.authenticate(session, username.strip(), password, client_ip(request))
     except PortalError as e:
@@ -44,7 +46,19 @@ def login(request: Request, session: SessionDep, username: Annotated[str, Form(m
                       status_code=e.status_code if e.status_code in (401, 429) else 400)
     raw, ws = service.login_session(session, request.state.web_session, user, client_ip(request))
     request.state.set_session_cookie = raw
-    return RedirectResponse(_safe_next(next), status_code=303)
+    return RedirectResponse(_safe_next(next) or role_home(user, request.app), status_code=303)
+
+
+@router.get("/home")
+def home(request: Request, user: CurrentUser):
+    """The signed-in person's own first page (the brand link and the header's 工作台 lead here)."""
+    return RedirectResponse(role_home(user, request.app), status_code=303)
+
+
+@router.get(WINDOW_ROLE_PAGE)
+def window_officer_page(request: Request, user: Annotated[User, Depends(require_roles(Role.window_officer))]):
+    """What a window officer can do here, until the window desk is built."""
+    return render(request, "identity/window_officer.html")
 
 
 @router.post("/logout", dependencies=[Depends(verify_csrf)])
@@ -60,8 +74,16 @@ def logout(request: Request, session: SessionDep, user: OptionalUser):
 def switch_language(locale: str, next: str = "/"):
     """Keep the chosen language in a cookie; Chinese is the default."""
     locale = locale if locale in LOCALES else "zh"
-    resp = RedirectResponse(_safe_next(next), status_code=303)
+    resp = RedirectResponse(_safe_next(next) or "/", status_code=303)
     resp.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, samesite="lax", httponly=False)
+    return resp
+
+
+@router.get("/elder/{mode}")
+def switch_elder_mode(mode: str, next: str = "/"):
+    """长者版: larger type, higher contrast, bigger targets; kept in a cookie like the language."""
+    resp = RedirectResponse(_safe_next(next) or "/", status_code=303)
+    resp.set_cookie(ELDER_COOKIE, "1" if mode == "on" else "0", max_age=365 * 86400, samesite="lax", httponly=False)
     return resp
 
 

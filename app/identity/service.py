@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.core import audit
 from app.core.config import get_settings
 from app.core.db import utcnow
-from app.core.errors import Conflict, Forbidden, TooManyRequests, Unauthorized, ValidationFailed
+from app.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
 from app.identity.models import ApiToken, EnterpriseAgent, LoginAttempt, Role, User, WebSession
 from app.identity.validation import InvalidIdentifier, validate_id_number, validate_uscc
 
@@ -284,3 +284,34 @@ def act_for(session: Session, ws: WebSession, person: User, enterprise_id: int |
     session.flush()
     audit.record(session, actor=person.username, action="enterprise.act_for", object_type="user",
                  object_id=allowed[enterprise_id].username, ip=ip)
+
+
+def agents_of(session: Session, enterprise: User) -> list[User]:
+    """The persons authorised to act for an enterprise (besides its legal representative)."""
+    ids = select(EnterpriseAgent.person_user_id).where(EnterpriseAgent.enterprise_user_id == enterprise.id)
+    return list(session.scalars(select(User).where(User.id.in_(ids)).order_by(User.full_name)))
+
+
+def remove_agent(session: Session, enterprise: User, person_id: int, *, actor: str) -> None:
+    """End a person's authorisation to act for an enterprise (their next request acts for no one)."""
+    agent = session.scalar(select(EnterpriseAgent).where(EnterpriseAgent.enterprise_user_id == enterprise.id,
+                                                         EnterpriseAgent.person_user_id == person_id))
+    if agent is None:
+        raise NotFound("该人员不是本企业的经办人 / This person is not an agent of the enterprise")
+    person = session.get(User, person_id)
+    session.delete(agent)
+    session.flush()
+    audit.record(session, actor=actor, action="enterprise.agent_remove", object_type="user",
+                 object_id=enterprise.username, detail={"person": person.username if person else person_id})
+
+
+def person_by_id_number(session: Session, id_number: str) -> User | None:
+    return session.scalar(select(User).where(User.id_number == id_number.strip().upper(),
+                                             User.role == Role.applicant_person, User.active.is_(True)))
+
+
+def full_names(session: Session, usernames: set[str]) -> dict[str, str]:
+    """Login names → the names people know (for timelines: people, not accounts)."""
+    if not usernames:
+        return {}
+    return dict(session.execute(select(User.username, User.full_name).where(User.username.in_(usernames))).all())

@@ -52,6 +52,14 @@ def age_on(id_number: str, on: date) -> int:
     return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
 
 
+def is_senior(user, today: date | None = None) -> bool:
+    """A person aged 60 or over (offered the elder mode)."""
+    try:
+        return bool(user.id_number) and age_on(user.id_number, today or china_today()) >= 60
+    except (ValueError, IndexError):
+        return False
+
+
 def uscc_check_char(first17: str) -> str:
     total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
     return _USCC_CHARS[(31 - total % 31) % 31]

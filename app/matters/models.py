@@ -6,6 +6,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Base
 
+# The district the catalogue's "区…" departments belong to (the names an official document prints in full).
+DISTRICT_NAME = ("徐汇区", "Xuhui District")
+
 
 class Department(Base):
     __tablename__ = "department"
@@ -13,6 +16,15 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(200), default="")
+
+    @property
+    def full_name(self) -> str:
+        """The authority's full name, as it signs a document: 区民政局 → 徐汇区民政局."""
+        return DISTRICT_NAME[0] + self.name[1:] if self.name.startswith("区") else self.name
+
+    @property
+    def full_name_en(self) -> str:
+        return f"{DISTRICT_NAME[1]} {self.name_en}" if self.name.startswith("区") and self.name_en else self.name_en
 
 
 class Theme(Base):

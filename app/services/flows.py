@@ -130,7 +130,7 @@ def issue_result(session: Session, app: Application, matter: Matter, *, actor: s
     licence_number = licences.licence_number(matter.department_code) if matter.issues_licence else None
     doc = documents.issue_result(session, ResultDocumentInput(
         number=app.number, matter_code=matter.code, matter_name=matter.name, result_type=matter.result,
-        department_code=department.code, department_name=department.name, applicant_name=app.applicant_name,
+        department_code=department.code, department_name=department.full_name, applicant_name=app.applicant_name,
         applicant_id_number=app.subject_key, outcome="approve", reasons=list(app.decision_reasons or []),
         decided_at=app.decided_at, licence_type=matter.issues_licence, licence_name=licence_name,
         licence_number=licence_number, valid_to=valid_to), actor=actor)
@@ -138,7 +138,7 @@ def issue_result(session: Session, app: Application, matter: Matter, *, actor: s
     if matter.issues_licence:
         lic = licences.issue_licence(session, holder_key=app.subject_key, holder_name=app.applicant_name,
                                      licence_type=matter.issues_licence, licence_name=licence_name or matter.name,
-                                     issuer_code=department.code, issuer_name=department.name, valid_from=today,
+                                     issuer_code=department.code, issuer_name=department.full_name, valid_from=today,
                                      valid_to=valid_to, sealed_document_id=doc.id, application_number=app.number,
                                      number=licence_number, actor=actor)
         app.licence_id = lic.id

@@ -21,7 +21,7 @@ from app.services.applications.presenters import to_out
 from app.services.applications.schemas import (ApplicationCreate, ApplicationList, ApplicationOut,
                                                 ApplicationUpdate, LookupRequest, SignRequest)
 from app.services.applications.uploads import check_upload
-from app.services.seals import documents
+from app.services.seals import api as seal_api, documents
 
 router = APIRouter(prefix="/api/v1", tags=["applications"])
 
@@ -185,9 +185,8 @@ def result_pdf(number: str, request: Request, session: SessionDep, user: Current
     if not access.can_download_document(user, holder_key=doc.holder_key, reason=reason, handed_out_by=handed_out_by,
                                         issuer_code=documents.document_seal(session, doc).owner_code):
         raise NotFound("该办件还没有结果文件 / This application has no result document yet")
-    return Response(documents.document_pdf(session, doc.id), media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{app.number}.pdf"',
-                             "Cache-Control": "private, no-store"})
+    return seal_api.pdf_response(documents.document_pdf(session, doc.id), f"{app.number}-result.pdf",
+                                 documents.download_name(doc))
 
 
 @router.get("/review/applications", response_model=ApplicationList)

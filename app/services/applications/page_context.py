@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.core.clock import CHINA_TZ
 from app.core.errors import PortalError
-from app.core.i18n import get_locale, gettext as _, pick
+from app.core.i18n import bilingual, get_locale, gettext as _, pick  # noqa: F401 (bilingual: used by pages)
 from app.core.templating import render
 from app.identity import access
 from app.identity.models import User
@@ -34,16 +34,6 @@ INPUT_TYPES = {"string": "text", "phone": "tel", "email": "email", "date": "date
 AUTOCOMPLETE = {"phone": "tel", "email": "email"}
 EDITABLE = (Status.draft, Status.correction_requested)
 DIGITS_ONLY = re.compile(r"\^\\d\{\d+(,\d+)?\}\$")
-
-
-def bilingual(text: str | None) -> str:
-    """An error message written in code as "中文 / English": the half in the reader's language.
-    Only for PortalError messages (constants in code); stored texts keep zh and en in separate
-    columns, and what a person typed is never split."""
-    if not text:
-        return ""
-    zh, sep, en = text.partition(" / ")
-    return pick(zh, en) if sep else text
 
 
 def reason_page(request: Request, target: str, *, reason: str | None = None):

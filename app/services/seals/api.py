@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
@@ -31,10 +32,14 @@ def may_download(session, user: User, doc: SealedDocument, reason: str | None = 
                                         issuer_code=documents.document_seal(session, doc).owner_code, reason=reason)
 
 
-def pdf_response(content: bytes, filename: str) -> Response:
+def pdf_response(content: bytes, filename: str, readable: str = "") -> Response:
+    """A PDF download named `filename` (ASCII), or `readable` (e.g. 临时救助申请决定书-XH….pdf) where the
+    browser supports RFC 6266 names."""
+    disposition = f'attachment; filename="{filename}"'
+    if readable:
+        disposition += f"; filename*=UTF-8''{quote(readable, safe='')}"
     return Response(content, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Cache-Control": "private, no-store"})
+                    headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})
 
 
 @router.post("/verify")
@@ -54,7 +59,8 @@ def download_document(document_id: str, request: Request, session: SessionDep, u
         raise DocumentNotFound("文书不存在 / document not found")
     access.record_reason(session, user, object_type="sealed_document", object_id=doc.id, reason=reason,
                          ip=client_ip(request))
-    return pdf_response(documents.document_pdf(session, document_id), f"{document_id}.pdf")
+    return pdf_response(documents.document_pdf(session, document_id), f"{document_id}.pdf",
+                        documents.download_name(doc))
 
 
 @router.get("/documents/{document_id}")
@@ -117,4 +123,4 @@ def download_licence(licence_id: int, session: SessionDep, user: CurrentUser):
         raise DocumentNotFound("该证照没有电子文书 / this licence has no electronic document")
     content = documents.document_pdf(session, lic.sealed_document_id)
     licences.record_download(session, lic, actor=user.username)
-    return pdf_response(content, f"{lic.licence_type}-{lic.number}.pdf")
+    return pdf_response(content, f"{lic.licence_type}-{lic.number}.pdf", f"{lic.licence_name}-{lic.number}.pdf")

@@ -15,10 +15,13 @@ from app.services.seals.models import Seal, SealedDocument
 from app.services.seals.schemas import ResultDocumentInput
 
 PDF_MEDIA_TYPE = "application/pdf"
+# Read aloud or typed from paper without doubt: no 0/O, 1/I/L, and one case only.
+DOCUMENT_ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+DOCUMENT_ID_LENGTH = 20  # 31**20 ≈ 2**99
 
 
 def new_document_id() -> str:
-    return secrets.token_urlsafe(12)  # 16 url-safe characters, 96 random bits
+    return "".join(secrets.choice(DOCUMENT_ID_ALPHABET) for _ in range(DOCUMENT_ID_LENGTH))
 
 
 def register_document(session: Session, *, document_id: str, signed_pdf: bytes, seal: Seal,
@@ -49,6 +52,12 @@ def issue_result(session: Session, data: ResultDocumentInput, *, actor: str = "s
     return register_document(session, document_id=document_id, signed_pdf=signed, seal=seal,
                              application_number=data.number, matter_code=data.matter_code, title=title,
                              result_type=data.result_type, holder_key=data.applicant_id_number, actor=actor)
+
+
+def download_name(doc: SealedDocument) -> str:
+    """A file name a person recognises in their downloads: 临时救助申请决定书-XH20261127000001.pdf."""
+    kind = "" if doc.result_type == "licence" else pdf.TYPE_TITLES.get(doc.result_type, ("",))[0]
+    return f"{doc.title}{kind}-{doc.application_number}.pdf"
 
 
 def get_document(session: Session, document_id: str) -> SealedDocument:

@@ -99,6 +99,14 @@ def _rows(pdf: FPDF, rows: list[tuple[str, str]], label_w: float = 48) -> None:
         pdf.set_xy(x, y + h)
 
 
+# How to challenge a denial: the Administrative Reconsideration Law (60 days) and the Administrative
+# Litigation Law (6 months), both from the day the decision is received.
+APPEAL_NOTICE = ("如对本决定不服，可自收到本决定书之日起六十日内依法申请行政复议，或者自收到之日起六个月内依法向人民法院"
+                 "提起行政诉讼。If you disagree with this decision, you may apply for administrative reconsideration "
+                 "within 60 days of receiving it, or bring an administrative lawsuit before a people's court within "
+                 "6 months.")
+
+
 def render_result_pdf(data: ResultDocumentInput, *, document_id: str, seal_png: bytes | None,
                       seal_number: str = "") -> bytes:
     """The result document: applicant (ID masked), decision, reasons, seal stamp and a verify QR code."""
@@ -131,8 +139,12 @@ def render_result_pdf(data: ResultDocumentInput, *, document_id: str, seal_png: 
     if data.valid_to and data.approved:
         rows.append(("有效期至 Valid until", china_date(data.valid_to)))
     rows.append(("决定日期 Date", date_text))
-    notice = ("如对本决定不服，可自收到之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。"
-              if not data.approved else "本文书加盖电子印章，与纸质文书具有同等法律效力。")
+    if data.approved:
+        if not data.licence_name:  # a licence says what it grants in its own rows
+            rows.insert(5, ("准予事项 Granted", f"准予办理“{data.matter_name}”"))
+        notice = "本文书加盖电子印章，与纸质文书具有同等法律效力。"
+    else:
+        notice = APPEAL_NOTICE
     texts = [title, subtitle, body, notice, url, data.department_name, date_text, *reasons,
              *[t for row in rows for t in row], "决定理由 Reasons", "扫码核验 Scan to verify", document_id]
     pdf = _new_pdf(texts, title, data.department_name)
@@ -160,13 +172,15 @@ def render_result_pdf(data: ResultDocumentInput, *, document_id: str, seal_png: 
     pdf.multi_cell(0, 6, notice, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*INK)
 
-    # Issuer block with the stamp over the date (the way a paper seal is applied); QR on the left.
-    block_top = max(pdf.get_y() + 8, 200)
-    if block_top + 62 > pdf.h - 20:
+    # Issuer block: the stamp above the authority's name and the date, never over any text; QR on the left.
+    block_top = max(pdf.get_y() + 8, 190)
+    if block_top + 66 > pdf.h - 20:
         pdf.add_page()
         block_top = pdf.get_y() + 10
     right_x = pdf.w - pdf.r_margin - 70
-    pdf.set_xy(right_x, block_top + 14)
+    if seal_png:
+        pdf.image(io.BytesIO(seal_png), x=right_x + 15, y=block_top, w=40, h=40)
+    pdf.set_xy(right_x, block_top + 42)
     pdf.set_font(FAMILY, size=12)
     pdf.cell(70, 8, data.department_name, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.cell(70, 8, date_text, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
@@ -175,8 +189,6 @@ def render_result_pdf(data: ResultDocumentInput, *, document_id: str, seal_png: 
         pdf.set_text_color(*GREY)
         pdf.cell(70, 6, f"印章编码 Seal No. {seal_number}", align="C")
         pdf.set_text_color(*INK)
-    if seal_png:
-        pdf.image(io.BytesIO(seal_png), x=right_x + 15, y=block_top, w=40, h=40)
     pdf.image(io.BytesIO(qr_png(url)), x=pdf.l_margin, y=block_top, w=34, h=34)
     pdf.set_xy(pdf.l_margin, block_top + 35)
     pdf.set_font(FAMILY, size=8)

@@ -205,7 +205,7 @@ def _departments(session: Session) -> list[tuple[str, str, str]]:
         from app.matters.models import Department
     except ImportError:  # catalogue not built yet
         return []
-    return [(d.code, d.name, getattr(d, "name_en", "") or "") for d in session.scalars(select(Department))]
+    return [(d.code, d.full_name, d.full_name_en) for d in session.scalars(select(Department))]
 
 
 def ensure_department_seals(session: Session, departments: Iterable[tuple[str, ...]] | None = None,

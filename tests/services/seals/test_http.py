@@ -20,8 +20,8 @@ def test_verify_api_answers(client, db_session):
     r = client.post("/api/v1/verify", files={"file": ("r.pdf", data, "application/pdf")})
     assert r.status_code == 200
     body = r.json()
-    assert body["valid"] is True and body["status"] == "valid" and body["seal"] == "区民政局"
-    assert body["signed_at"] and body["signer"] == "区民政局"
+    assert body["valid"] is True and body["status"] == "valid" and body["seal"] == "徐汇区民政局"
+    assert body["signed_at"] and body["signer"] == "徐汇区民政局"
     r = client.post("/api/v1/verify", files={"file": ("r.pdf", flip_byte(data, len(data) // 3), "application/pdf")})
     assert r.json()["status"] == "tampered" and r.json()["valid"] is False
     r = client.post("/api/v1/verify", files={"file": ("x.txt", b"hello", "text/plain")})
@@ -41,7 +41,7 @@ def test_document_download_only_for_holder_and_staff(client, db_session, auth):
     assert client.get(f"/api/v1/documents/{doc.id}.pdf").status_code == 401
     assert client.get(f"/api/v1/documents/{doc.id}.pdf", headers=auth("reviewer-civil")).status_code == 200
     record = client.get(f"/api/v1/documents/{doc.id}").json()
-    assert record["seal"]["owner_name"] == "区民政局" and "holder_key" not in record
+    assert record["seal"]["owner_name"] == "徐汇区民政局" and "holder_key" not in record
 
 
 def test_qr_page_shows_registry_record(client, db_session):

@@ -30,7 +30,7 @@ def test_sealed_result_is_valid(db_session, sealed):
     doc, data = sealed
     result = service.verify_pdf(db_session, data)
     assert result.status == "valid" and result.valid
-    assert result.seal == "区民政局" and result.signer == "区民政局"
+    assert result.seal == "徐汇区民政局" and result.signer == "徐汇区民政局"
     assert result.document_id == doc.id
     assert result.signatures[0].timestamped, "B-T: the platform TSA stamps every signature"
     assert abs((result.signed_at - datetime.now(timezone.utc)).total_seconds()) < 120
@@ -148,6 +148,6 @@ def test_person_signature_then_seal_both_valid(db_session):
     both = signing.seal_pdf(db_session, "civil", signed)
     result = service.verify_pdf(db_session, both)
     assert [s.status for s in result.signatures] == ["valid", "valid"]
-    assert result.status == "valid" and result.seal == "区民政局"
+    assert result.status == "valid" and result.seal == "徐汇区民政局"
     # tampering inside the first (person's) revision breaks it even though the seal came later
     assert service.verify_pdf(db_session, flip_byte(both, len(summary) // 2)).status == "tampered"
