@@ -34,13 +34,15 @@ def test_consultation_accuracy_counts_only_answers_with_feedback(db_session):
 
 
 def test_comprehensive_window_share_from_the_windows(db_session):
-    before = set(db_session.scalars(select(User.window_code).where(User.role == Role.window_officer)))
-    for code in ("XH-C91", "XH-D91", "XH-D92"):
-        identity.create_user(db_session, username=f"t-{code}", password="Window2026x", role=Role.window_officer,
-                             full_name=code, window_code=code)
-    codes = before | {"XH-C91", "XH-D91", "XH-D92"}
-    comp = sum("-C" in c for c in codes if c)
-    assert kpis.comprehensive_window_share(db_session) == round(comp / len([c for c in codes if c]), 4)
+    from app.services.window.models import ServiceWindow, WindowKind
+
+    db_session.add_all([ServiceWindow(code=code, centre_code="XH", name=code, kind=kind)
+                        for code, kind in (("XH-C91", WindowKind.comprehensive), ("XH-D91", WindowKind.dedicated),
+                                           ("XH-D92", WindowKind.dedicated))])
+    db_session.flush()
+    kinds = list(db_session.scalars(select(ServiceWindow.kind)))
+    comp = sum(k == WindowKind.comprehensive for k in kinds)
+    assert kpis.comprehensive_window_share(db_session) == round(comp / len(kinds), 4)
 
 
 def test_e_business_licence_share_counts_active_enterprises(db_session):
