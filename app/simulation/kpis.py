@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.evaluation import stats
 from app.matters.consultation.models import ConsultationQuery
 from app.matters.models import Matter
-from app.services.applications.models import Application, Status
+from app.services.applications.models import Application
 from app.services.datahub.models import DataRecord
 from app.simulation import window_adapter
 

@@ -26,7 +26,6 @@ from app.evaluation.models import Complexity, Rectification, Review, ReviewChann
 from app.evaluation.schemas import ReviewCreate
 from app.identity.models import User
 from app.matters import content
-from app.matters import service as matter_service
 from app.matters.consultation import service as consultation
 from app.matters.consultation.query_log import QueryLogWriter
 from app.matters.models import Matter

@@ -7,7 +7,6 @@ import time
 from contextlib import contextmanager
 
 import httpx
-import pytest
 from sqlalchemy import event, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session

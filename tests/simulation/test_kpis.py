@@ -2,8 +2,6 @@
 import yaml
 from sqlalchemy import delete, select
 
-from app.identity import service as identity
-from app.identity.models import Role, User
 from app.matters.consultation.models import ConsultationQuery
 from app.matters.service import CATALOGUE_FILE
 from app.services.datahub import service as datahub

@@ -14,7 +14,7 @@ from app.core.errors import Forbidden, PortalError
 from app.core.i18n import bilingual, pick
 from app.core.templating import render
 from app.identity import service as identity_service
-from app.identity.deps import CsrfProtected, client_ip, require_roles
+from app.identity.deps import CsrfProtected, require_roles
 from app.identity.models import Role, User
 from app.services.applications import lifecycle
 from app.services.applications import service as svc

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.services.applications import deadlines
 from app.services.applications.models import Application
-from tests.conftest import bearer, web_login
+from tests.conftest import web_login
 from tests.services.applications.helpers import accept, apply, decide
 
 REASON = "请补充身份证 / 户口簿复印件"  # a person's words with " / " inside

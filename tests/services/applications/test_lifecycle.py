@@ -183,7 +183,6 @@ def test_licence_issued_by_one_matter_is_reused_by_another(client, auth, db_sess
     from app.identity.models import Role, User
     from app.services import flows
     from app.services.applications import service as svc
-    from sqlalchemy import select
 
     from app.services.approval import oversight
 

@@ -1,7 +1,6 @@
 """Queue tickets (取号 → call → served, times recorded) and appointments (capacity, double booking)."""
 from datetime import timedelta
 
-from sqlalchemy import select
 
 from app.core.db import utcnow
 from app.services.window import appointments
