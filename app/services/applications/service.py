@@ -224,7 +224,7 @@ def resolve_materials(session: Session, app: Application, matter: Matter, user: 
             app.materials.append(am)
         if am.status == MaterialStatus.uploaded:
             continue
-        am.status, am.licence_id, am.exempt_note = MaterialStatus.missing, None, ""
+        am.status, am.licence_id, am.exempt_note, am.required = MaterialStatus.missing, None, "", mat.required
         if mat.source_kind == "licence":
             for holder in holders:
                 lic = wallet.find_active_licence(session, holder, mat.source_ref)
@@ -239,11 +239,18 @@ def resolve_materials(session: Session, app: Application, matter: Matter, user: 
             if res.status == "found" and (res.record or {}).get("verified", True) is not False:
                 am.status = MaterialStatus.exempt_data
                 am.exempt_note = DATA_SOURCE_NAMES.get(mat.source_ref, (mat.source_ref,))[0]
+            elif res.status == "not_found":
+                # The data holds no record of this person: the applicant may upload the paper, but is
+                # not blocked for the government's gap; a person checks it (and no 秒批 without data).
+                am.required = False
+                am.exempt_note = NO_RECORD_NOTE
         exempt += am.status in (MaterialStatus.exempt_licence, MaterialStatus.exempt_data)
     app.exempt_materials = exempt
     app.total_materials = len(matter.materials)
     session.flush()
 
+
+NO_RECORD_NOTE = "政府数据中没有记录：可上传，由工作人员核实"
 
 # Form fields that name the premises a business will use, checked against the address cloud.
 ADDRESS_FIELDS = ("company_address", "premises_address", "business_address", "registered_address")
