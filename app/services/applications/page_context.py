@@ -259,6 +259,7 @@ def application_context(session: Session, app: Application, matter: Matter, user
         # An administrator's links carry the reason stated for this read (audited again on each).
         "access_query": f"?{urlencode({'reason': reason})}" if reason and access.needs_reason(user) else "",
         "decision": dict(decision or {}), "department": matter_service.get_department(session, app.department_code),
+        "auto": presenters.auto_approval_out(session, app),
     }
 
 

@@ -75,3 +75,15 @@ def test_nodata_applying_with_only_the_schemas_required_fields_reaches_a_person(
     assert client.post(f"/api/v1/applications/{number}/submit", headers=headers).status_code == 200
     app = client.get(f"/api/v1/applications/{number}", headers=headers).json()
     assert app["status"] == "submitted" and app["auto_approval"]["outcome"] == "refer"
+
+
+def test_the_applicant_page_says_why_it_went_to_a_person(client, auth):
+    from tests.conftest import web_login
+
+    app = _apply(client, auth("citizen-nodata"))
+    web_login(client, "citizen-nodata")
+    page = client.get(f"/applications/{app['number']}").text
+    assert "已转人工审核" in page
+    assert all(r in page for r in app["auto_approval"]["reasons_zh"]) and app["auto_approval"]["reasons_zh"]
+    page = client.get(f"/applications/{app['number']}?lang=en").text
+    assert "Referred to a person" in page and all(r in page for r in app["auto_approval"]["reasons_en"])
