@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.body_limit import BodyLimitMiddleware
 from app.core.config import PROJECT_ROOT, get_settings
-from app.core.db import SessionDep, lost_race
+from app.core.db import SessionDep, lost_race, too_busy
 from app.core.errors import PortalError
 from app.core.i18n import _, bilingual
 from app.core.logging import configure_logging
@@ -50,7 +50,7 @@ ERROR_TITLES = {
     404: ("页面不存在", "Page not found"), 405: ("不支持的操作", "Method not allowed"),
     409: ("操作冲突", "Conflict"), 413: ("文件过大", "File too large"), 415: ("文件类型不支持", "Unsupported file type"),
     422: ("填写有误", "Please check your input"), 429: ("操作过于频繁", "Too many requests"),
-    500: ("系统繁忙", "Something went wrong"),
+    500: ("系统繁忙", "Something went wrong"), 503: ("系统繁忙", "Busy, please retry"),
 }
 # Why, in plain words, beside the technical detail.
 ERROR_HINTS = {
@@ -172,6 +172,11 @@ def create_app() -> FastAPI:
     def database_error(request: Request, exc: SQLAlchemyError):
         if lost_race(exc):  # a concurrent request changed the same rows first
             return _error_response(request, 409, "conflict", _("该记录刚被他人修改，请刷新后重试"))
+        if too_busy(exc):  # rolled back, nothing kept: a clear, retryable answer rather than a 500
+            log.warning("database busy: %s", type(exc).__name__)
+            response = _error_response(request, 503, "busy", _("系统繁忙，未保存任何内容，请稍后重试"))
+            response.headers["Retry-After"] = "2"
+            return response
         log.error("database error", exc_info=exc)
         return _error_response(request, 500, "internal_error", "系统繁忙，请稍后再试 / Internal error, please retry")
 

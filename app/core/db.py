@@ -10,7 +10,8 @@ import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
@@ -169,6 +170,14 @@ def lost_race(exc: BaseException) -> bool:
         if isinstance(exc, IntegrityError) and "UNIQUE constraint failed" in str(exc.orig):
             return True  # SQLite's unique violation: a concurrent insert of the same key
     return False
+
+
+def too_busy(exc: BaseException) -> bool:
+    """Whether the database could not take the request in time (SQLite's write lock stayed taken
+    past the busy timeout, or no pooled connection came free): nothing was written; retry later."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -69,6 +69,21 @@ def test_api_create_whose_commit_fails_answers_5xx_and_keeps_nothing(live_server
         assert create(http, h, "temporary-assistance").status_code == 201  # the same request, commit working
 
 
+def test_a_database_too_busy_to_take_the_write_answers_503_retry_and_keeps_nothing(live_server):
+    # SQLite's write lock still taken after the busy timeout: nothing was written, so the answer is
+    # a clear, retryable 503 (not a 500), and the same request succeeds once the database is free.
+    locked = OperationalError("COMMIT", {}, Exception("database is locked"))
+    with httpx.Client(base_url=live_server, timeout=60) as http:
+        h = bearer(http, "citizen-elder")
+        before = _my_numbers(http, h)
+        with commit_fails(lambda o: isinstance(o, Application), locked):
+            r = create(http, h, "temporary-assistance")
+        assert r.status_code == 503 and r.headers["retry-after"] == "2", (r.status_code, r.text[:200])
+        assert r.json() == {"error": "busy", "detail": "系统繁忙，未保存任何内容，请稍后重试"}
+        assert _my_numbers(http, h) == before
+        assert create(http, h, "temporary-assistance").status_code == 201
+
+
 def test_page_post_whose_commit_fails_answers_5xx_not_303(live_server, engine):
     with httpx.Client(base_url=live_server, timeout=60) as http:
         ref = _ask(http)
