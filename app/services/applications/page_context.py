@@ -18,6 +18,7 @@ from app.core.errors import PortalError
 from app.core.i18n import bilingual, get_locale, gettext as _, pick  # noqa: F401 (bilingual: used by pages)
 from app.core.templating import render
 from app.identity import access
+from app.identity import service as identity_service
 from app.identity.models import User
 from app.identity.validation import mask_id
 from app.matters import content, form_validation
@@ -202,12 +203,13 @@ def _material_view(m: ApplicationMaterial, editable: bool, name_en: str = "") ->
             "can_upload": editable and not exempt}
 
 
-def _event_view(e) -> dict[str, Any]:
+def _event_view(e, names: Mapping[str, str]) -> dict[str, Any]:
     zh, en = lifecycle.ACTION_LABELS.get(e.action, (e.action, e.action))
     status = None
     if e.from_status and e.to_status:
         status = pick(*lifecycle.STATUS_LABELS[Status(e.to_status)])
-    return {"at": china_time(e.at), "iso": e.at.isoformat(), "actor": e.actor, "action": pick(zh, en),
+    return {"at": china_time(e.at), "iso": e.at.isoformat(), "actor": e.actor,
+            "actor_name": names.get(e.actor, e.actor), "action": pick(zh, en),
             "status": status, "note": pick(e.note, e.note_en)}
 
 
@@ -237,12 +239,15 @@ def application_context(session: Session, app: Application, matter: Matter, user
     readiness = svc.readiness(app, matter) if editable else None
     correction = next((e for e in reversed(app.events) if e.action == "request_correction"), None)
     names_en = _material_names_en(session, app.matter_code) if get_locale() == "en" else {}
+    # Timelines name people, not login names.
+    names = identity_service.full_names(session, {e.actor for e in app.events} | {app.decision_by or ""})
     return {
         "app": app, "matter": matter, "owner": owner, "editable": editable, "errors": dict(errors or {}),
         "status_label": pick(*lifecycle.STATUS_LABELS[app.status]), "notice": notice,
         "fields": field_views(app.matter_code, app.form, app.prefilled, errors, mask=not user.role.is_staff),
         "materials": [_material_view(m, editable, names_en.get(m.material_id, "")) for m in app.materials],
-        "events": [_event_view(e) for e in app.events],
+        "events": [_event_view(e, names) for e in app.events],
+        "decided_by_name": names.get(app.decision_by or "", app.decision_by),
         "readiness": readiness, "next_actions": presenters.next_actions(app, matter) if owner else [],
         "next": primary_next(app, matter, readiness) if owner else None,
         "overdue": svc.is_overdue(app), "paused_on": app.clock_paused_on,

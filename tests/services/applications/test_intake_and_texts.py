@@ -1,5 +1,6 @@
 """Intake (受理) is its own step before any decision; free text stays whole, system texts are
 stored in Chinese and English apart."""
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -112,3 +113,14 @@ def test_system_messages_show_one_language_at_a_time(client, auth):
     assert "Application submitted" in en and "申请已提交" not in en
     timeline = client.get(f"/applications/{submitted['application_number']}").text
     assert "fields pre-filled" in timeline and "预填" not in timeline
+
+
+def test_the_timeline_names_people_not_login_names(client, auth):
+    civil = auth("reviewer-civil")
+    number = apply(client, auth("citizen-young"), "temporary-assistance")["number"]
+    accept(client, civil, number)
+    web_login(client, "citizen-young")
+    page = client.get(f"/applications/{number}").text
+    actors = re.findall(r'class="muted event-actor">([^<]*)<', page)
+    assert actors and "citizen-young" not in actors and "reviewer-civil" not in actors
+    assert "李明" in actors  # the applicant, by the name on her ID

@@ -329,7 +329,7 @@ def test_full_page_path_draft_upload_sign_submit(client):
     doc = parse(client.get(r.headers["location"]))
     assert "已提交" in text(one(doc, "//span[contains(@class,'badge')]"))
     timeline = [text(li) for li in doc.xpath("//ol[@class='timeline']/li")]
-    assert any("提交申请" in t and "已提交" in t and "citizen-young" in t for t in timeline)
+    assert any("提交申请" in t and "已提交" in t and "李明" in t for t in timeline)  # a person, not a login
     assert any("电子签名" in t for t in timeline) and len(timeline) >= 5
     assert "承诺办结日期" in text(doc) and not doc.xpath("//form[@action='/applications/%s/form']" % number)
     assert one(doc, f"//a[@href='/applications/{number}/withdraw']") is not None
