@@ -1,9 +1,9 @@
 """Everything the simulator and the KPIs need from the service windows, in one place.
 
-When `app.services.window` keeps its own records (service windows with their kind, one intake record
-per walk-in), the measures come from them; until then they are computed from the applications taken
-in with `channel=window` and the window officers' window codes (XH-Cnn comprehensive, XH-Dnn
-dedicated, as the demo data names them)."""
+The window service's own records (service windows with their kind, one intake record per
+walk-in) give the measures, by its own definitions; where it has none (walk-ins the simulator takes in
+directly), they are computed from `channel=window` applications and the officers' window codes (XH-Cnn
+comprehensive, XH-Dnn dedicated)."""
 from __future__ import annotations
 
 from datetime import date
@@ -19,10 +19,8 @@ from app.services.applications import lifecycle
 from app.services.applications import service as applications
 from app.services.applications.models import Application, ApplicationEvent, Channel, Status
 
-try:  # the window service (centres, windows, intake records), when it is there
-    from app.services.window import models as window_models
-except ImportError:  # pragma: no cover - depends on what is merged
-    window_models = None
+from app.services.window import models as window_models
+from app.services.window import service as window_service
 
 DONE_ON_SPOT = (Status.approved, Status.issued)
 
@@ -57,7 +55,7 @@ def _rows(session: Session, model) -> int:
 
 def window_counts(session: Session) -> tuple[int, int]:
     """(comprehensive windows, all windows)."""
-    if window_models is not None and _rows(session, window_models.ServiceWindow):
+    if _rows(session, window_models.ServiceWindow):
         w = window_models.ServiceWindow
         total = _rows(session, w)
         comp = session.scalar(select(func.count()).select_from(w).where(
@@ -70,11 +68,10 @@ def window_counts(session: Session) -> tuple[int, int]:
 
 def intake_counts(session: Session) -> tuple[int, int]:
     """(window intakes the back office did not return, window intakes past intake)."""
-    if window_models is not None and _rows(session, window_models.WindowIntake):
-        w = window_models.WindowIntake
-        total = _rows(session, w)
-        returned = session.scalar(select(func.count()).select_from(w).where(w.returned.is_not(None))) or 0
-        return total - returned, total
+    if _rows(session, window_models.WindowIntake):
+        # The window's own definition (the figures API reads the same): accepted intakes not returned.
+        figures = window_service.intake_figures(session)
+        return figures["accepted"] - figures["returned"], figures["accepted"]
     taken = (Application.channel == Channel.window, Application.status != Status.draft,
              Application.accepted_at.is_not(None) | Application.decided_at.is_not(None))
     total = session.scalar(select(func.count()).select_from(Application).where(*taken)) or 0
@@ -86,7 +83,7 @@ def intake_counts(session: Session) -> tuple[int, int]:
 
 def on_the_spot_by_day(session: Session) -> dict[date, tuple[int, int]]:
     """China day → (completed the same day, taken in) at comprehensive windows."""
-    if window_models is not None and _rows(session, window_models.WindowIntake):
+    if _rows(session, window_models.WindowIntake):
         w = window_models.WindowIntake
         rows = session.execute(select(w.created_at, w.completed_on_spot, w.window_code))
         items = [(at, done) for at, done, code in rows if _kind(session, code)]

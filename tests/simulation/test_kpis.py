@@ -67,3 +67,23 @@ def test_dashboard_for_evaluators_not_applicants(client):
     client.cookies.clear()
     web_login(client, "citizen-young")
     assert client.get("/kpis", follow_redirects=False).status_code in (403, 404)
+
+
+def test_intake_accuracy_is_the_windows_own_figure(client, auth, db_session):
+    # One definition: the KPI reads the window's figures (accepted intakes not returned by the back office).
+    from app.core.db import utcnow
+    from app.services.applications.models import Application
+    from app.services.window import service as window_service
+    from app.services.window.models import WindowIntake
+    from tests.services.applications.helpers import create
+
+    numbers = [create(client, auth("citizen-young"), "temporary-assistance").json()["number"] for _ in range(3)]
+    apps = db_session.scalars(select(Application).where(Application.number.in_(numbers))).all()
+    for app, returned, accepted in zip(apps, (None, "correction", None), (True, True, False)):
+        db_session.add(WindowIntake(application_id=app.id, application_number=app.number, window_code="XH-C01",
+                                    officer="window-officer", department_code=app.department_code,
+                                    accepted_at=utcnow() if accepted else None, returned=returned))
+    db_session.flush()
+    figures = window_service.intake_figures(db_session)
+    assert figures["accepted"] >= 2 and figures["returned"] >= 1
+    assert kpis.intake_accuracy(db_session) == round(figures["intake_accuracy"], 4)
