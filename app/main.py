@@ -139,6 +139,37 @@ async def lifespan(app: FastAPI):
     await anyio.to_thread.run_sync(query_log.writer.flush)
 
 
+ERROR_BODY = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error", "detail"],
+    "properties": {
+        "error": {"type": "string", "description": "machine-readable code, e.g. validation_failed"},
+        "detail": {"type": "string", "description": "the message, in the request's language"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "per-field messages, for validation errors"},
+    },
+}
+
+
+def _document_error_body(app: FastAPI) -> None:
+    """The served schema says what a 422 really is: the portal's error body (see the validation
+    handler), not FastAPI's default list of errors."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi():
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            components = schema.get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in components:
+                components["HTTPValidationError"] = dict(ERROR_BODY, title="HTTPValidationError")
+                components.pop("ValidationError", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -211,6 +242,7 @@ def create_app() -> FastAPI:
 
     _register_hooks()
     _include_routers(app)
+    _document_error_body(app)
     # PortalMiddleware is outermost: its locale and headers apply to a 413 too.
     app.add_middleware(BodyLimitMiddleware,
                        respond=lambda request, detail: _error_response(request, 413, "too_large", detail))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import anyio
 import anyio.to_thread
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -181,4 +181,8 @@ def too_busy(exc: BaseException) -> bool:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+# A row id in a URL: a number no row could have (beyond the column's range) is a 422 with the
+# error body, not an overflow in the database driver.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]

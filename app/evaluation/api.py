@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from app.core.db import SessionDep
+from app.core.db import RowId, SessionDep
 from app.identity.deps import ApplicantUser, client_ip, require_roles
 from app.identity.models import Role, User
 from app.evaluation import appeals, rectification, rules, stats
@@ -91,7 +91,7 @@ def list_tickets(session: SessionDep, user: UnitUser, open_only: bool = True, ov
 
 
 @router.post("/rectifications/{ticket_id}/contact", response_model=TicketOut)
-def contact(ticket_id: int, body: ContactIn, session: SessionDep, user: ReviewerUser):
+def contact(ticket_id: RowId, body: ContactIn, session: SessionDep, user: ReviewerUser):
     """Record the call to the reviewer and the verdict (reasonable / unreasonable / malicious)."""
     ticket = rectification.get_ticket(session, ticket_id, user)
     return ticket_out(rectification.contact(session, ticket, user, note=body.note, verdict=body.verdict,
@@ -99,13 +99,13 @@ def contact(ticket_id: int, body: ContactIn, session: SessionDep, user: Reviewer
 
 
 @router.post("/rectifications/{ticket_id}/answer", response_model=TicketOut)
-def answer(ticket_id: int, body: AnswerIn, session: SessionDep, user: ReviewerUser):
+def answer(ticket_id: RowId, body: AnswerIn, session: SessionDep, user: ReviewerUser):
     ticket = rectification.get_ticket(session, ticket_id, user)
     return ticket_out(rectification.answer(session, ticket, user, body.answer))
 
 
 @router.post("/reviews/{review_id}/appeal", status_code=201)
-def file_appeal(review_id: int, body: AppealIn, session: SessionDep, user: ReviewerUser):
+def file_appeal(review_id: RowId, body: AppealIn, session: SessionDep, user: ReviewerUser):
     """The responsible department appeals a review as mistaken or malicious (申诉)."""
     review = svc.get_review(session, review_id)
     a = appeals.file_appeal(session, review, user, body.reason, body.evidence)
@@ -113,7 +113,7 @@ def file_appeal(review_id: int, body: AppealIn, session: SessionDep, user: Revie
 
 
 @router.post("/appeals/{appeal_id}/decision")
-def decide_appeal(appeal_id: int, body: AppealDecisionIn, session: SessionDep, user: EvaluatorUser):
+def decide_appeal(appeal_id: RowId, body: AppealDecisionIn, session: SessionDep, user: EvaluatorUser):
     """The evaluator's decision; upheld → the review leaves the statistics (kept on record)."""
     a = appeals.decide(session, appeals.get_appeal(session, appeal_id), user, body.upheld, body.note)
     return {"id": a.id, "review_id": a.review_id, "status": a.status.value}
@@ -129,7 +129,8 @@ def evaluation_stats(session: SessionDep, user: EvaluatorUser, by: By = "departm
     return {"by": by, "from": from_, "to": to, "groups": [g.as_dict() for g in groups], "total": total.as_dict()}
 
 
-@router.get("/evaluation/stats.csv")
+@router.get("/evaluation/stats.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}})
 def evaluation_stats_csv(session: SessionDep, user: EvaluatorUser, by: By = "department",
                          from_: Annotated[date | None, Query(alias="from")] = None,
                          to: Annotated[date | None, Query()] = None, department: str | None = None,

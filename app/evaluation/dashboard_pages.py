@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from app.core.db import SessionDep
+from app.core.db import RowId, SessionDep
 from app.core.i18n import gettext as _, pick
 from app.core.templating import render
 from app.identity.deps import CsrfProtected, require_roles
@@ -77,7 +77,7 @@ def drill_down(request: Request, session: SessionDep, user: EvaluatorUser, depar
 
 
 @router.post("/evaluation/appeals/{appeal_id}/decision", dependencies=[CsrfProtected])
-def decide_appeal(appeal_id: int, session: SessionDep, user: EvaluatorUser,
+def decide_appeal(appeal_id: RowId, session: SessionDep, user: EvaluatorUser,
                   decision: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=1000)] = ""):
     if decision in ("upheld", "rejected"):
         appeals.decide(session, appeals.get_appeal(session, appeal_id), user, decision == "upheld", note)

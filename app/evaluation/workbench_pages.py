@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from app.core.db import SessionDep
+from app.core.db import RowId, SessionDep
 from app.core.errors import PortalError
 from app.core.i18n import gettext as _, pick
 from app.core.templating import render
@@ -29,7 +29,7 @@ def tickets_page(request: Request, session: SessionDep, user: ReviewerUser, all:
                                                        "show_all": bool(all)})
 
 
-def _ticket_page(request, session, user, ticket_id: int, errors: dict | None = None, status: int = 200):
+def _ticket_page(request, session, user, ticket_id: RowId, errors: dict | None = None, status: int = 200):
     t = rectification.get_ticket(session, ticket_id, user)
     return render(request, "evaluation/ticket.html", {
         "t": ticket_view(t), "errors": errors or {}, "can_appeal": t.review.appeal is None,
@@ -39,11 +39,11 @@ def _ticket_page(request, session, user, ticket_id: int, errors: dict | None = N
 
 
 @router.get("/rectifications/{ticket_id}")
-def ticket_page(ticket_id: int, request: Request, session: SessionDep, user: ReviewerUser):
+def ticket_page(ticket_id: RowId, request: Request, session: SessionDep, user: ReviewerUser):
     return _ticket_page(request, session, user, ticket_id)
 
 
-def _act(request, session, user, ticket_id: int, fn, field: str):
+def _act(request, session, user, ticket_id: RowId, fn, field: str):
     try:
         with session.begin_nested():
             fn(rectification.get_ticket(session, ticket_id, user))
@@ -56,7 +56,7 @@ def _act(request, session, user, ticket_id: int, fn, field: str):
 
 
 @router.post("/rectifications/{ticket_id}/contact", dependencies=[CsrfProtected])
-def post_contact(ticket_id: int, request: Request, session: SessionDep, user: ReviewerUser,
+def post_contact(ticket_id: RowId, request: Request, session: SessionDep, user: ReviewerUser,
                  note: Annotated[str, Form(max_length=1000)] = "", verdict: Annotated[str, Form()] = "",
                  complexity: Annotated[str, Form()] = "simple"):
     if not note.strip() or verdict not in {v.value for v in Verdict} or complexity not in {c.value for c in Complexity}:
@@ -66,7 +66,7 @@ def post_contact(ticket_id: int, request: Request, session: SessionDep, user: Re
 
 
 @router.post("/rectifications/{ticket_id}/answer", dependencies=[CsrfProtected])
-def post_answer(ticket_id: int, request: Request, session: SessionDep, user: ReviewerUser,
+def post_answer(ticket_id: RowId, request: Request, session: SessionDep, user: ReviewerUser,
                 answer: Annotated[str, Form(max_length=2000)] = ""):
     if not answer.strip():
         return _ticket_page(request, session, user, ticket_id, {"answer": _("请填写答复内容")}, 422)
@@ -74,7 +74,7 @@ def post_answer(ticket_id: int, request: Request, session: SessionDep, user: Rev
 
 
 @router.post("/rectifications/{ticket_id}/appeal", dependencies=[CsrfProtected])
-def post_appeal(ticket_id: int, request: Request, session: SessionDep, user: ReviewerUser,
+def post_appeal(ticket_id: RowId, request: Request, session: SessionDep, user: ReviewerUser,
                 reason: Annotated[str, Form()] = "", evidence: Annotated[str, Form(max_length=2000)] = ""):
     if not evidence.strip() or reason not in {r.value for r in AppealReason}:
         return _ticket_page(request, session, user, ticket_id, {"evidence": _("请选择申诉理由并提供证据说明")}, 422)

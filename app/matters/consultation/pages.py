@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from app.core.db import SessionDep
+from app.core.db import RowId, SessionDep
 from app.core.templating import render
 from app.identity.deps import CsrfProtected, OptionalUser, require_roles
 from app.identity.models import User
@@ -71,6 +71,6 @@ def admin_add_lexicon(request: Request, session: SessionDep, admin: AdminUser,
 
 
 @router.post("/admin/consultation/lexicon/{entry_id}/delete", dependencies=[CsrfProtected])
-def admin_remove_lexicon(entry_id: int, session: SessionDep, admin: AdminUser):
+def admin_remove_lexicon(entry_id: RowId, session: SessionDep, admin: AdminUser):
     service.remove_lexicon_entry(session, entry_id, removed_by=admin.username)
     return RedirectResponse("/admin/consultation?removed=1", status_code=303)

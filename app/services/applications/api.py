@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.core import blobs
 from app.core.blobs import read_upload
-from app.core.db import SessionDep
+from app.core.db import RowId, SessionDep
 from app.core.errors import NotFound
 from app.identity import access
 from app.identity.deps import AccessReason, ApplicantUser, CurrentUser, acting_person_of, client_ip, require_roles
@@ -94,7 +94,7 @@ def update_application(number: str, body: ApplicationUpdate, session: SessionDep
 
 
 @router.post("/applications/{number}/materials/{material_id}", status_code=201, response_model=ApplicationOut)
-def upload_material(number: str, material_id: int, session: SessionDep, user: CurrentUser,
+def upload_material(number: str, material_id: RowId, session: SessionDep, user: CurrentUser,
                     file: UploadFile = File(...)):
     """Upload one material (PDF, JPEG or PNG, at most 10 MB, type judged from the content); the
     window officer scans paper originals of a walk-in application."""
@@ -105,7 +105,7 @@ def upload_material(number: str, material_id: int, session: SessionDep, user: Cu
 
 
 @router.get("/applications/{number}/materials/{material_id}", responses=READ_RESPONSES)
-def download_material(number: str, material_id: int, request: Request, session: SessionDep, user: CurrentUser,
+def download_material(number: str, material_id: RowId, request: Request, session: SessionDep, user: CurrentUser,
                       reason: AccessReason):
     app = svc.get_for_user(session, number, user, reason=reason, ip=client_ip(request))
     am = next((m for m in app.materials if m.material_id == material_id and m.blob_sha256), None)

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.db import SessionDep
+from app.core.db import RowId, SessionDep
 from app.core.errors import Forbidden, PortalError
 from app.core.i18n import bilingual, pick
 from app.core.templating import render
@@ -96,7 +96,7 @@ def add_agent(request: Request, session: SessionDep, user: EnterpriseUser,
 
 
 @router.post("/enterprise/agents/{person_id}/remove", dependencies=[CsrfProtected])
-def remove_agent(person_id: int, request: Request, session: SessionDep, user: EnterpriseUser):
+def remove_agent(person_id: RowId, request: Request, session: SessionDep, user: EnterpriseUser):
     if not _may_manage(request, user):
         raise Forbidden("只有企业或其法定代表人可以取消授权 / Only the enterprise or its legal representative "
                         "may end an authorisation")

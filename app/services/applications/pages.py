@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from app.core.db import SessionDep
+from app.core.db import RowId, SessionDep
 from app.core.errors import Conflict, NotFound, PortalError, ValidationFailed
 from app.core.i18n import get_locale, gettext as _, pick
 from app.core import templating
@@ -221,7 +221,7 @@ def save_form(number: str, request: Request, session: SessionDep, user: Applican
 
 
 @router.post("/applications/{number}/materials/{material_id}", dependencies=[CsrfProtected])
-def upload_material(number: str, material_id: int, request: Request, session: SessionDep, user: ApplicantUser,
+def upload_material(number: str, material_id: RowId, request: Request, session: SessionDep, user: ApplicantUser,
                     file: Annotated[UploadFile | None, File()] = None):
     """One material (PDF, JPEG or PNG, judged from the content); a refused file is explained by it."""
     app = svc.get_own_draft(session, number, user)

@@ -9,6 +9,7 @@ from app.core.db import SessionDep
 from app.identity.deps import require_roles
 from app.identity.models import Role, User
 from app.services.approval import oversight, service, versions
+from app.services.approval.exceptions import ModelNotFound
 from app.services.approval.models import DecisionModel
 from app.services.approval.schemas import DraftCreate, PostCheck, SettingUpdate
 
@@ -38,10 +39,19 @@ def list_models(session: SessionDep, admin: AdminUser):
     return {"items": [_model(m) for m in service.all_active(session)]}
 
 
+def _known(session, matter_code: str) -> list:
+    """The matter's model versions; a matter without a decision model is a 404, not a new setting."""
+    found = versions.versions(session, matter_code)
+    if not found:
+        raise ModelNotFound(matter_code)
+    return found
+
+
 @router.get("/models/{matter_code}")
 def model_versions(matter_code: str, session: SessionDep, admin: AdminUser):
+    found = _known(session, matter_code)
     s = service.setting(session, matter_code)
-    return {"versions": [_model(m, full=True) for m in versions.versions(session, matter_code)],
+    return {"versions": [_model(m, full=True) for m in found],
             "setting": {"enabled": s.enabled, "daily_cap": s.daily_cap, "sample_rate": s.sample_rate}}
 
 
@@ -75,6 +85,7 @@ def rollback(matter_code: str, session: SessionDep, admin: AdminUser):
 
 @router.patch("/settings/{matter_code}")
 def update_setting(matter_code: str, body: SettingUpdate, session: SessionDep, admin: AdminUser):
+    _known(session, matter_code)
     s = oversight.update_setting(session, matter_code, actor=admin.username, **body.model_dump())
     return {"matter_code": matter_code, "enabled": s.enabled, "daily_cap": s.daily_cap, "sample_rate": s.sample_rate}
 

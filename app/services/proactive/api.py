@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from app.core.clock import china_today
-from app.core.db import SessionDep
+from app.core.db import RowId, SessionDep
 from app.core.errors import ValidationFailed
 from app.core.i18n import pick
 from app.identity.deps import ApplicantUser, client_ip, require_roles
@@ -36,19 +36,19 @@ def my_offers(session: SessionDep, user: ApplicantUser):
 
 
 @router.post("/me/offers/{offer_id}/accept", status_code=201)
-def accept_offer(offer_id: int, request: Request, session: SessionDep, user: ApplicantUser):
+def accept_offer(offer_id: RowId, request: Request, session: SessionDep, user: ApplicantUser):
     """Take up an offer: a pre-filled draft to confirm and sign."""
     app = svc.accept(session, user, offer_id, ip=client_ip(request))
     return {"number": app.number, "status": app.status.value, "matter_code": app.matter_code}
 
 
 @router.post("/me/offers/{offer_id}/decline", response_model=OfferOut)
-def decline_offer(offer_id: int, request: Request, session: SessionDep, user: ApplicantUser):
+def decline_offer(offer_id: RowId, request: Request, session: SessionDep, user: ApplicantUser):
     return offer_out(session, svc.decline(session, user, offer_id, ip=client_ip(request)))
 
 
 @router.post("/me/offers/{offer_id}/object", response_model=OfferOut)
-def object_to_grant(offer_id: int, body: ObjectionIn, request: Request, session: SessionDep, user: ApplicantUser):
+def object_to_grant(offer_id: RowId, body: ObjectionIn, request: Request, session: SessionDep, user: ApplicantUser):
     return offer_out(session, svc.object_to(session, user, offer_id, body.reason, ip=client_ip(request)))
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from markupsafe import Markup, escape
 
 from app.core.clock import china_today
-from app.core.db import SessionDep
+from app.core.db import RowId, SessionDep
 from app.core.errors import Forbidden, PortalError
 from app.core.i18n import pick
 from app.core.templating import csrf_token, env, register_panel, render
@@ -43,19 +43,19 @@ register_panel("profile", profile_panel)
 
 
 @router.post("/me/offers/{offer_id}/accept", dependencies=[CsrfProtected])
-def accept(offer_id: int, request: Request, session: SessionDep, user: ApplicantUser):
+def accept(offer_id: RowId, request: Request, session: SessionDep, user: ApplicantUser):
     app = svc.accept(session, user, offer_id, ip=client_ip(request))
     return RedirectResponse(f"/applications/{app.number}", status_code=303)
 
 
 @router.post("/me/offers/{offer_id}/decline", dependencies=[CsrfProtected])
-def decline(offer_id: int, request: Request, session: SessionDep, user: ApplicantUser):
+def decline(offer_id: RowId, request: Request, session: SessionDep, user: ApplicantUser):
     svc.decline(session, user, offer_id, ip=client_ip(request))
     return RedirectResponse("/me", status_code=303)
 
 
 @router.post("/me/offers/{offer_id}/object", dependencies=[CsrfProtected])
-def object_to(offer_id: int, request: Request, session: SessionDep, user: ApplicantUser,
+def object_to(offer_id: RowId, request: Request, session: SessionDep, user: ApplicantUser,
               reason: Annotated[str, Form(max_length=1000)] = ""):
     if not reason.strip():
         raise PortalError("请说明异议理由 / Please state the objection", status_code=422, code="reason_required")

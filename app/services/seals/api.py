@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from app.core.config import get_settings
 from app.core.blobs import read_upload
-from app.core.db import SessionDep
+from app.core.db import RowId, SessionDep
 from app.core.errors import Forbidden
 from app.identity import access
 from app.identity.deps import AccessReason, CurrentUser, client_ip, require_roles
@@ -94,7 +94,7 @@ class RevokeBody(BaseModel):
 
 
 @router.post("/seals/{seal_id}/revoke")
-def revoke_seal(seal_id: int, body: RevokeBody, request: Request, session: SessionDep, user: AdminUser):
+def revoke_seal(seal_id: RowId, body: RevokeBody, request: Request, session: SessionDep, user: AdminUser):
     seal = service.revoke_seal(session, service.get_seal(session, seal_id), reason=body.reason,
                                actor=user.username, ip=client_ip(request))
     return SealRead.model_validate(seal).model_dump(mode="json")
@@ -117,7 +117,7 @@ def my_licences(session: SessionDep, user: CurrentUser):
 
 
 @router.get("/me/licences/{licence_id}.pdf")
-def download_licence(licence_id: int, session: SessionDep, user: CurrentUser):
+def download_licence(licence_id: RowId, session: SessionDep, user: CurrentUser):
     lic = licences.get_licence(session, licence_id, holder_key=user.subject_key or "-")
     if not lic.sealed_document_id:
         raise DocumentNotFound("该证照没有电子文书 / this licence has no electronic document")

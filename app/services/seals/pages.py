@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
-from app.core.db import SessionDep
+from app.core.db import RowId, SessionDep
 from app.core.errors import PortalError
 from app.core.templating import render
 from app.identity.deps import AccessReason, CsrfProtected, CurrentUser, OptionalUser, client_ip, require_roles
@@ -91,13 +91,13 @@ def admin_create_seal(request: Request, session: SessionDep, user: AdminUser,
 
 
 @router.post("/admin/seals/{seal_id}/advance", dependencies=[CsrfProtected])
-def admin_advance_seal(seal_id: int, request: Request, session: SessionDep, user: AdminUser):
+def admin_advance_seal(seal_id: RowId, request: Request, session: SessionDep, user: AdminUser):
     service.advance_seal(session, service.get_seal(session, seal_id), actor=user.username, ip=client_ip(request))
     return RedirectResponse("/admin/seals", status_code=303)
 
 
 @router.post("/admin/seals/{seal_id}/revoke", dependencies=[CsrfProtected])
-def admin_revoke_seal(seal_id: int, request: Request, session: SessionDep, user: AdminUser,
+def admin_revoke_seal(seal_id: RowId, request: Request, session: SessionDep, user: AdminUser,
                       reason: Annotated[str, Form()] = ""):
     if not reason.strip():
         raise PortalError("请填写注销原因 / Enter a reason for the revocation", 422, "validation_failed")
@@ -107,7 +107,7 @@ def admin_revoke_seal(seal_id: int, request: Request, session: SessionDep, user:
 
 
 @router.get("/admin/seals/{seal_id}/image.png")
-def admin_seal_image(seal_id: int, session: SessionDep, user: AdminUser):
+def admin_seal_image(seal_id: RowId, session: SessionDep, user: AdminUser):
     from fastapi.responses import Response
 
     return Response(service.seal_image(session, service.get_seal(session, seal_id)), media_type="image/png",
@@ -136,5 +136,5 @@ def wallet_page(request: Request, session: SessionDep, user: CurrentUser):
 
 
 @router.get("/me/licences/{licence_id}/download")
-def wallet_download(licence_id: int, session: SessionDep, user: CurrentUser):
+def wallet_download(licence_id: RowId, session: SessionDep, user: CurrentUser):
     return seal_api.download_licence(licence_id, session, user)

@@ -5,7 +5,9 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.clock import CHINA_TZ
 
@@ -168,10 +170,12 @@ class SealRead(_Read):
 
 
 class SealCreate(BaseModel):
-    owner_type: str = "enterprise"
-    owner_code: str
-    owner_name: str
-    owner_name_en: str = ""
+    """A seal's owner goes into its certificate's subject: printable codes, names without control
+    characters."""
+    owner_type: Literal["department", "enterprise"] = "enterprise"
+    owner_code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
+    owner_name: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
+    owner_name_en: str = Field(default="", max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
 
 
 class SealedDocumentRead(_Read):

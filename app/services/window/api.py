@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from app.core.db import SessionDep
+from app.core.db import RowId, SessionDep
 from app.core.errors import NotFound
 from app.identity.deps import ApplicantUser, client_ip, require_roles
 from app.identity.models import Role, User
@@ -114,7 +114,7 @@ def call_next(session: SessionDep, user: Officer):
 
 
 @router.post("/window/tickets/{ticket_id}/finish", response_model=TicketOut)
-def finish(ticket_id: int, session: SessionDep, user: Officer, body: TicketFinish | None = None):
+def finish(ticket_id: RowId, session: SessionDep, user: Officer, body: TicketFinish | None = None):
     return queue.finish(session, user, ticket_id, served=body.served if body else True)
 
 
@@ -140,7 +140,7 @@ def book(body: AppointmentCreate, request: Request, session: SessionDep, user: A
 
 
 @router.delete("/appointments/{appointment_id}", response_model=AppointmentOut)
-def cancel(appointment_id: int, request: Request, session: SessionDep, user: ApplicantUser):
+def cancel(appointment_id: RowId, request: Request, session: SessionDep, user: ApplicantUser):
     return appointments.cancel(session, user, appointment_id, ip=client_ip(request))
 
 
@@ -156,5 +156,5 @@ def todays_appointments(session: SessionDep, user: Officer, day: date | None = N
 
 
 @router.post("/window/appointments/{appointment_id}/no-show", response_model=AppointmentOut)
-def no_show(appointment_id: int, session: SessionDep, user: Officer):
+def no_show(appointment_id: RowId, session: SessionDep, user: Officer):
     return appointments.mark_no_show(session, user, appointment_id)
