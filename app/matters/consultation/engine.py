@@ -23,7 +23,7 @@ from app.matters.consultation import details
 from app.matters.consultation.bundles import BundleHit, Bundles
 from app.matters.consultation.hotline import Hotline, HotlineRoute
 from app.matters.consultation.sources import _guide_entries, _load_yaml, _text, _theme_name_en
-from app.matters.consultation.text import Segmenter, clauses, normalise, normalise_question, phrase_variant
+from app.matters.consultation.text import Segmenter, bigrams, clauses, normalise, normalise_question, phrase_variant
 from app.matters.consultation.typos import PinyinCorrector
 
 log = logging.getLogger(__name__)
@@ -264,6 +264,16 @@ class ConsultationIndex:
         for r in self.rules:
             by_phrase[r.phrase].append(r)
         self._rules_by_phrase = sorted(by_phrase.items(), key=lambda kv: -len(kv[0]))
+        # Only phrases starting with a character of the question are tried (longest first, as ranked).
+        self._phrases_by_first: dict[str, list[tuple[int, str, list[_Rule]]]] = defaultdict(list)
+        self._ascii_phrases: list[tuple[int, str, list[_Rule]]] = []
+        for rank, (phrase, rules) in enumerate(self._rules_by_phrase):
+            if phrase.isascii():
+                self._ascii_phrases.append((rank, phrase, rules))
+            else:
+                self._phrases_by_first[phrase[0]].append((rank, phrase, rules))
+        self._expansion_words = {exp: self.segmenter.words(normalise(exp))
+                                 for r in self.rules for exp in r.expansions}
         self._ascii_rule = {p: re.compile(r"(?<![a-z0-9])" + re.escape(p) + r"(?![a-z0-9])")
                             for p in by_phrase if p.isascii()}
 
@@ -295,7 +305,11 @@ class ConsultationIndex:
         remaining = q + "\x00" + phrase_variant(q)
         fired: list[_Rule] = []
         latin = not q.isascii() and any("a" <= ch <= "z" for ch in q) or q.isascii()
-        for phrase, rules in self._rules_by_phrase:
+        candidates = [c for ch in set(remaining) for c in self._phrases_by_first.get(ch, ())]
+        if latin:
+            candidates += self._ascii_phrases
+        candidates.sort(key=lambda c: c[0])
+        for _, phrase, rules in candidates:
             if phrase.isascii():
                 if not latin or not self._ascii_rule[phrase].search(q):
                     continue
@@ -310,13 +324,13 @@ class ConsultationIndex:
                 hinted[rule.matter].append(rule.phrase)
             for exp in rule.expansions:
                 notes.append(f"{rule.phrase} → {exp}")
-                for t in self.segmenter.words(normalise(exp)):
+                words = self._expansion_words.get(exp)
+                for t in words if words is not None else self.segmenter.words(normalise(exp)):
                     weights[t] = max(weights[t], EXPANSION_WEIGHT)
         for t in self.segmenter.words(q):
             weights[t] = 1.0
-        for t in self.segmenter.tokens(q):
-            if t.startswith("§"):
-                weights[t] = max(weights[t], BIGRAM_WEIGHT)
+        for t in bigrams(q):
+            weights[t] = max(weights[t], BIGRAM_WEIGHT)
         return weights, hinted, notes
 
     @staticmethod
