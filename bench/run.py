@@ -77,9 +77,12 @@ def bench_consultation() -> dict:
     from app.matters.service import load_catalogue
 
     t0 = time.perf_counter()
-    index = engine.build_index()  # a fresh build (jieba is already loaded by the app's warm-up)
+    cold_index = engine.build_index()  # loads jieba's dictionary first (once per process)
+    cold = time.perf_counter() - t0
+    t0, c0 = time.perf_counter(), time.process_time()
+    index = engine.build_index(segmenter=cold_index.segmenter)  # what a rebuild costs (admin lexicon)
     index.search("预热")
-    build = time.perf_counter() - t0
+    build, build_cpu = time.perf_counter() - t0, time.process_time() - c0
     questions = [line.split("\t")[0] for f in ("consultation.tsv", "consultation-heldout-2.tsv")
                  for line in (ROOT / "tests/data" / f).read_text(encoding="utf-8").splitlines()[1:]]
     names = [(m["code"], m["name"]) for m in load_catalogue()["matters"]]
@@ -87,20 +90,30 @@ def bench_consultation() -> dict:
     def bare(q):  # the simplest thing that could answer: names sharing a character with the question
         return sorted(names, key=lambda n: -sum(c in q for c in n[1]))[:5]
 
-    def timed(fn):
+    def timed(fn, clock=time.perf_counter):
         out = []
         for q in questions:
-            t = time.perf_counter()
+            t = clock()
             fn(q)
-            out.append(time.perf_counter() - t)
+            out.append(clock() - t)
         out.sort()
         return out
 
     ours, base = timed(lambda q: index.search(q, limit=5)), timed(bare)
+    # CPU time of this thread: what a question costs when other processes crowd the cores
+    ours_cpu, base_cpu = timed(lambda q: index.search(q, limit=5), time.thread_time), timed(bare, time.thread_time)
     p95 = lambda xs: xs[int(0.95 * (len(xs) - 1))] * 1000  # noqa: E731
+    load = os.getloadavg()[0]
     print(f"consultation    p95 {p95(ours):6.2f} ms/question   bare name scan p95 {p95(base):6.2f} ms   "
-          f"ratio {p95(ours) / max(p95(base), 1e-6):5.1f}x   (index built in {build:.2f} s)")
-    return {"p95_ms": p95(ours), "bare_p95_ms": p95(base), "index_build_s": build}
+          f"ratio {p95(ours) / max(p95(base), 1e-6):5.1f}x   (goal p95 <= 5 ms)")
+    print(f"                CPU p95 {p95(ours_cpu):6.2f} ms/question   bare name scan CPU p95 {p95(base_cpu):6.2f} ms; "
+          f"load average {load:.1f} on {os.cpu_count()} cores")
+    print(f"                index built in {build:.2f} s, CPU {build_cpu:.2f} s (goal <= 1 s; "
+          f"{cold:.2f} s cold, with loading jieba's dictionary)")
+    return {"p95_ms": p95(ours), "bare_p95_ms": p95(base), "cpu_p95_ms": p95(ours_cpu),
+            "bare_cpu_p95_ms": p95(base_cpu), "index_build_s": build, "index_build_cpu_s": build_cpu,
+            "index_build_cold_s": cold,
+            "load_avg_1m": load}
 
 
 def bench_seals() -> dict:

@@ -59,6 +59,17 @@ def test_consult_command(env):
     assert r.returncode == 0 and "hpf-withdrawal-rent" in r.stdout
 
 
+def test_consult_evaluate_reports_per_kind_and_hides_held_out_misses(env, tmp_path):
+    f = tmp_path / "q.tsv"
+    f.write_text("question\texpected\tkind\n身份证过期了\tid-card-renewal\tplain\n"
+                 "居住證要帶什麼材料\tresidence-permit\ttrad\n咕咕证怎么办\tveteran-card\tplain\n", encoding="utf-8")
+    shown = run(env, "consult", "--evaluate", str(f))
+    assert shown.returncode == 0 and "miss [plain]: 咕咕证怎么办" in shown.stdout
+    assert "trad          1 questions  top-1 1.000" in shown.stdout and "plain         2 questions  top-1 0.500" in shown.stdout
+    figures = run(env, "consult", "--evaluate", str(f), "--no-misses")
+    assert figures.returncode == 0 and "咕咕证" not in figures.stdout and "top-1 accuracy: 0.667" in figures.stdout
+
+
 def test_audit_checkpoint_and_truncation_exit_codes(env, tmp_path):
     assert run(env, "db", "upgrade").returncode == 0
     assert run(env, "seed", "--demo").returncode == 0

@@ -106,6 +106,11 @@ def takes_in(user: User, case: Case) -> bool:
             and case.window_code == user.window_code)
 
 
+def sees_scores(user: User | None) -> bool:
+    """Raw ranking scores (consultation) are for staff and administrators, not for citizens."""
+    return user is not None and user.role.is_staff
+
+
 def can_lookup(user: User) -> bool:
     """Lookup by number with the applicant's ID number (the applicant is at the window)."""
     return user.role == Role.window_officer

@@ -17,7 +17,8 @@ def consult(session: ReadSessionDep, query_log: QueryLogDep, q: str = Query("", 
             conversation: str | None = Query(None, max_length=64,
                                              description="any id of the caller's choosing: follow-ups refer to its last matter")):
     """The matters that answer a question in plain words, best first, with reasons."""
-    answer, query_id = service.ask(session, q, limit, channel="api", query_log=query_log, conversation=conversation)
+    answer, query_id = service.ask(session, q, limit, channel="api", query_log=query_log,
+                                   conversation=f"api:{conversation}" if conversation else None)
     return {**answer.as_dict(), "query_id": query_id}
 
 

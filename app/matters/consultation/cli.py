@@ -18,6 +18,8 @@ def consult(
         "--evaluate", help="TSV file question<TAB>expected_matter_code: print top-1/top-3 accuracy and misses",
         exists=True, dir_okay=False, readable=True)] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=20, help="how many matters to show")] = 5,
+    misses: Annotated[bool, typer.Option(
+        "--misses/--no-misses", help="list the questions missed (--no-misses for a held-out file: figures only)")] = True,
 ) -> None:
     """Smart consultation: find the matters that answer a question (or measure accuracy on a file)."""
     from app.matters.consultation import engine
@@ -26,7 +28,7 @@ def consult(
     index = engine.get_index()  # the file lexicon: no database needed
     build_s = time.perf_counter() - started
     if evaluate is not None:
-        _evaluate(index, evaluate, build_s)
+        _evaluate(index, evaluate, build_s, misses)
         return
     if question is None or not question.strip():
         console.print("[red]请给出问题 / give a question, or --evaluate FILE[/red]")
@@ -50,7 +52,7 @@ def consult(
     console.print(f"{best.summary}\n申请 / apply: {best.apply_url}")
 
 
-def _evaluate(index, path: Path, build_s: float) -> None:
+def _evaluate(index, path: Path, build_s: float, show_misses: bool = True) -> None:
     from app.matters.consultation.evaluation import HOTLINE, NOTHING, evaluate, read_labelled_kinds
 
     rows = read_labelled_kinds(path)
@@ -62,7 +64,7 @@ def _evaluate(index, path: Path, build_s: float) -> None:
     if unknown:
         console.print(f"[yellow]unknown matter codes in the file: {', '.join(unknown)}[/yellow]")
     report = evaluate(index, rows)
-    for m in report.misses:
+    for m in report.misses if show_misses else []:
         console.print(f"  miss \\[{m.kind}]: {m.question}  expected {m.expected}, got {', '.join(m.got) or '(nothing)'}")
     for kind, (n, top1, top3) in report.kind_accuracy().items():
         console.print(f"  {kind:<10} {n:>4} questions  top-1 {top1:.3f}  top-3 {top3:.3f}")

@@ -23,7 +23,7 @@ from app.matters.consultation import details
 from app.matters.consultation.bundles import BundleHit, Bundles
 from app.matters.consultation.hotline import Hotline, HotlineRoute
 from app.matters.consultation.sources import _guide_entries, _load_yaml, _text, _theme_name_en
-from app.matters.consultation.text import Segmenter, clauses, normalise, normalise_question
+from app.matters.consultation.text import Segmenter, bigrams, clauses, normalise, normalise_question, phrase_variant
 from app.matters.consultation.typos import PinyinCorrector
 
 log = logging.getLogger(__name__)
@@ -56,11 +56,23 @@ SHORT_CLOSE_RATIO = 0.75  # ... or this close when the question is only a word o
 MIN_SCORE = 4.0           # below this the best match is not trusted
 MIN_COVERAGE = 0.3        # share of the question's content words that must be known
 LONG_CHARS = 30           # a question this long, in two clauses or more, is a story
-BACKGROUND_WEIGHT = 0.45  # a story's clauses that do not ask count this much
-# A clause with one of these asks; the rest of a long story is background.
-NEED_MARKERS = ("怎么", "如何", "哪里", "哪儿", "去哪", "在哪", "能不能", "能否", "可不可以", "可以", "吗", "么",
-                "想", "要", "该", "什么", "多少", "多久", "申请", "办", "领", "帮", "?", "how", "where", "can i",
-                "what", "need")
+# A long story is read clause by clause. The clause that asks counts fully; one that says what
+# the person wants or was told to do counts almost as much; the background counts little.
+ASK_WEIGHT = 1.0
+WANT_WEIGHT = 0.9
+TOLD_WEIGHT = 0.7
+BACKGROUND_WEIGHT = 0.4
+NEED_WEIGHT = 0.7         # clauses weighted at least this are the need (coverage, subject)
+ASK_MARKERS = ("怎么", "如何", "哪里", "哪儿", "去哪", "在哪", "哪个", "哪些", "能不能", "能否", "可不可以", "可以吗",
+               "行不行", "吗", "什么", "啥", "多少", "多久", "几天", "怎样", "手续", "?", "how ", "where ",
+               "can i", "can we", "what ", "which ", "do i ", "should i")
+WANT_MARKERS = ("想", "打算", "准备", "需要", "要去", "要办", "得办", "该", "申请", "办理", "领", "报名", "登记",
+                "补办", "帮我", "i want", "we want", "i need", "we need", "would like", "plan to", "going to")
+TOLD_MARKERS = ("说", "告诉", "通知", "让我", "叫我", "要求", "必须", "得先", "要先", "told", "said", "asked me")
+RECENCY = 0.8             # a story ends with its need: each later clause lowers an earlier one this much
+SHORT_ASK_CHARS = 8       # an ask this short ("去哪里领") names its object in an earlier clause
+# Characters too common to tie a short ask to the clause it refers to.
+_TIE_STOP = frozenset("我你他她们的了是在有要去办什么怎么哪里儿个一这那就都也还说能可以吗呢啊吧想需该到给把被")
 
 ENTERPRISE_MARKERS = ("公司", "企业", "单位", "员工", "职工们", "工厂", "厂房", "门店", "店铺", "机构",
                       "company", "business", "enterprise", "employer", "firm", "staff", "employees")
@@ -252,6 +264,16 @@ class ConsultationIndex:
         for r in self.rules:
             by_phrase[r.phrase].append(r)
         self._rules_by_phrase = sorted(by_phrase.items(), key=lambda kv: -len(kv[0]))
+        # Only phrases starting with a character of the question are tried (longest first, as ranked).
+        self._phrases_by_first: dict[str, list[tuple[int, str, list[_Rule]]]] = defaultdict(list)
+        self._ascii_phrases: list[tuple[int, str, list[_Rule]]] = []
+        for rank, (phrase, rules) in enumerate(self._rules_by_phrase):
+            if phrase.isascii():
+                self._ascii_phrases.append((rank, phrase, rules))
+            else:
+                self._phrases_by_first[phrase[0]].append((rank, phrase, rules))
+        self._expansion_words = {exp: self.segmenter.words(normalise(exp))
+                                 for r in self.rules for exp in r.expansions}
         self._ascii_rule = {p: re.compile(r"(?<![a-z0-9])" + re.escape(p) + r"(?![a-z0-9])")
                             for p in by_phrase if p.isascii()}
 
@@ -280,10 +302,14 @@ class ConsultationIndex:
         weights: dict[str, float] = defaultdict(float)
         hinted: dict[str, list[str]] = defaultdict(list)
         notes: list[str] = []
-        remaining = q
+        remaining = q + "\x00" + phrase_variant(q)
         fired: list[_Rule] = []
         latin = not q.isascii() and any("a" <= ch <= "z" for ch in q) or q.isascii()
-        for phrase, rules in self._rules_by_phrase:
+        candidates = [c for ch in set(remaining) for c in self._phrases_by_first.get(ch, ())]
+        if latin:
+            candidates += self._ascii_phrases
+        candidates.sort(key=lambda c: c[0])
+        for _, phrase, rules in candidates:
             if phrase.isascii():
                 if not latin or not self._ascii_rule[phrase].search(q):
                     continue
@@ -298,26 +324,55 @@ class ConsultationIndex:
                 hinted[rule.matter].append(rule.phrase)
             for exp in rule.expansions:
                 notes.append(f"{rule.phrase} → {exp}")
-                for t in self.segmenter.words(normalise(exp)):
+                words = self._expansion_words.get(exp)
+                for t in words if words is not None else self.segmenter.words(normalise(exp)):
                     weights[t] = max(weights[t], EXPANSION_WEIGHT)
         for t in self.segmenter.words(q):
             weights[t] = 1.0
-        for t in self.segmenter.tokens(q):
-            if t.startswith("§"):
-                weights[t] = max(weights[t], BIGRAM_WEIGHT)
+        for t in bigrams(q):
+            weights[t] = max(weights[t], BIGRAM_WEIGHT)
         return weights, hinted, notes
 
-    def _expand(self, q: str) -> tuple[dict[str, float], dict[str, float], dict[str, list[str]], list[str], set[str]]:
+    @staticmethod
+    def clause_weights(parts: list[str]) -> list[float]:
+        """How much each clause of a long story says about the need (see ASK_WEIGHT ...).
+
+        A clause that asks counts fully; the others lose RECENCY for every clause after them
+        (the need comes last). An ask that names nothing itself ("去哪里领", "这个证怎么办")
+        lifts the nearest earlier clause sharing a word with it ("把证领了"), or the one
+        before it; with no ask at all the last clause is taken as the ask.
+        """
+        n = len(parts)
+        kinds = []
+        for p in parts:
+            if any(m in p for m in ASK_MARKERS):
+                kinds.append(ASK_WEIGHT)
+            elif any(m in p for m in WANT_MARKERS):
+                kinds.append(WANT_WEIGHT)
+            elif any(m in p for m in TOLD_MARKERS):
+                kinds.append(TOLD_WEIGHT)
+            else:
+                kinds.append(BACKGROUND_WEIGHT)
+        if ASK_WEIGHT not in kinds:
+            kinds[-1] = ASK_WEIGHT
+        weights = [k if k == ASK_WEIGHT else k * RECENCY ** (n - 1 - i) for i, k in enumerate(kinds)]
+        for i in range(1, n):
+            if kinds[i] == ASK_WEIGHT and len(parts[i]) <= SHORT_ASK_CHARS:
+                own = set(parts[i]) - _TIE_STOP
+                j = next((j for j in range(i - 1, -1, -1) if own & set(parts[j])), None)
+                if j is not None:
+                    weights[j] = max(weights[j], WANT_WEIGHT)
+        return weights
+
+    def _expand(self, q: str) -> tuple[dict[str, float], dict[str, float], dict[str, list[str]], list[str], set[str], str]:
         """A long story is cut into clauses: those that ask count fully, the background less.
 
-        Returns term weights, lexicon-hint bonus and phrases per matter, notes, and the words
-        of the asking clauses (the ones coverage is measured on).
+        Returns term weights, lexicon-hint bonus and phrases per matter, notes, the words
+        of the asking clauses (the ones coverage is measured on) and the text of the need.
         """
         parts = clauses(q)
         if len(q) >= LONG_CHARS and len(parts) >= 2:
-            asking = [any(m in p for m in NEED_MARKERS) for p in parts]
-            asking[-1] = asking[-1] or not any(asking)
-            factors = [1.0 if a else BACKGROUND_WEIGHT for a in asking]
+            factors = self.clause_weights(parts)
         else:
             parts, factors = [q], [1.0]
         weights: dict[str, float] = defaultdict(float)
@@ -333,15 +388,16 @@ class ConsultationIndex:
                 bonus[code] += 2.0 * factor * len(ps)
                 phrases[code] += ps
             notes += n
-            if factor == 1.0:
+            if factor >= NEED_WEIGHT:
                 need.update(t for t in w if not t.startswith("§"))
-        return weights, bonus, phrases, notes, need
+        need_text = "，".join(p for p, f in zip(parts, factors) if f >= NEED_WEIGHT)
+        return weights, bonus, phrases, notes, need, need_text
 
     def search(self, question: str, limit: int = 5) -> Answer:
         q, fixes = self.corrector.correct(normalise_question(question[:MAX_QUESTION_CHARS]))
         limit = max(1, min(int(limit or 5), 20))
         answer = Answer(query=question[:MAX_QUESTION_CHARS], corrections=[f"{a} → {b}" for a, b in fixes])
-        weights, bonus, phrases, notes, need = self._expand(q)
+        weights, bonus, phrases, notes, need, need_text = self._expand(q)
         route = self.hotline.match(q)
         if route is not None and not bonus:  # a city problem, not a service matter
             answer.hotline = route
@@ -370,8 +426,8 @@ class ConsultationIndex:
                 # The keywords field already holds the phrase; make a whole-phrase hit decisive.
                 scores[i] += b
                 matched[i].append((b, "「" + "」「".join(phrases[code]) + "」"))
-        enterprise = any(mk in q for mk in ENTERPRISE_MARKERS)
-        person = any(mk in q for mk in PERSON_MARKERS)
+        enterprise = any(mk in need_text for mk in ENTERPRISE_MARKERS)
+        person = any(mk in need_text for mk in PERSON_MARKERS)
         for i in list(scores):
             d = self.docs[i]
             if enterprise and not person and d.subject == "enterprise":

@@ -31,6 +31,13 @@ class Hotline:
                 p = str(p).lower()
                 self._routes.append((re.compile(r"\b" + re.escape(p) + r"\b") if p.isascii() else p, route))
 
+    def categories(self) -> list[tuple[str, str, str]]:
+        """(code, name, name_en) of every category, in the file's order."""
+        seen: dict[str, HotlineRoute] = {}
+        for _, route in self._routes:
+            seen.setdefault(route.category, route)
+        return [(r.category, r.name, r.name_en) for r in seen.values()]
+
     def match(self, question: str) -> HotlineRoute | None:
         """The category of a city problem named in the (normalised) question, or None."""
         for phrase, route in self._routes:

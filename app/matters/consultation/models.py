@@ -17,6 +17,7 @@ class ConsultationQuery(Base):
         Index("ix_consultation_query_created_at", "created_at"),
         Index("ix_consultation_query_helpful", "helpful"),
         Index("ix_consultation_query_ref", "ref", unique=True),
+        Index("ix_consultation_query_hotline_category", "hotline_category"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -26,6 +27,8 @@ class ConsultationQuery(Base):
     not_found: Mapped[bool] = mapped_column(Boolean, default=False)
     clarified: Mapped[bool] = mapped_column(Boolean, default=False)
     channel: Mapped[str] = mapped_column(String(10), default="api")  # api | web
+    # The 12345 hotline category the question was routed to (a city problem, not a matter).
+    hotline_category: Mapped[str | None] = mapped_column(String(40), nullable=True, default=None)
     helpful: Mapped[bool | None] = mapped_column(Boolean, nullable=True, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     feedback_at: Mapped[datetime | None] = mapped_column(nullable=True, default=None)

@@ -8,7 +8,8 @@ from fastapi.responses import RedirectResponse
 
 from app.core.db import RowId, SessionDep
 from app.core.templating import render
-from app.identity.deps import CsrfProtected, OptionalUser, require_roles
+from app.identity import access
+from app.identity.deps import CsrfProtected, OptionalUser, ensure_web_session, require_roles
 from app.identity.models import User
 from app.matters.consultation import engine, service
 from app.matters.consultation.exceptions import LexiconEntryInvalid, QuestionInvalid
@@ -26,10 +27,13 @@ def consultation_page(request: Request, session: SessionDep, query_log: QueryLog
                       q: str = "", thanks: str = ""):
     ctx = {"q": q, "answer": None, "query_id": None, "error": None, "thanks": thanks == "1",
            "examples": EXAMPLES, "themes": engine.get_index().themes,
-           "show_scores": user is not None and user.role.is_staff}  # citizens see no raw scores
+           "show_scores": access.sees_scores(user)}  # citizens see no raw scores
     if q.strip():
+        # The browser's session carries a short conversation: "那要多少钱？" refers to the matter before.
+        conversation = "web:" + ensure_web_session(request).id
         try:
-            ctx["answer"], ctx["query_id"] = service.ask(session, q, 5, channel="web", query_log=query_log)
+            ctx["answer"], ctx["query_id"] = service.ask(session, q, 5, channel="web", query_log=query_log,
+                                                         conversation=conversation)
         except QuestionInvalid as e:
             ctx["error"] = e.message
             return render(request, "consultation/page.html", ctx, status_code=422)
@@ -45,6 +49,7 @@ def consultation_feedback(session: SessionDep, query_log: QueryLogDep,
 
 def _admin_context(session, **extra) -> dict:
     return {"stats": service.feedback_stats(session), "unanswered": service.unanswered(session),
+            "hotline": service.hotline_counts(session),
             "unhelpful": service.unhelpful(session), "entries": service.list_lexicon_entries(session),
             "matters": sorted(engine.get_index().matters.values(), key=lambda m: m["code"]),
             "errors": {}, "form": {}, "added": False, "removed": False, **extra}

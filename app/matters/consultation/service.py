@@ -81,7 +81,7 @@ def ask(session: Session | None, question: str | None, limit: int = 5, channel: 
     ref = new_ref()
     query_log.record({"ref": ref, "question": q, "top_codes": ",".join(h.matter_code for h in answer.results[:5]),
                       "not_found": answer.not_found, "clarified": answer.clarify is not None,
-                      "channel": channel})
+                      "channel": channel, "hotline_category": answer.hotline.category if answer.hotline else None})
     return answer, ref
 
 
@@ -129,7 +129,29 @@ def feedback_stats(session: Session) -> dict[str, int]:
     not_found = session.scalar(select(func.count()).where(ConsultationQuery.not_found.is_(True))) or 0
     helpful = session.scalar(select(func.count()).where(ConsultationQuery.helpful.is_(True))) or 0
     unhelpful_n = session.scalar(select(func.count()).where(ConsultationQuery.helpful.is_(False))) or 0
-    return {"total": total, "not_found": not_found, "helpful": helpful, "unhelpful": unhelpful_n}
+    hotline = session.scalar(select(func.count()).where(ConsultationQuery.hotline_category.is_not(None))) or 0
+    return {"total": total, "not_found": not_found, "helpful": helpful, "unhelpful": unhelpful_n, "hotline": hotline}
+
+
+@dataclass
+class HotlineCount:
+    category: str
+    name: str
+    name_en: str
+    count: int
+
+
+def hotline_counts(session: Session) -> list[HotlineCount]:
+    """Questions routed to the 12345 hotline, per category, most first (every category listed)."""
+    counts = dict(session.execute(
+        select(ConsultationQuery.hotline_category, func.count())
+        .where(ConsultationQuery.hotline_category.is_not(None))
+        .group_by(ConsultationQuery.hotline_category)).all())
+    rows = [HotlineCount(code, name, name_en, int(counts.pop(code, 0)))
+            for code, name, name_en in engine.get_index().hotline.categories()]
+    # a category since taken out of hotline.yaml still shows what it counted
+    rows += [HotlineCount(code, code, code, int(n)) for code, n in counts.items()]
+    return sorted(rows, key=lambda r: (-r.count, r.category))
 
 
 def list_lexicon_entries(session: Session) -> list[LexiconEntry]:

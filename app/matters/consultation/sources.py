@@ -10,12 +10,16 @@ import yaml
 log = logging.getLogger(__name__)
 
 
+# libyaml's loader when PyYAML was built with it: the pure-Python one is most of an index build.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_yaml(path: Path, optional: bool = False) -> Any:
     if not path.exists():
         return None
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=_Loader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError:
         if not optional:
             raise

@@ -55,7 +55,11 @@ _EN_FOLD = {
 _T2S = OpenCC("t2s")
 # Emoji, symbols and punctuation say nothing about the need; clause breaks are kept as "，".
 _NOISE = re.compile(r"[^\w\s，。！？；,.!?;:：'\-+]", re.UNICODE)
-_CLAUSE_BREAK = re.compile(r"[，。！？；,!?;：:]+|(?<![a-z0-9])\.(?![a-z0-9])|\s{2,}")
+_CLAUSE_BREAK = re.compile(r"[，。！？；,!?;：:…~]+|\.+(?![a-z0-9])|\s{2,}"
+                           f"|(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+# A story typed without punctuation still turns where these words start a new thought.
+_SOFT_BREAK = re.compile(r"(?=但是|可是|不过|所以|结果|然后|后来|现在|听说|请问|想问|我想|想知道)")
+SOFT_SPLIT_CHARS = 24  # a clause this long without punctuation is cut at those words
 
 
 def normalise(text: str) -> str:
@@ -73,8 +77,44 @@ def normalise_question(text: str) -> str:
 
 
 def clauses(text: str) -> list[str]:
-    """The question cut at punctuation (a long story becomes its sentences and clauses)."""
-    return [c.strip() for c in _CLAUSE_BREAK.split(text) if c and c.strip()]
+    """The question cut at punctuation (a long story becomes its sentences and clauses).
+
+    A question mark stays on its clause ("去哪里领?"): it is the surest sign of the clause that asks.
+    Chinese runs separated by a space are clauses too, and a long run without any punctuation is
+    cut before the words that turn a story ("但是", "现在", "听说", "我想" ...).
+    """
+    out: list[str] = []
+    pos = 0
+    for m in [*_CLAUSE_BREAK.finditer(text), None]:
+        part = text[pos:m.start() if m else len(text)].strip()
+        if m:
+            pos = m.end()
+        if not part:
+            continue
+        pieces = [part]
+        if len(part) >= SOFT_SPLIT_CHARS and not part.isascii():
+            pieces = []
+            for x in _SOFT_BREAK.split(part):
+                x = x.strip()
+                if pieces and len(pieces[-1]) <= 2:  # "但是" alone joins what follows
+                    pieces[-1] += x
+                elif x:
+                    pieces.append(x)
+        if m and "?" in m.group():
+            pieces[-1] += "?"
+        out.extend(pieces)
+    return out
+
+
+# "把证领了" says "领证", "把公司关掉" says "关公司"; "开过社保户" and "没有欠债" say "开社保户", "没欠债".
+_BA = re.compile(f"把([{_CJK}]{{1,4}}?)([{_CJK}])(?:了|掉|好|完|下来)")
+_ASPECT = re.compile("(?<=[开办交领没])(?:过|了|有)")
+
+
+def phrase_variant(clause: str) -> str:
+    """The clause in the word order and without the particles a lexicon phrase is written in ("" if none)."""
+    v = _ASPECT.sub("", _BA.sub(lambda m: m.group(2) + m.group(1), clause))
+    return v if v != clause else ""
 
 
 def stem_en(word: str) -> str:

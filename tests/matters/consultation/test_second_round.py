@@ -9,10 +9,12 @@ from app.matters.consultation import engine
 from app.matters.consultation.evaluation import evaluate, read_labelled_kinds
 
 HELDOUT = Path(__file__).resolve().parents[2] / "data" / "consultation-heldout-2.tsv"
-# Floors a little under what the engine reached when the held-out set was first measured
-# (never tuned on); the engine before issue 13 was at trad 0.32, bundle 0, hotline 0.
-FLOORS = {"trad": 0.93, "typo": 0.90, "bundle": 0.85, "hotline": 0.75, "offtopic": 0.85,
-          "english": 0.85, "everyday": 0.80, "plain": 0.90, "long": 0.40}
+# Floors just under what the engine reaches on the held-out set (never tuned on; only these
+# per-kind figures are read, never its misses): (top-1, top-3). Measured after the long-story
+# clause weighting of issue 13's second round (long was 0.48 / 0.62 before it).
+FLOORS = {"trad": (0.98, 0.99), "typo": (0.96, 0.98), "bundle": (0.94, 0.94), "hotline": (0.87, 0.87),
+          "offtopic": (0.93, 0.93), "english": (0.88, 0.97), "everyday": (0.84, 0.95), "plain": (0.96, 0.99),
+          "long": (0.47, 0.66)}
 
 
 @pytest.fixture(scope="module")
@@ -23,9 +25,11 @@ def index():
 def test_heldout_accuracy_floors_per_kind(index):
     report = evaluate(index, read_labelled_kinds(HELDOUT))
     assert report.total >= 250
-    assert report.top1_accuracy >= 0.88 and report.top3_accuracy >= 0.93
-    for kind, (_, top1, _) in report.kind_accuracy().items():
-        assert top1 >= FLOORS[kind], (kind, top1)
+    assert report.top1_accuracy >= 0.90 and report.top3_accuracy >= 0.95
+    kinds = report.kind_accuracy()
+    assert set(kinds) == set(FLOORS)
+    for kind, (_, top1, top3) in kinds.items():
+        assert top1 >= FLOORS[kind][0] and top3 >= FLOORS[kind][1], (kind, top1, top3)
 
 
 @pytest.mark.parametrize("q, code", [
