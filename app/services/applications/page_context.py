@@ -237,7 +237,7 @@ def application_context(session: Session, app: Application, matter: Matter, user
     owner = app.applicant_user_id == user.id
     editable = owner and app.status in EDITABLE
     readiness = svc.readiness(app, matter) if editable else None
-    correction = next((e for e in reversed(app.events) if e.action == "request_correction"), None)
+    correction = next((e for e in reversed(app.events) if e.action in lifecycle.CORRECTION_ACTIONS), None)
     names_en = _material_names_en(session, app.matter_code) if get_locale() == "en" else {}
     # Timelines name people, not login names.
     names = identity_service.full_names(session, {e.actor for e in app.events} | {app.decision_by or ""})

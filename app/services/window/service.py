@@ -158,10 +158,20 @@ def handled_by_window(session: Session, window_code: str, limit: int = 50) -> li
 def record_decision(session: Session, app: Application, user: User, outcome: str, reasons: list[str],
                     *, at_intake: bool) -> None:
     """After any intake step or decision on a window application: keep the intake record current.
-    A correction or refusal by the back office counts against intake accuracy; a correction at the
-    window makes the one-time notice; an on-the-spot matter decided at the window is completed there."""
+    A return to the window (退回窗口, an intake error), a correction or a refusal by the back office
+    counts against intake accuracy; a correction at the window makes the one-time notice; an
+    on-the-spot matter decided at the window is completed there."""
     intake = intake_of(session, app)
     if intake is None:
+        return
+    if outcome == "return_to_window":
+        if intake.returned is None:
+            intake.returned, intake.returned_by = "window", user.username
+        officer = identity.get_by_username(session, intake.officer)
+        if officer is not None:  # the officer who took it in hears of it (the applicant is told too)
+            applications.notify_user(session, officer.id, ("办件退回窗口：收件有误", "Returned to the window: intake error"),
+                                     "\n".join([app.number, *reasons]), application_number=app.number)
+        session.flush()
         return
     if user.role == Role.window_officer:
         if outcome == "accept":
