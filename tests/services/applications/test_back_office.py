@@ -263,3 +263,20 @@ def test_return_to_window_counts_against_intake_accuracy(client, auth, db_sessio
     web_login(client, "reviewer-civil")
     assert 'value="return_to_window"' in client.get(f"/applications/{numbers[1]}").text
     assert 'value="return_to_window"' not in client.get(f"/applications/{online}").text
+
+
+def test_returned_application_is_corrected_at_the_window_and_comes_back(client, auth, db_session):
+    number, officer, _ = prepared(client, auth)
+    assert decide(client, officer, number, "accept").status_code == 200
+    civil = auth("reviewer-civil")
+    assert assign(client, civil, number, "take").status_code == 200
+    r = decide(client, civil, number, "return_to_window", ["缺少收入证明原件核对记录"])
+    assert r.status_code == 200 and r.json()["status"] == "correction_requested"
+    assert r.json()["assigned_to"] == "reviewer-civil"  # stays with its reviewer for the return
+    r = client.post(f"/api/v1/applications/{number}/submit", headers=officer)  # the window puts it right
+    assert r.status_code == 200 and r.json()["status"] == "resubmitted", r.text
+    assert number in [a["number"] for a in inbox(client, civil, assigned="me")["items"]]
+    r = decide(client, civil, number, "approve", ["符合条件"])
+    assert r.status_code == 200 and r.json()["status"] == "approved", r.text
+    # a window_direct, on-the-spot matter stays single-level: the window officer decides it alone
+    assert client.get("/api/v1/matters/e-bike-registration").json()["two_level"] is False
