@@ -23,7 +23,8 @@ from app.services.applications.models import Application, Channel, Status
 
 COMPLETED = {Status.issued: "issued_at", Status.denied: "decided_at", Status.refused: "decided_at"}
 # Actions a member of staff takes on an application: whoever took one may not review it.
-STAFF_ACTIONS = {"accept", "refuse", "start_review", "request_correction", "approve", "deny", "issue"}
+STAFF_ACTIONS = {"accept", "refuse", "start_review", "request_correction", "approve", "deny", "issue",
+                 "return_to_window", "review_opinion"}
 
 
 def completed_at(app: Application) -> datetime | None:

@@ -99,6 +99,19 @@ def can_decide(user: User, case: Case, *, window_direct: bool) -> bool:
     return False
 
 
+def works_inbox(user: User, department_code: str | None) -> bool:
+    """后台分类审批: a department's inbox is open to that department's reviewers only."""
+    return user.role == Role.reviewer and bool(user.department_code) and user.department_code == department_code
+
+
+def can_assign(user: User, case: Case, assignee: User | None = None) -> bool:
+    """Assign, take or release an application: a reviewer of its department, and only to a reviewer of
+    the same department (None: releasing or taking it oneself)."""
+    if not works_inbox(user, case.department_code):
+        return False
+    return assignee is None or works_inbox(assignee, case.department_code)
+
+
 def takes_in(user: User, case: Case) -> bool:
     """前台受理: the officer of the window that took a walk-in application in prepares it with the
     applicant present (materials, submission) and takes the intake step (accept / refuse / correction)."""

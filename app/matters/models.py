@@ -67,6 +67,8 @@ class Matter(Base):
     issues_licence: Mapped[str | None] = mapped_column(ForeignKey("licence_type.code"), nullable=True)
     onsite: Mapped[bool] = mapped_column(Boolean, default=False)
     window_direct: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 审核/审批: two different people sign the decision (matters.service.two_level_rule)
+    two_level: Mapped[bool] = mapped_column(Boolean, default=False)
     cross_region: Mapped[bool] = mapped_column(Boolean, default=False)
     keywords: Mapped[list] = mapped_column(JSON, default=list)
     faq: Mapped[list] = mapped_column(JSON, default=list)

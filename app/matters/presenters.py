@@ -23,7 +23,7 @@ def matter_summary(m: Matter) -> MatterSummary:
         department_name=m.department.name, theme=m.theme_code, theme_name=m.theme.name, subject=m.subject,
         online=m.online, high_freq=m.high_freq, auto_approval=m.auto_approval, promised_days=m.promised_days,
         legal_days=m.legal_days, on_the_spot=m.on_the_spot, onsite=m.onsite, cross_region=m.cross_region,
-        window_direct=m.window_direct, esign=m.esign, result=m.result, issues_licence=m.issues_licence)
+        window_direct=m.window_direct, two_level=m.two_level, esign=m.esign, result=m.result, issues_licence=m.issues_licence)
 
 
 def guide_for(code: str, materials: list[tuple[str, str]]) -> dict | None:

@@ -34,6 +34,7 @@ class MatterSummary(BaseModel):
     onsite: bool
     cross_region: bool
     window_direct: bool
+    two_level: bool = False  # 审核/审批: the decision needs two different people
     esign: bool
     result: str
     issues_licence: str | None

@@ -56,6 +56,16 @@ def _upsert(session: Session, model, key, values: dict, report: SeedReport):
     return row
 
 
+def two_level_rule(m: dict) -> bool:
+    """审核/审批 (two people sign the decision): an explicit `two_level` in the catalogue wins; otherwise
+    every matter whose result is a licence or certificate written to the holder's wallet, unless a
+    comprehensive-window officer may decide it alone (`window_direct`: the catalogue already judged one
+    person enough). Matters paying out public money are marked `two_level: true` in the catalogue."""
+    if "two_level" in m:
+        return bool(m["two_level"])
+    return bool(m.get("issues_licence") or m.get("result") == "licence") and not m.get("window_direct")
+
+
 def seed_catalogue(session: Session, data: dict | None = None) -> SeedReport:
     """Make the catalogue tables equal the catalogue file; running twice changes nothing."""
     data = data or load_catalogue()
@@ -80,6 +90,7 @@ def seed_catalogue(session: Session, data: dict | None = None) -> SeedReport:
             "rule": m.get("rule", ""), "esign": bool(m.get("esign", True)), "result": m.get("result", "notice"),
             "issues_licence": m.get("issues_licence"), "onsite": bool(m.get("onsite")),
             "window_direct": bool(m.get("window_direct")), "cross_region": bool(m.get("cross_region")),
+            "two_level": two_level_rule(m),
             "keywords": list(m.get("keywords", [])), "faq": list(m.get("faq", [])), "position": pos,
         }
         _upsert(session, Matter, m["code"], values, report)

@@ -6,23 +6,29 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import Forbidden, ValidationFailed
 from app.core.i18n import Text
 from app.identity import access
-from app.identity.models import User
+from app.identity.models import Role, User
 from app.matters import service as matter_service
 from app.matters.models import Matter
 from app.services.applications import lifecycle, presenters
 from app.services.applications import service as applications
-from app.services.applications.exceptions import IntakeDone
+from app.services.applications.exceptions import (ConcurrentEdit, IllegalTransition, IntakeDone, ReviewDone,
+                                                   ReviewOpinionRequired, SecondPersonRequired)
 from app.services.applications.models import Application, Channel, Status
 from app.services.approval import service as approval
 from app.services.seals import documents, licences
 from app.services.seals.schemas import ResultDocumentInput
 from app.services.window import service as window
 
-OUTCOMES = ("approve", "deny", "correction", "accept", "refuse")  # accept / refuse: intake (受理 / 不予受理)
+OUTCOMES = ("approve", "deny", "correction", "accept", "refuse", "review", "return_to_window")
+# accept / refuse: intake (受理 / 不予受理); review: the first-level opinion (审核) of a two-level matter;
+# return_to_window: the department sends a window application back as an intake error (退回窗口)
+OPINIONS = ("approve", "deny")
+NEEDS_REASONS = ("deny", "correction", "refuse", "return_to_window")
 
 
 LICENCE_YEARS = {"business-licence": None, "id-card": 20, "residence-permit": 1, "social-security-card": 10,
@@ -32,6 +38,7 @@ LICENCE_YEARS = {"business-licence": None, "id-card": 20, "residence-permit": 1,
 
 
 INTAKE_WITH_DECISION = ("与审批决定一并受理", "Accepted together with the decision")
+OPINION_TEXT = {"approve": ("建议批准", "recommends approval"), "deny": ("建议不予批准", "recommends denial")}
 
 
 def can_decide(user: User, app: Application, matter: Matter) -> bool:
@@ -39,36 +46,95 @@ def can_decide(user: User, app: Application, matter: Matter) -> bool:
 
 
 def decide(session: Session, app: Application, user: User, outcome: str, reasons: list[str], *,
-           ip: str = "") -> Application:
+           opinion: str | None = None, version: int | None = None, ip: str = "") -> Application:
     """Intake first (accept / refuse / correction), then the decision (approve / deny / correction),
-    by the department's reviewer or an authorised window officer. The reasons are kept whole."""
+    by the department's reviewer or an authorised window officer. The reasons are kept whole.
+
+    Two-level matters (`Matter.two_level`, 审核/审批): one reviewer records the first-level opinion
+    (`review` with `opinion` approve | deny); approve / deny by a *different* reviewer then decides.
+    `return_to_window` sends a window application back to the window as an intake error. `version`,
+    when given, is the version the decider read: anything changed since answers 409."""
     matter = matter_service.get_matter(session, app.matter_code)
+    if version is not None and version != app.version:
+        raise ConcurrentEdit()
     at_intake = outcome in ("accept", "refuse") or (outcome == "correction" and applications.awaits_intake(app))
     if not (can_decide(user, app, matter) or (at_intake and access.takes_in(user, app))):
         raise Forbidden("您无权对该办件作出决定 / You are not authorised to decide this application")
     if outcome not in OUTCOMES:
-        raise ValidationFailed("决定须为 approve、deny、correction、accept 或 refuse / outcome must be approve, deny, "
-                               "correction, accept or refuse", fields={"outcome": "invalid"})
+        raise ValidationFailed("决定须为 accept、refuse、approve、deny、correction、review 或 return_to_window / "
+                               "outcome must be accept, refuse, approve, deny, correction, review or "
+                               "return_to_window", fields={"outcome": "invalid"})
+    if outcome in ("review", "return_to_window") and user.role != Role.reviewer:
+        raise Forbidden("审核意见和退回窗口由部门审批人员作出 / Only the department's reviewers give a first-level "
+                        "opinion or return an application to the window")
     reasons = [r.strip()[:500] for r in reasons if r and r.strip()][:20]
-    if outcome in ("deny", "correction", "refuse") and not reasons:
-        raise ValidationFailed("不予批准、不予受理或要求补正时须说明理由 / Give the reasons for a denial, a refusal or "
-                               "a correction request", fields={"reasons": "required"})
-    _decide(session, app, user, matter, outcome, reasons, ip)
+    if outcome == "review" and opinion not in OPINIONS:
+        raise ValidationFailed("审核意见须为 approve（建议批准）或 deny（建议不予批准） / opinion must be approve or deny",
+                               fields={"opinion": "invalid"})
+    if (outcome in NEEDS_REASONS or (outcome == "review" and opinion == "deny")) and not reasons:
+        raise ValidationFailed("不予批准、不予受理、要求补正或退回窗口时须说明理由 / Give the reasons for a denial, a "
+                               "refusal, a correction request or a return to the window", fields={"reasons": "required"})
+    _decide(session, app, user, matter, outcome, reasons, ip, opinion=opinion)
     window.record_decision(session, app, user, outcome, reasons, at_intake=at_intake)
     return app
 
 
-def _decide(session: Session, app: Application, user: User, matter: Matter, outcome: str, reasons: list[str],
+def _clear_review(app: Application) -> None:
+    """A correction (or a return to the window) brings new material: the first-level opinion starts over."""
+    app.review_opinion, app.review_by, app.review_reasons, app.reviewed_at = None, None, [], None
+
+
+def _review(session: Session, app: Application, user: User, matter: Matter, opinion: str, reasons: list[str],
             ip: str) -> None:
+    """审核: the first-level opinion of a two-level matter; the application stays in review for 审批."""
+    if not matter.two_level:
+        raise ValidationFailed("该事项由一人审批，无需审核意见：请直接作出决定 / This matter is decided by one person: "
+                               "approve, deny or ask for correction directly", fields={"outcome": "single_level"})
+    if app.status not in lifecycle.OPEN:
+        raise IllegalTransition(f"当前状态下不能签署审核意见 / cannot review an application that is {app.status.value}")
+    if app.review_opinion is not None:
+        raise ReviewDone()
+    _start_review(session, app, user, ip)
+    app.review_opinion, app.review_by, app.review_reasons, app.reviewed_at = opinion, user.username, reasons, utcnow()
+    zh, en = OPINION_TEXT[opinion]
+    typed = "\n".join(reasons)
+    lifecycle.note_event(session, app, "review_opinion", actor=user.username,
+                         note=(f"审核意见：{zh}" + (f"\n{typed}" if typed else ""),
+                               f"First-level opinion: {en}" + (f"\n{typed}" if typed else "")))
+    audit.record(session, actor=user.username, action="application.review_opinion", object_type="application",
+                 object_id=app.number, ip=ip, detail={"opinion": opinion})
+
+
+def _decide(session: Session, app: Application, user: User, matter: Matter, outcome: str, reasons: list[str],
+            ip: str, *, opinion: str | None = None) -> None:
     note = "\n".join(reasons)  # what the reviewer typed, whole (one reason per line)
     if outcome in ("accept", "refuse"):
         _intake(session, app, user, outcome, reasons, ip)
         return
+    if outcome == "review":
+        _review(session, app, user, matter, opinion or "", reasons, ip)
+        return
+    if outcome == "return_to_window":
+        if app.channel != Channel.window or not app.window_code:
+            raise ValidationFailed("只有窗口收件的办件才能退回窗口 / Only an application taken in at a window can be "
+                                   "returned to it", fields={"outcome": "not_window"})
+        lifecycle.transition(session, app, "return_to_window", actor=user.username, note=note, ip=ip)
+        applications.pause_clock(app, applications.today_china())
+        _clear_review(app)
+        applications.notify(session, app, ("窗口收件有误，请到窗口补正", "Intake error: please complete it at the window"),
+                            note)
+        return
     if outcome == "correction":
         lifecycle.transition(session, app, "request_correction", actor=user.username, note=note, ip=ip)
         applications.pause_clock(app, applications.today_china())
+        _clear_review(app)
         applications.notify(session, app, ("请补正材料", "Correction requested"), note)
         return
+    if matter.two_level:  # 审批: only on a first-level opinion, and by someone else
+        if app.review_opinion is None:
+            raise ReviewOpinionRequired()
+        if app.review_by == user.username:
+            raise SecondPersonRequired()
     _start_review(session, app, user, ip)
     lifecycle.transition(session, app, outcome, actor=user.username, note=note, ip=ip)
     app.decided_at = utcnow()

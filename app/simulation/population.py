@@ -101,14 +101,17 @@ def _staff(session: Session, username: str, role: Role, name: str, **kw) -> User
 
 
 def create_staff(session: Session, district: District) -> dict[str, Any]:
-    """One reviewer per department, an officer per window, an evaluator (idempotent)."""
+    """One reviewer per department and a second one for the 审批 of two-level matters, an officer per
+    window, an evaluator (idempotent)."""
+    departments = matter_service.list_departments(session)
     reviewers = {d.code: _staff(session, f"sim-reviewer-{d.code}", Role.reviewer, f"{d.name}审批员",
-                                department_code=d.code)
-                 for d in matter_service.list_departments(session)}
+                                department_code=d.code) for d in departments}
+    approvers = {d.code: _staff(session, f"sim-approver-{d.code}", Role.reviewer, f"{d.name}审批负责人",
+                                department_code=d.code) for d in departments}
     officers = {code: _staff(session, f"sim-window-{code.lower()}", Role.window_officer, f"{code}窗口",
                              window_code=code) for code in window_codes(district)}
     _staff(session, "sim-evaluator", Role.evaluator, "评价员")
-    return {"reviewers": reviewers, "officers": officers}
+    return {"reviewers": reviewers, "approvers": approvers, "officers": officers}
 
 
 # -- applicants ----------------------------------------------------------------------------------------

@@ -133,10 +133,12 @@ class Simulation:
             for matter in session.scalars(select(Matter)):
                 approval.setting(session, matter.code).enabled = self.p.auto_approval
         self.reviewers = {code: u.id for code, u in staff["reviewers"].items()}
+        self.approvers = {code: u.id for code, u in staff["approvers"].items()}
         self.officers = [u.id for u in staff["officers"].values()]
         self.comprehensive = [u.id for code, u in staff["officers"].items() if window_adapter.is_comprehensive(code)]
         self.dedicated = [u.id for code, u in staff["officers"].items() if not window_adapter.is_comprehensive(code)]
         with self.sessions() as session:
+            self.two_level = {m.code: m.two_level for m in session.scalars(select(Matter))}
             self.matters = [(m.code, m.subject, m.annual, m.online, m.window_direct, m.promised_days, list(m.keywords),
                              m.esign, m.department_code, m.name)
                             for m in session.scalars(select(Matter).order_by(Matter.code))]
@@ -195,19 +197,26 @@ class Simulation:
                         and chance(seed, n, "intake-error") < self.p.intake_error_rate)
         u = chance(seed, n, "outcome", app.version)
         if window_error:
-            flows.decide(session, app, reviewer, "correction", ["窗口收件时缺少必要材料，请补正"])
+            flows.decide(session, app, reviewer, "return_to_window", ["窗口收件时缺少必要材料，请补正"])
         elif u < 0.06:
-            flows.decide(session, app, reviewer, "deny", ["经审查不符合办理条件"])
+            self._sign(session, app, reviewer, "deny", ["经审查不符合办理条件"])
         elif u < 0.08 and not self._corrected(app):
             flows.decide(session, app, reviewer, "correction", ["申请表信息与材料不一致，请补正"])
         else:
-            flows.decide(session, app, reviewer, "approve", [])
+            self._sign(session, app, reviewer, "approve", [])
             window_adapter.hand_out(session, app, self._officer(session, app))
         self.counters.decisions += 1
 
+    def _sign(self, session: Session, app: Application, reviewer: User, outcome: str, reasons: list[str]) -> None:
+        """The decision; a two-level matter (审核/审批) is reviewed by the reviewer and decided by the approver."""
+        if self.two_level.get(app.matter_code):
+            flows.decide(session, app, reviewer, "review", reasons, opinion=outcome)
+            reviewer = session.get(User, self.approvers[app.department_code])
+        flows.decide(session, app, reviewer, outcome, reasons)
+
     @staticmethod
     def _corrected(app: Application) -> bool:
-        return any(e.action == "request_correction" for e in app.events)
+        return any(e.action in ("request_correction", "return_to_window") for e in app.events)
 
     def _officer(self, session: Session, app: Application) -> User:
         return session.get(User, self.officers[int(chance(self.p.seed, app.number, "handout") * len(self.officers))])

@@ -77,7 +77,7 @@ def intake_counts(session: Session) -> tuple[int, int]:
     total = session.scalar(select(func.count()).select_from(Application).where(*taken)) or 0
     returned = session.scalar(select(func.count()).select_from(Application).where(*taken, exists().where(
         ApplicationEvent.application_id == Application.id,
-        ApplicationEvent.action.in_(("request_correction", "refuse"))))) or 0
+        ApplicationEvent.action.in_(("request_correction", "return_to_window", "refuse"))))) or 0
     return total - returned, total
 
 

@@ -79,7 +79,7 @@ def test_intake_accuracy_is_the_windows_own_figure(client, auth, db_session):
 
     numbers = [create(client, auth("citizen-young"), "temporary-assistance").json()["number"] for _ in range(3)]
     apps = db_session.scalars(select(Application).where(Application.number.in_(numbers))).all()
-    for app, returned, accepted in zip(apps, (None, "correction", None), (True, True, False)):
+    for app, returned, accepted in zip(apps, (None, "window", None), (True, True, False)):
         db_session.add(WindowIntake(application_id=app.id, application_number=app.number, window_code="XH-C01",
                                     officer="window-officer", department_code=app.department_code,
                                     accepted_at=utcnow() if accepted else None, returned=returned))

@@ -18,6 +18,9 @@ TRANSITIONS: dict[str, dict[Status, Status]] = {
     "start_review": {S.accepted: S.in_review, S.resubmitted: S.in_review},
     "request_correction": {S.submitted: S.correction_requested, S.accepted: S.correction_requested,
                            S.in_review: S.correction_requested, S.resubmitted: S.correction_requested},
+    # 退回窗口: the department sends a window application back as an intake error (窗口收件有误)
+    "return_to_window": {S.submitted: S.correction_requested, S.accepted: S.correction_requested,
+                         S.in_review: S.correction_requested, S.resubmitted: S.correction_requested},
     "resubmit": {S.correction_requested: S.resubmitted},
     "approve": {S.in_review: S.approved},
     "deny": {S.in_review: S.denied},
@@ -40,7 +43,11 @@ ACTION_LABELS = {
     "approve": ("批准", "Approved"), "deny": ("不予批准", "Denied"), "issue": ("出件", "Issued"),
     "withdraw": ("撤回", "Withdrawn"), "sign": ("电子签名", "E-signed"), "upload": ("上传材料", "Material uploaded"),
     "notice": ("一次性告知", "One-time notice"),
+    "return_to_window": ("退回窗口（收件有误）", "Returned to the window (intake error)"),
+    "review_opinion": ("审核", "Reviewed (first level)"), "assign": ("分派", "Assigned"),
+    "take": ("领办", "Taken"), "release": ("退回待分派", "Released"),
 }
+CORRECTION_ACTIONS = ("request_correction", "return_to_window")  # both wait for a corrected resubmission
 
 
 def allowed_actions(status: Status) -> list[str]:

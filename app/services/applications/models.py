@@ -90,6 +90,14 @@ class Application(Base):
     result_document_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     licence_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     window_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # 后台分类审批: the department reviewer who works on it (username; None: unassigned)
+    assigned_to: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # 审核 of a two-level matter (Matter.two_level): the first person's opinion; 审批 by another decides
+    review_opinion: Mapped[str | None] = mapped_column(String(20), nullable=True)  # approve | deny
+    review_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    review_reasons: Mapped[list] = mapped_column(JSON, default=list)
+    reviewed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

@@ -27,6 +27,7 @@ from app.matters import service as matter_service
 from app.matters.models import Material, Matter
 from app.services.applications import lifecycle, presenters
 from app.services.applications import service as svc
+from app.services.applications import workbench
 from app.services.applications.models import Application, ApplicationMaterial, MaterialStatus, Status
 from app.services.seals import documents
 
@@ -237,10 +238,11 @@ def application_context(session: Session, app: Application, matter: Matter, user
     owner = app.applicant_user_id == user.id
     editable = owner and app.status in EDITABLE
     readiness = svc.readiness(app, matter) if editable else None
-    correction = next((e for e in reversed(app.events) if e.action == "request_correction"), None)
+    correction = next((e for e in reversed(app.events) if e.action in lifecycle.CORRECTION_ACTIONS), None)
     names_en = _material_names_en(session, app.matter_code) if get_locale() == "en" else {}
     # Timelines name people, not login names.
-    names = identity_service.full_names(session, {e.actor for e in app.events} | {app.decision_by or ""})
+    names = identity_service.full_names(session, {e.actor for e in app.events} | {app.decision_by or ""}
+                                        | {app.assigned_to or "", app.review_by or ""})
     return {
         "app": app, "matter": matter, "owner": owner, "editable": editable, "errors": dict(errors or {}),
         "status_label": pick(*lifecycle.STATUS_LABELS[app.status]), "notice": notice,
@@ -265,6 +267,28 @@ def application_context(session: Session, app: Application, matter: Matter, user
         "access_query": f"?{urlencode({'reason': reason})}" if reason and access.needs_reason(user) else "",
         "decision": dict(decision or {}), "department": matter_service.get_department(session, app.department_code),
         "auto": presenters.auto_approval_out(session, app),
+        **_back_office(session, app, matter, user, names),
+    }
+
+
+def _back_office(session: Session, app: Application, matter: Matter, user: User,
+                 names: Mapping[str, str]) -> dict[str, Any]:
+    """后台分类审批 on the application page: who works on it, the first-level opinion (审核) of a
+    two-level matter, and what this reviewer may do (assign, return to the window)."""
+    staff = user.role.is_staff
+    can_assign = access.can_assign(user, app) and app.status not in lifecycle.TERMINAL \
+        and app.status not in (Status.draft, Status.approved)
+    return {
+        "two_level": matter.two_level,
+        "assignee_name": names.get(app.assigned_to, app.assigned_to) if (staff and app.assigned_to) else None,
+        "assigned_to_me": app.assigned_to == user.username,
+        "can_assign": can_assign,
+        "reviewers": [(u.username, u.full_name or u.username) for u in workbench.reviewers_of(session, app.department_code)]
+        if can_assign else [],
+        "review_opinion": {"opinion": app.review_opinion, "by": names.get(app.review_by, app.review_by),
+                           "mine": app.review_by == user.username, "reasons": list(app.review_reasons or []),
+                           "at": china_time(app.reviewed_at)} if (staff and app.review_opinion) else None,
+        "can_return_to_window": user.role.value == "reviewer" and app.channel.value == "window",
     }
 
 

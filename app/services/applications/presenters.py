@@ -6,12 +6,14 @@ from typing import Callable
 from sqlalchemy.orm import Session
 
 from app.core.i18n import pick
+from app.identity import service as identity
 from app.identity.validation import mask_id
 from app.matters.models import Matter
 from app.services.applications import lifecycle
 from app.services.applications import service as svc
 from app.services.applications.models import Application, BundleApplication, MaterialStatus, Status
-from app.services.applications.schemas import ApplicationOut, AutoApprovalOut, DecisionOut, EventOut, MaterialOut
+from app.services.applications.schemas import (ApplicationOut, AutoApprovalOut, DecisionOut, EventOut, MaterialOut,
+                                              ReviewOpinionOut)
 
 
 def next_actions(app: Application, matter: Matter) -> list[str]:
@@ -51,7 +53,16 @@ def to_out(session: Session, app: Application, matter: Matter) -> ApplicationOut
     if app.bundle_application_id:
         b = session.get(BundleApplication, app.bundle_application_id)
         bundle_number = b.number if b else None
+    staff = {u for u in (app.assigned_to, app.review_by) if u}
+    names = identity.full_names(session, staff) if staff else {}
+    review = None
+    if app.review_opinion and app.review_by:
+        review = ReviewOpinionOut(opinion=app.review_opinion, by=app.review_by,
+                                  by_name=names.get(app.review_by, app.review_by),
+                                  reasons=list(app.review_reasons or []), at=app.reviewed_at)
     return ApplicationOut(
+        two_level=matter.two_level, assigned_to=app.assigned_to,
+        assigned_to_name=names.get(app.assigned_to, app.assigned_to) if app.assigned_to else None, review=review,
         number=app.number, status=app.status.value, status_label=pick(*lifecycle.STATUS_LABELS[app.status]),
         matter_code=app.matter_code, matter_name=pick(matter.name, matter.name_en), department=app.department_code,
         channel=app.channel.value, applicant_name=app.applicant_name, applicant_id_number=mask_id(app.subject_key),

@@ -25,10 +25,31 @@ class SignRequest(BaseModel):
 
 
 class DecisionCreate(BaseModel):
-    outcome: str = Field(pattern="^(approve|deny|correction|accept|refuse)$",
+    outcome: str = Field(pattern="^(approve|deny|correction|accept|refuse|review|return_to_window)$",
                          description="intake (受理) first: accept | refuse | correction; after acceptance: "
-                                     "approve | deny | correction")
+                                     "approve | deny | correction. Two-level matters (`two_level`): `review` "
+                                     "records the first-level opinion (审核, with `opinion`), then approve | deny "
+                                     "by a different reviewer (审批). `return_to_window`: a window application goes "
+                                     "back to the window as an intake error (reasons required)")
     reasons: list[str] = Field(default_factory=list, max_length=20)
+    opinion: str | None = Field(default=None, pattern="^(approve|deny)$",
+                                description="with outcome `review`: the first-level opinion, approve | deny")
+    version: int | None = Field(default=None, description="optional: the version you read; a mismatch answers 409")
+
+
+class AssignmentCreate(BaseModel):
+    action: str = Field(pattern="^(take|assign|release)$", description="take | assign (with assignee) | release")
+    assignee: str | None = Field(default=None, max_length=64, description="username of a reviewer of the department")
+    version: int | None = Field(default=None, description="optional: the version you read; a mismatch answers 409")
+
+
+class ReviewOpinionOut(BaseModel):
+    """审核: the first-level opinion of a two-level matter."""
+    opinion: str
+    by: str
+    by_name: str
+    reasons: list[str]
+    at: datetime | None
 
 
 class MaterialOut(BaseModel):
@@ -97,6 +118,10 @@ class ApplicationOut(BaseModel):
     version: int
     bundle_number: str | None = None
     auto_approval: AutoApprovalOut | None = None
+    two_level: bool = False
+    assigned_to: str | None = None
+    assigned_to_name: str | None = None
+    review: ReviewOpinionOut | None = None
 
 
 class ApplicationList(BaseModel):

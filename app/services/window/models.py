@@ -136,7 +136,7 @@ class WindowIntake(Base):
     on_the_spot_matter: Mapped[bool] = mapped_column(Boolean, default=False)  # promised_days == 0
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(nullable=True)  # 受理 at the window
-    returned: Mapped[str | None] = mapped_column(String(20), nullable=True)  # correction | refused (back office)
+    returned: Mapped[str | None] = mapped_column(String(20), nullable=True)  # window | correction | refused (back office)
     returned_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     completed_on_spot: Mapped[bool] = mapped_column(Boolean, default=False)
     notice_blob: Mapped[str | None] = mapped_column(String(64), nullable=True)  # 一次性告知书 PDF

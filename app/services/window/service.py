@@ -158,10 +158,21 @@ def handled_by_window(session: Session, window_code: str, limit: int = 50) -> li
 def record_decision(session: Session, app: Application, user: User, outcome: str, reasons: list[str],
                     *, at_intake: bool) -> None:
     """After any intake step or decision on a window application: keep the intake record current.
-    A correction or refusal by the back office counts against intake accuracy; a correction at the
-    window makes the one-time notice; an on-the-spot matter decided at the window is completed there."""
+    Only a return to the window (退回窗口: the back office finds the intake itself wrong) counts
+    against intake accuracy — a correction or a refusal by the back office is a decision on the
+    case, not an intake error; a correction at the window makes the one-time notice; an
+    on-the-spot matter decided at the window is completed there."""
     intake = intake_of(session, app)
     if intake is None:
+        return
+    if outcome == "return_to_window":
+        if intake.returned is None:
+            intake.returned, intake.returned_by = "window", user.username
+        officer = identity.get_by_username(session, intake.officer)
+        if officer is not None:  # the officer who took it in hears of it (the applicant is told too)
+            applications.notify_user(session, officer.id, ("办件退回窗口：收件有误", "Returned to the window: intake error"),
+                                     "\n".join([app.number, *reasons]), application_number=app.number)
+        session.flush()
         return
     if user.role == Role.window_officer:
         if outcome == "accept":
@@ -170,9 +181,6 @@ def record_decision(session: Session, app: Application, user: User, outcome: str
             intake.notice_blob = blobs.put(session, correction_notice_pdf(session, app, reasons), "application/pdf")
         elif outcome in ("approve", "deny") and intake.on_the_spot_matter:
             intake.completed_on_spot = True
-    elif outcome in ("correction", "refuse") and intake.returned is None:
-        intake.returned = "correction" if outcome == "correction" else "refused"
-        intake.returned_by = user.username
     session.flush()
 
 
@@ -253,8 +261,8 @@ def hand_out(session: Session, officer: User, number: str, *, collected_by: str,
 # -- figures -------------------------------------------------------------------------------------
 
 def intake_figures(session: Session, window_code: str | None = None) -> dict[str, Any]:
-    """Intake accuracy (收件准确率): window-accepted intakes the back office did not return ÷ all
-    window-accepted intakes; on-the-spot share: on-the-spot matters taken in at the window and completed
+    """Intake accuracy (收件准确率): window-accepted intakes the back office did not return to the
+    window as intake errors ÷ all window-accepted intakes; on-the-spot share: on-the-spot matters taken in at the window and completed
     there ÷ all on-the-spot matters taken in at the window. None when there is nothing to divide."""
     stmt = select(WindowIntake)
     if window_code:

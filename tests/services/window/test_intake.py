@@ -130,7 +130,10 @@ def test_back_office_return_counts_against_intake_accuracy(client, auth, db_sess
     for n in (kept, returned):
         assert decide(client, officer, n, "accept").status_code == 200
     civil = auth("reviewer-civil")
-    assert decide(client, civil, returned, "correction", ["收入证明缺少盖章"]).status_code == 200
+    # A correction asked by the back office is a decision on the case, not an intake error...
+    assert decide(client, civil, kept, "correction", ["收入证明缺少盖章"]).status_code == 200
+    # ...a return to the window is.
+    assert decide(client, civil, returned, "return_to_window", ["户口簿复印件未核对原件"]).status_code == 200
     after = window_service.intake_figures(db_session)
     assert after["accepted"] - before["accepted"] == 2
     assert after["returned"] - before["returned"] == 1
