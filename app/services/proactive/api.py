@@ -4,8 +4,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 
-from app.core.clock import china_today
+from app.core.clock import china_now, china_today
 from app.core.db import SessionDep
 from app.core.errors import ValidationFailed
 from app.core.i18n import pick
@@ -80,11 +81,15 @@ def parse_near(near: str | None) -> tuple[float, float] | None:
     return lat, lng
 
 
-def point_items(session, matter: str | None, near: str | None, within: int | None) -> list[ServicePointOut]:
-    found = points.find(session, matter=matter or None, near=parse_near(near), within_minutes=within)
+def point_items(session, matter: str | None, near: str | None, within: int | None,
+                open_now: bool = False) -> list[ServicePointOut]:
+    at = china_now()
+    found = points.find(session, matter=matter or None, near=parse_near(near), within_minutes=within,
+                        open_at=at if open_now else None)
     return [ServicePointOut(id=p.id, name=pick(p.name, p.name_en), name_en=p.name_en, kind=p.kind, place=p.place,
                             address=pick(p.address, p.address_en), lat=p.lat, lng=p.lng,
-                            hours=pick(p.hours, p.hours_en), open_24h=p.open_24h, matters=list(p.matters or []),
+                            hours=pick(p.hours, p.hours_en), open_24h=p.open_24h, open_now=points.is_open(p, at),
+                            matters=list(p.matters or []),
                             distance_m=None if d is None else round(d),
                             walk_minutes=None if d is None else points.walk_minutes(d))
             for p, d in found]
@@ -93,6 +98,26 @@ def point_items(session, matter: str | None, near: str | None, within: int | Non
 @router.get("/service-points", response_model=ServicePointList)
 def service_points(session: SessionDep, matter: Annotated[str | None, Query(max_length=80)] = None,
                    near: Annotated[str | None, Query(max_length=60)] = None,
-                   within_minutes: Annotated[int | None, Query(ge=1, le=120)] = None):
-    """Service centres and self-service terminals (no login): by matter, nearest first with `near`."""
-    return ServicePointList(items=point_items(session, matter, near, within_minutes))
+                   within_minutes: Annotated[int | None, Query(ge=1, le=120)] = None, open_now: bool = False):
+    """Service centres and self-service terminals (no login): by matter, nearest first with `near`,
+    within so many minutes' walk (15: the 15-minute service circle), open now (China time)."""
+    return ServicePointList(items=point_items(session, matter, near, within_minutes, open_now))
+
+
+@router.get("/service-points.geojson")
+def service_points_geojson(session: SessionDep, matter: Annotated[str | None, Query(max_length=80)] = None,
+                           near: Annotated[str | None, Query(max_length=60)] = None,
+                           within_minutes: Annotated[int | None, Query(ge=1, le=120)] = None,
+                           open_now: bool = False):
+    """The same points as GeoJSON (a FeatureCollection of Points, [lng, lat]) for the map."""
+    items = point_items(session, matter, near, within_minutes, open_now)
+    return JSONResponse({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": i.id, "geometry": {"type": "Point", "coordinates": [i.lng, i.lat]},
+         "properties": i.model_dump(exclude={"lat", "lng"})} for i in items]},
+        media_type="application/geo+json")
+
+
+@router.get("/service-map/outline")
+def district_outline():
+    """The district's outline (approximate), GeoJSON: the map's base, no tile server needed."""
+    return JSONResponse(points.district_outline(), media_type="application/geo+json")

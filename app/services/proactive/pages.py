@@ -3,12 +3,13 @@ enterprise's policy page; the public service map with the 15-minute service circ
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup, escape
 
-from app.core.clock import china_today
+from app.core.clock import china_now, china_today
 from app.core.db import SessionDep
 from app.core.errors import Forbidden, PortalError
 from app.core.i18n import pick
@@ -80,10 +81,15 @@ def _project(lat: float, lng: float) -> tuple[float, float]:
 
 @router.get("/service-map")
 def service_map(request: Request, session: SessionDep, matter: Annotated[str, Query(max_length=80)] = "",
-                near: Annotated[str, Query(max_length=60)] = "", circle: Annotated[str, Query(max_length=3)] = ""):
-    """The public map: every point as a list and on a plain SVG of the district (no tiles, no CDN)."""
+                near: Annotated[str, Query(max_length=60)] = "", circle: Annotated[str, Query(max_length=3)] = "",
+                open: Annotated[str, Query(max_length=3)] = ""):
+    """The public map: every point as a list (works without JavaScript) and on a plain SVG of the
+    district; with JavaScript a Leaflet map over the district's outline (no tiles, no CDN)."""
     within = points.CIRCLE_MINUTES if circle and near else None
-    items = proactive_api.point_items(session, matter or None, near or None, within)
+    items = proactive_api.point_items(session, matter or None, near or None, within, bool(open))
+    query = urlencode({k: v for k, v in (("matter", matter), ("near", near),
+                                         ("within_minutes", within or ""), ("open_now", "true" if open else ""))
+                       if v})
     here = proactive_api.parse_near(near) if near else None
     # a circle of 15 minutes' walk, in map units (the district is ~10 km tall: 800 units)
     lat_span = MAP_BOUNDS[1] - MAP_BOUNDS[0]
@@ -93,6 +99,8 @@ def service_map(request: Request, session: SessionDep, matter: Annotated[str, Qu
     matters = [(m.code, pick(m.name, m.name_en)) for m in matter_service.list_matters(session, MatterFilter(), limit=500)[0]
                if m.code in served]
     return render(request, "proactive/map.html", {
-        "items": items, "matter": matter, "near": near, "circle": bool(circle), "places": places,
+        "items": items, "matter": matter, "near": near, "circle": bool(circle), "open": bool(open),
+        "places": places, "points_url": "/api/v1/service-points.geojson" + (f"?{query}" if query else ""),
+        "circle_m": round(points.CIRCLE_MINUTES * points.WALK_M_PER_MIN), "now": china_now(),
         "matters": matters, "marks": [(p, *_project(p.lat, p.lng)) for p in items],
         "here": _project(*here) if here else None, "radius": round(radius, 1)})
