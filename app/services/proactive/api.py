@@ -12,8 +12,7 @@ from app.core.errors import ValidationFailed
 from app.core.i18n import pick
 from app.identity.deps import ApplicantUser, client_ip, require_roles
 from app.identity.models import Role, User
-from app.matters import service as matter_service
-from app.services.proactive import points, policies
+from app.services.proactive import points, policies, scan
 from app.services.proactive import service as svc
 from app.services.proactive.models import ProactiveOffer
 from app.services.proactive.schemas import (ObjectionIn, OfferList, OfferOut, PolicyList, PolicyOut, ServicePointList,
@@ -24,8 +23,8 @@ EnterpriseUser = Annotated[User, Depends(require_roles(Role.applicant_enterprise
 
 
 def offer_out(session, offer: ProactiveOffer) -> OfferOut:
-    matter = matter_service.get_matter(session, offer.matter_code)
-    return OfferOut(id=offer.id, matter_code=offer.matter_code, matter_name=pick(matter.name, matter.name_en),
+    names = scan.matter_names(session, offer.matter_code)
+    return OfferOut(id=offer.id, matter_code=offer.matter_code, matter_name=pick(*names),
                     kind=offer.kind.value, status=offer.status.value, application_number=offer.application_number,
                     reasons=[pick(r["zh"], r.get("en")) for r in offer.reasons])
 
@@ -38,7 +37,12 @@ def my_offers(session: SessionDep, user: ApplicantUser):
 
 @router.post("/me/offers/{offer_id}/accept", status_code=201)
 def accept_offer(offer_id: int, request: Request, session: SessionDep, user: ApplicantUser):
-    """Take up an offer: a pre-filled draft to confirm and sign."""
+    """Take up an offer: a pre-filled draft to confirm and sign (for a licence ready to download:
+    the download's address)."""
+    offer = svc.get_own(session, user, offer_id)
+    if svc.download_licence_id(session, offer) is not None:
+        licence_id = svc.take_up_download(session, user, offer_id, ip=client_ip(request))
+        return {"download": f"/api/v1/me/licences/{licence_id}.pdf", "matter_code": offer.matter_code}
     app = svc.accept(session, user, offer_id, ip=client_ip(request))
     return {"number": app.number, "status": app.status.value, "matter_code": app.matter_code}
 

@@ -19,7 +19,7 @@ from app.identity.models import Role, User
 from app.matters import service as matter_service
 from app.matters.service import MatterFilter
 from app.services.proactive import api as proactive_api
-from app.services.proactive import points, policies
+from app.services.proactive import points, policies, scan
 from app.services.proactive import service as svc
 from app.services.proactive.models import OfferKind
 
@@ -35,16 +35,22 @@ def profile_panel(request: Request, *, user: User | None, **_ctx) -> Markup:
     offers = [proactive_api.offer_out(session, o) for o in svc.offers_for(session, user)]
     open_offers = [o for o in offers if o.kind == OfferKind.offer.value and o.status in ("offered", "applied")]
     granted = [o for o in offers if o.kind == OfferKind.grant.value and o.status in ("granted", "objected")]
+    downloads = {code for code, spec in scan.proactive_matters().items() if spec.get("licence")}
     csrf = Markup(f'<input type="hidden" name="csrf_token" value="{escape(csrf_token(request))}">')
     return Markup(env.get_template("proactive/_profile_panel.html").render(
-        request=request, user=user, offers=open_offers, granted=granted, csrf_input=lambda: csrf))
+        request=request, user=user, offers=open_offers, granted=granted, downloads=downloads,
+        csrf_input=lambda: csrf))
 
 
 register_panel("profile", profile_panel)
+register_panel("enterprise", profile_panel)
 
 
 @router.post("/me/offers/{offer_id}/accept", dependencies=[CsrfProtected])
 def accept(offer_id: int, request: Request, session: SessionDep, user: ApplicantUser):
+    if svc.download_licence_id(session, svc.get_own(session, user, offer_id)) is not None:
+        licence_id = svc.take_up_download(session, user, offer_id, ip=client_ip(request))
+        return RedirectResponse(f"/me/licences/{licence_id}/download", status_code=303)
     app = svc.accept(session, user, offer_id, ip=client_ip(request))
     return RedirectResponse(f"/applications/{app.number}", status_code=303)
 
