@@ -12,7 +12,7 @@ from app.core.errors import ValidationFailed
 from app.core.i18n import pick
 from app.identity.deps import ApplicantUser, client_ip, require_roles
 from app.identity.models import Role, User
-from app.services.proactive import points, policies, scan
+from app.services.proactive import points, policies, reach, scan
 from app.services.proactive import service as svc
 from app.services.proactive.models import ProactiveOffer
 from app.services.proactive.schemas import (ObjectionIn, OfferList, OfferOut, PolicyList, PolicyOut, ServicePointList,
@@ -20,6 +20,7 @@ from app.services.proactive.schemas import (ObjectionIn, OfferList, OfferOut, Po
 
 router = APIRouter(prefix="/api/v1", tags=["proactive"])
 EnterpriseUser = Annotated[User, Depends(require_roles(Role.applicant_enterprise))]
+AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
 
 
 def offer_out(session, offer: ProactiveOffer) -> OfferOut:
@@ -125,3 +126,11 @@ def service_points_geojson(session: SessionDep, matter: Annotated[str | None, Qu
 def district_outline():
     """The district's outline (approximate), GeoJSON: the map's base, no tile server needed."""
     return JSONResponse(points.district_outline(), media_type="application/geo+json")
+
+
+@router.get("/admin/proactive/reach", tags=["admin"])
+def proactive_reach(session: SessionDep, user: AdminUser):
+    """Reach for administrators: per policy and per proactive matter, pushed, read, applied, granted
+    (null where a step does not apply: a grant-mode policy is not applied for)."""
+    pol, mat = reach.policy_reach(session), reach.matter_reach(session)
+    return {"policies": pol, "matters": mat, "totals": {"policies": reach.totals(pol), "matters": reach.totals(mat)}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup, escape
 
@@ -14,12 +14,12 @@ from app.core.db import SessionDep
 from app.core.errors import Forbidden, PortalError
 from app.core.i18n import pick
 from app.core.templating import csrf_token, env, register_panel, render
-from app.identity.deps import ApplicantUser, CsrfProtected, client_ip
+from app.identity.deps import ApplicantUser, CsrfProtected, client_ip, require_roles
 from app.identity.models import Role, User
 from app.matters import service as matter_service
 from app.matters.service import MatterFilter
 from app.services.proactive import api as proactive_api
-from app.services.proactive import points, policies, scan
+from app.services.proactive import points, policies, reach, scan
 from app.services.proactive import service as svc
 from app.services.proactive.models import OfferKind
 
@@ -110,3 +110,12 @@ def service_map(request: Request, session: SessionDep, matter: Annotated[str, Qu
         "circle_m": round(points.CIRCLE_MINUTES * points.WALK_M_PER_MIN), "now": china_now(),
         "matters": matters, "marks": [(p, *_project(p.lat, p.lng)) for p in items],
         "here": _project(*here) if here else None, "radius": round(radius, 1)})
+
+
+@router.get("/admin/proactive")
+def reach_page(request: Request, session: SessionDep, user: Annotated[User, Depends(require_roles(Role.admin))]):
+    """Reach of proactive services for administrators (the same figures as the API)."""
+    pol, mat = reach.policy_reach(session), reach.matter_reach(session)
+    return render(request, "proactive/reach.html", {"policies": pol, "matters": mat,
+                                                    "policy_totals": reach.totals(pol),
+                                                    "matter_totals": reach.totals(mat)})
