@@ -15,6 +15,7 @@ from app.services.applications.models import Application
 from app.services.proactive import scan
 from app.services.seals import licences
 from tests.conftest import PASSWORD
+from tests.test_accessibility import check_page
 
 ELDER, YOUNG = "310104195603152027", "310104199606121013"
 
@@ -117,3 +118,17 @@ def test_print_progress_apply_and_rate(client, db_session, now):
     assert r.status_code == 303
     assert f'data-number="{number}"' not in client.get("/kiosk/rate").text
     assert client.post(f"/kiosk/rate/{number}", data={"csrf_token": "forged", "score": "1"}).status_code == 403
+
+
+def test_kiosk_pages_are_accessible_in_both_languages(client, db_session, now):
+    scan.scan_batch(db_session, batch_size=10_000)
+    _sign_in(client)
+    for lang in ("zh", "en"):
+        client.cookies.set("lang", lang)
+        for url in ("/kiosk", "/kiosk/print", "/kiosk/progress", "/kiosk/apply", "/kiosk/rate"):
+            r = client.get(url)
+            assert r.status_code == 200 and check_page(r.text, url) == [], url
+            if lang == "en":
+                body = re.sub(r"<[^>]+>", " ", re.search(r"<main.*</main>", r.text, re.S).group(0))
+                body = re.sub(r"\d+", " ", body)
+                assert "请" not in body and "打印" not in body and "评价" not in body, url
