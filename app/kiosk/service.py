@@ -42,7 +42,8 @@ def _new(session: Session, *, terminal: str, user_id: int | None, locale: str = 
 
 
 def start(session: Session, terminal: str = "") -> tuple[str, KioskSession]:
-    """A fresh, anonymous terminal session (the card reader waiting)."""
+    """A fresh, anonymous terminal session (the card reader waiting); idle rows left behind go."""
+    session.execute(delete(KioskSession).where(KioskSession.last_seen_at < utcnow() - timedelta(seconds=IDLE_SECONDS)))
     return _new(session, terminal=terminal, user_id=None)
 
 

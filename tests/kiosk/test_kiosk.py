@@ -79,6 +79,15 @@ def test_idle_timeout_ends_and_wipes_the_session(client, db_session, now):
         assert client.get(path, follow_redirects=False).headers["location"] == "/kiosk"
 
 
+def test_a_session_left_behind_is_gone_when_the_next_person_starts(client, db_session, now):
+    _sign_in(client)
+    client.cookies.clear()  # the browser closed, nobody asked again
+    now[0] += timedelta(seconds=kiosk.IDLE_SECONDS + 1)
+    client.get("/kiosk")
+    assert db_session.scalar(select(func.count()).select_from(KioskSession)
+                             .where(KioskSession.user_id.is_not(None))) == 0
+
+
 def test_the_pages_own_redirect_wipes_too_and_sign_out_wipes(client, db_session, now):
     _sign_in(client)
     r = client.get("/kiosk/timeout", follow_redirects=False)
