@@ -42,7 +42,7 @@ ROUTER_MODULES = [
     "app.services.decision_api", "app.services.decision_pages",
     "app.services.window.api",
     "app.evaluation.api", "app.evaluation.pages", "app.simulation.pages",
-    "app.services.proactive.api", "app.services.proactive.pages",
+    "app.services.proactive.api", "app.services.proactive.pages", "app.kiosk.pages",
 ]
 
 ERROR_TITLES = {

@@ -10,3 +10,4 @@ from app.matters.consultation import models as consultation_models  # noqa: F401
 from app.services.approval import models as approval_models  # noqa: F401
 from app.services.proactive import models as proactive_models  # noqa: F401
 from app.services.window import models as window_models  # noqa: F401
+from app.kiosk import models as kiosk_models  # noqa: F401

@@ -11,7 +11,8 @@ from tests.services.applications.helpers import apply
 PUBLIC = ["/", "/?tab=enterprise", "/matters", "/matters?theme=business&online=1", "/matters/newborn-hukou",
           "/matters/company-establishment", "/bundles", "/bundles/newborn-bundle", "/login",
           "/consultation?q=宝宝刚出生怎么上户口", "/verify", "/matters/residence-permit/guide",
-          "/bundles/newborn-bundle/guide"]
+          "/bundles/newborn-bundle/guide", "/service-map", "/service-map?near=31.1946,121.4365&circle=1&open=1",
+          "/kiosk"]
 APPLICANT = ["/me", "/me/applications", "/me/inbox", "/me/licences", "/me/data-access",
              "/matters/temporary-assistance/apply", "/bundles/newborn-bundle/apply"]
 
@@ -70,7 +71,8 @@ def test_application_and_review_pages(client, auth):
         assert r.status_code == 200 and check_page(r.text, u) == [], u
 
 
-@pytest.mark.parametrize("url", ["/admin", "/admin/seals", "/admin/datahub", "/admin/consultation"])
+@pytest.mark.parametrize("url", ["/admin", "/admin/seals", "/admin/datahub", "/admin/consultation",
+                                 "/admin/proactive"])
 def test_admin_pages(client, url):
     web_login(client, "admin")
     r = client.get(url)

@@ -13,7 +13,7 @@ CORE = ROOT / "app" / "core"
 LAYERS = [
     ["app.main", "app.cli"],  # the composition root
     ["app.models_registry", "app.services.demo"],  # every model (for Alembic), the demo data
-    ["app.simulation"],
+    ["app.simulation", "app.kiosk"],  # the self-service terminal: its own session over the services
     ["app.evaluation"],
     ["app.services.proactive"],  # offers and grants: approval models in reverse, issued through the flows
     ["app.services.decision_api", "app.services.decision_pages"],  # routes that call the flows

@@ -33,14 +33,15 @@ DESIGN: dict[str, object] = {
     "/evaluation/ranking": EVERYONE, "/healthz": EVERYONE, "/help": EVERYONE, "/login": EVERYONE,
     "/matters": EVERYONE, "/readyz": EVERYONE, "/service-map": EVERYONE, "/verify": EVERYONE,
     "/api/v1/bundles": EVERYONE, "/api/v1/matters": EVERYONE, "/api/v1/service-points": EVERYONE,
-    "/api/v1/window/centres": EVERYONE,
+    "/api/v1/window/centres": EVERYONE, "/api/v1/service-map/outline": EVERYONE,
+    "/api/v1/service-points.geojson": EVERYONE, "/kiosk": EVERYONE,
     "/api/v1/me": SIGNED_IN, "/me": SIGNED_IN, "/api/v1/me/inbox": SIGNED_IN, "/me/inbox": SIGNED_IN,
     "/api/v1/me/licences": SIGNED_IN, "/me/licences": SIGNED_IN,
     "/api/v1/applications": APPLICANTS, "/api/v1/me/appointments": APPLICANTS, "/api/v1/me/offers": APPLICANTS,
     "/me/applications": APPLICANTS, "/me/data-access": APPLICANTS,
     "/api/v1/enterprise/policies": {"enterprise-demo"}, "/enterprise": {"enterprise-demo"},
     "/enterprise/policies": {"enterprise-demo"}, "/enterprise/seal": {"enterprise-demo"},
-    "/api/v1/review/applications": REVIEWERS, "/review": REVIEWERS, "/rectifications": REVIEWERS,
+    "/api/v1/review/applications": REVIEWERS, "/api/v1/review/inbox": REVIEWERS, "/review": REVIEWERS, "/rectifications": REVIEWERS,
     "/api/v1/rectifications": REVIEWERS | EVALUATOR | ADMIN,
     "/api/v1/approval/post-checks": REVIEWERS | ADMIN, "/approval/post-checks": REVIEWERS | ADMIN,
     "/api/v1/window/applications": WINDOW, "/api/v1/window/appointments": WINDOW,
@@ -53,11 +54,14 @@ DESIGN: dict[str, object] = {
     "/admin": ADMIN, "/admin/approval": ADMIN, "/admin/consultation": ADMIN, "/admin/datahub": ADMIN,
     "/admin/jobs": ADMIN, "/admin/seals": ADMIN, "/api/v1/admin/users": ADMIN,
     "/api/v1/approval/models": ADMIN, "/api/v1/seals": ADMIN,
+    "/admin/proactive": ADMIN, "/api/v1/admin/proactive/reach": ADMIN,
 }
 # Not crawled: they end the session, redirect by design, or need a query to mean anything.
 ASIDE = {"/logout": "ends the session", "/api/v1/auth/logout": "revokes the token",
          "/home": "redirects everyone to their role's home (tests/identity/test_homes.py)",
-         "/api/v1/consultation": "needs q= (tests/matters/consultation)"}
+         "/api/v1/consultation": "needs q= (tests/matters/consultation)",
+         **dict.fromkeys(["/kiosk/apply", "/kiosk/print", "/kiosk/progress", "/kiosk/rate", "/kiosk/timeout"],
+                         "a terminal's own session, not the site's (tests/kiosk)")}
 # Where a person's own full ID number is shown (their own profile).
 OWN_ID_VIEWS = {"/me", "/api/v1/me"}
 ID_RE = re.compile(r"(?<![0-9])([0-9]{17}[0-9Xx])(?![0-9])")

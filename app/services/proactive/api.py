@@ -4,15 +4,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 
-from app.core.clock import china_today
+from app.core.clock import china_now, china_today
 from app.core.db import RowId, SessionDep
 from app.core.errors import ValidationFailed
 from app.core.i18n import pick
 from app.identity.deps import ApplicantUser, client_ip, require_roles
 from app.identity.models import Role, User
-from app.matters import service as matter_service
-from app.services.proactive import points, policies
+from app.services.proactive import points, policies, reach, scan
 from app.services.proactive import service as svc
 from app.services.proactive.models import ProactiveOffer
 from app.services.proactive.schemas import (ObjectionIn, OfferList, OfferOut, PolicyList, PolicyOut, ServicePointList,
@@ -20,11 +20,12 @@ from app.services.proactive.schemas import (ObjectionIn, OfferList, OfferOut, Po
 
 router = APIRouter(prefix="/api/v1", tags=["proactive"])
 EnterpriseUser = Annotated[User, Depends(require_roles(Role.applicant_enterprise))]
+AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
 
 
 def offer_out(session, offer: ProactiveOffer) -> OfferOut:
-    matter = matter_service.get_matter(session, offer.matter_code)
-    return OfferOut(id=offer.id, matter_code=offer.matter_code, matter_name=pick(matter.name, matter.name_en),
+    names = scan.matter_names(session, offer.matter_code)
+    return OfferOut(id=offer.id, matter_code=offer.matter_code, matter_name=pick(*names),
                     kind=offer.kind.value, status=offer.status.value, application_number=offer.application_number,
                     reasons=[pick(r["zh"], r.get("en")) for r in offer.reasons])
 
@@ -37,7 +38,12 @@ def my_offers(session: SessionDep, user: ApplicantUser):
 
 @router.post("/me/offers/{offer_id}/accept", status_code=201)
 def accept_offer(offer_id: RowId, request: Request, session: SessionDep, user: ApplicantUser):
-    """Take up an offer: a pre-filled draft to confirm and sign."""
+    """Take up an offer: a pre-filled draft to confirm and sign (for a licence ready to download:
+    the download's address)."""
+    offer = svc.get_own(session, user, offer_id)
+    if svc.download_licence_id(session, offer) is not None:
+        licence_id = svc.take_up_download(session, user, offer_id, ip=client_ip(request))
+        return {"download": f"/api/v1/me/licences/{licence_id}.pdf", "matter_code": offer.matter_code}
     app = svc.accept(session, user, offer_id, ip=client_ip(request))
     return {"number": app.number, "status": app.status.value, "matter_code": app.matter_code}
 
@@ -80,11 +86,15 @@ def parse_near(near: str | None) -> tuple[float, float] | None:
     return lat, lng
 
 
-def point_items(session, matter: str | None, near: str | None, within: int | None) -> list[ServicePointOut]:
-    found = points.find(session, matter=matter or None, near=parse_near(near), within_minutes=within)
+def point_items(session, matter: str | None, near: str | None, within: int | None,
+                open_now: bool = False) -> list[ServicePointOut]:
+    at = china_now()
+    found = points.find(session, matter=matter or None, near=parse_near(near), within_minutes=within,
+                        open_at=at if open_now else None)
     return [ServicePointOut(id=p.id, name=pick(p.name, p.name_en), name_en=p.name_en, kind=p.kind, place=p.place,
                             address=pick(p.address, p.address_en), lat=p.lat, lng=p.lng,
-                            hours=pick(p.hours, p.hours_en), open_24h=p.open_24h, matters=list(p.matters or []),
+                            hours=pick(p.hours, p.hours_en), open_24h=p.open_24h, open_now=points.is_open(p, at),
+                            matters=list(p.matters or []),
                             distance_m=None if d is None else round(d),
                             walk_minutes=None if d is None else points.walk_minutes(d))
             for p, d in found]
@@ -93,6 +103,34 @@ def point_items(session, matter: str | None, near: str | None, within: int | Non
 @router.get("/service-points", response_model=ServicePointList)
 def service_points(session: SessionDep, matter: Annotated[str | None, Query(max_length=80)] = None,
                    near: Annotated[str | None, Query(max_length=60)] = None,
-                   within_minutes: Annotated[int | None, Query(ge=1, le=120)] = None):
-    """Service centres and self-service terminals (no login): by matter, nearest first with `near`."""
-    return ServicePointList(items=point_items(session, matter, near, within_minutes))
+                   within_minutes: Annotated[int | None, Query(ge=1, le=120)] = None, open_now: bool = False):
+    """Service centres and self-service terminals (no login): by matter, nearest first with `near`,
+    within so many minutes' walk (15: the 15-minute service circle), open now (China time)."""
+    return ServicePointList(items=point_items(session, matter, near, within_minutes, open_now))
+
+
+@router.get("/service-points.geojson")
+def service_points_geojson(session: SessionDep, matter: Annotated[str | None, Query(max_length=80)] = None,
+                           near: Annotated[str | None, Query(max_length=60)] = None,
+                           within_minutes: Annotated[int | None, Query(ge=1, le=120)] = None,
+                           open_now: bool = False):
+    """The same points as GeoJSON (a FeatureCollection of Points, [lng, lat]) for the map."""
+    items = point_items(session, matter, near, within_minutes, open_now)
+    return JSONResponse({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": i.id, "geometry": {"type": "Point", "coordinates": [i.lng, i.lat]},
+         "properties": i.model_dump(exclude={"lat", "lng"})} for i in items]},
+        media_type="application/geo+json")
+
+
+@router.get("/service-map/outline")
+def district_outline():
+    """The district's outline (approximate), GeoJSON: the map's base, no tile server needed."""
+    return JSONResponse(points.district_outline(), media_type="application/geo+json")
+
+
+@router.get("/admin/proactive/reach", tags=["admin"])
+def proactive_reach(session: SessionDep, user: AdminUser):
+    """Reach for administrators: per policy and per proactive matter, pushed, read, applied, granted
+    (null where a step does not apply: a grant-mode policy is not applied for)."""
+    pol, mat = reach.policy_reach(session), reach.matter_reach(session)
+    return {"policies": pol, "matters": mat, "totals": {"policies": reach.totals(pol), "matters": reach.totals(mat)}}

@@ -17,11 +17,17 @@ def _reason_lines(offer: ProactiveOffer) -> tuple[str, str]:
     return ("\n".join(r["zh"] for r in offer.reasons), "\n".join(r["en"] for r in offer.reasons))
 
 
-def announce(session, offer: ProactiveOffer, account: User, matter: Matter) -> None:
+def announce(session, offer: ProactiveOffer, account: User, names: tuple[str, str], *, download: bool = False) -> None:
     """免申: tell the person they may qualify, why, and where to take it up in one click."""
     zh, en = _reason_lines(offer)
+    if download:
+        applications.notify_user(
+            session, account.id, (f"您的{names[0]}已可下载", f"Ready for you: {names[1]}"),
+            (f"{zh}\n在企业中心或“我的”页面一键下载；如不需要可选择不再提醒。",
+             f"{en}\nDownload it in one click from your centre or “Me” page; or decline and we will not ask again."))
+        return
     applications.notify_user(
-        session, account.id, (f"您可能符合{matter.name}的条件", f"You may qualify: {matter.name_en or matter.name}"),
+        session, account.id, (f"您可能符合{names[0]}的条件", f"You may qualify: {names[1]}"),
         (f"{zh}\n在“我的”页面一键申请，表单已为您填好；如不需要可选择不再提醒。",
          f"{en}\nApply in one click on your “Me” page, the form filled in for you; or decline and we will not ask again."))
 

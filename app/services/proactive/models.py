@@ -42,6 +42,7 @@ class ProactiveOffer(Base):
     model_version: Mapped[int] = mapped_column(Integer)
     application_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")  # the person's objection, in their words
+    seen_at: Mapped[datetime | None] = mapped_column(nullable=True)  # first shown to the person (reach: read)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

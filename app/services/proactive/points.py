@@ -2,19 +2,26 @@
 matter and by distance (plain haversine); the 15-minute service circle is a walking radius."""
 from __future__ import annotations
 
+import json
 import math
+import re
+from datetime import datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import chinese_calendar
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core.clock import china_now
 from app.matters.models import Matter
+from app.services.applications import deadlines
 from app.services.proactive.models import ServicePoint
 
 POINTS_FILE = Path(__file__).parent / "data" / "service_points.yaml"
+OUTLINE_FILE = Path(__file__).parent / "data" / "xuhui_outline.geojson"
 EARTH_RADIUS_M = 6_371_000.0
 WALK_M_PER_MIN = 80.0  # an unhurried walk: 15 minutes ≈ 1.2 km
 CIRCLE_MINUTES = 15
@@ -68,10 +75,13 @@ def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 
 def find(session: Session, *, matter: str | None = None, near: tuple[float, float] | None = None,
-         within_minutes: int | None = None, kind: str | None = None) -> list[tuple[ServicePoint, float | None]]:
+         within_minutes: int | None = None, kind: str | None = None,
+         open_at: datetime | None = None) -> list[tuple[ServicePoint, float | None]]:
     """Points serving `matter` (every point without it), nearest first when `near` is given, and
-    within so many minutes' walk of it when `within_minutes` is given."""
+    within so many minutes' walk of it when `within_minutes` is given; open at `open_at` if given."""
     points = list(session.scalars(select(ServicePoint).order_by(ServicePoint.id)))
+    if open_at is not None:
+        points = [p for p in points if is_open(p, open_at)]
     if matter:
         points = [p for p in points if matter in (p.matters or [])]
     if kind:
@@ -86,3 +96,54 @@ def find(session: Session, *, matter: str | None = None, near: tuple[float, floa
 
 def walk_minutes(metres: float) -> int:
     return max(1, round(metres / WALK_M_PER_MIN))
+
+
+# -- opening hours ("open now", China time) ---------------------------------------------------------
+_SPAN = re.compile(r"(工作日|周六|周日|每天)\s*(\d{1,2}):(\d{2})\s*[–\-~至]\s*(\d{1,2}):(\d{2})")
+
+
+def opening_spans(hours: str) -> list[tuple[str, time, time]]:
+    """The spans of a point's hours text: [(工作日 | 周六 | 周日 | 每天, from, to)]."""
+    return [(m.group(1), time(int(m.group(2)), int(m.group(3))), time(int(m.group(4)), int(m.group(5))))
+            for m in _SPAN.finditer(hours or "")]
+
+
+def _statutory_holiday(day) -> bool:
+    try:
+        on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:  # beyond the calendar's published years
+        return False
+    return bool(on_holiday and name)
+
+
+def is_open(point: ServicePoint, at: datetime | None = None) -> bool:
+    """Open at `at` (China time; now by default)? 工作日 follows the official calendar (holidays
+    closed, make-up working days open); 周六/周日 spans apply on weekends that are not a public holiday."""
+    if point.open_24h:
+        return True
+    at = at or china_now()
+    day, now = at.date(), at.time()
+    workday = deadlines.is_workday(day)
+    for which, start, end in opening_spans(point.hours):
+        applies = (which == "每天" or (which == "工作日" and workday)
+                   or (which == "周六" and day.weekday() == 5 and not workday and not _statutory_holiday(day))
+                   or (which == "周日" and day.weekday() == 6 and not workday and not _statutory_holiday(day)))
+        if applies and start <= now < end:
+            return True
+    return False
+
+
+@lru_cache
+def district_outline() -> dict[str, Any]:
+    """The district's outline (an approximate polygon, GeoJSON): the map's tile-free base."""
+    return json.loads(OUTLINE_FILE.read_text(encoding="utf-8"))
+
+
+def inside_outline(lat: float, lng: float) -> bool:
+    """Ray casting against the outline's outer ring."""
+    ring = district_outline()["features"][0]["geometry"]["coordinates"][0]
+    inside = False
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
+        if (y1 > lat) != (y2 > lat) and lng < (x2 - x1) * (lat - y1) / (y2 - y1) + x1:
+            inside = not inside
+    return inside

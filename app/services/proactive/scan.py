@@ -27,6 +27,7 @@ from app.services.approval import service as approval
 from app.services.datahub import service as datahub
 from app.services.proactive import grants, policies
 from app.services.proactive.models import OfferKind, OfferStatus, ProactiveOffer, ScanCursor
+from app.services.seals import licences
 
 MATTERS_FILE = Path(__file__).parent / "data" / "matters.yaml"
 CURSOR = "eligibility"
@@ -48,15 +49,42 @@ def _value(f: dict[str, Any], path: str) -> Any:
     return "—" if node is None else node
 
 
-def explain(matter_code: str, matter_name: tuple[str, str], version: int, f: dict[str, Any]) -> list[dict[str, str]]:
+def matter_names(session: Session, matter_code: str) -> tuple[str, str]:
+    """(zh, en) name of a proactive matter: its own in data/matters.yaml, else the catalogue's."""
+    spec = proactive_matters().get(matter_code) or {}
+    if spec.get("name"):
+        return spec["name"], spec.get("name_en") or spec["name"]
+    matter = matter_service.get_matter(session, matter_code)
+    return matter.name, matter.name_en or matter.name
+
+
+def explain(matter_code: str, matter_name: tuple[str, str], version: int | None,
+            f: dict[str, Any]) -> list[dict[str, str]]:
     """Which data and which rule: one reason per fact the matter names, then the model."""
     out = [{"code": f"data_{i}", "zh": _FIELD.sub(lambda m: str(_value(f, m.group(1))), line["zh"]),
             "en": _FIELD.sub(lambda m: str(_value(f, m.group(1))), line["en"])}
            for i, line in enumerate(proactive_matters()[matter_code].get("facts") or [])]
+    if version is None:  # a licence to download: the rule is the data itself
+        out.append({"code": "rule", "zh": f"规则：{matter_name[0]}，证照已签发且未下载即主动告知",
+                    "en": f"Rule: {matter_name[1]}: an issued licence not yet downloaded is offered"})
+        return out
     out.append({"code": "rule", "zh": f"规则：{matter_name[0]}自动审批模型 v{version}，全部条件满足",
                 "en": f"Rule: the auto-approval model v{version} of {matter_name[1] or matter_name[0]}, "
                       "every condition met"})
     return out
+
+
+def licence_waiting(session: Session, matter_code: str, subject_key: str, today: date) -> dict[str, Any] | None:
+    """Facts for a licence-download offer: the enterprise active and its licence never downloaded."""
+    spec = proactive_matters()[matter_code]
+    entity = datahub.lookup(session, "legal-entity", subject_key, actor="system", purpose=PURPOSE, as_of=today)
+    if entity.record is None or entity.record.get("status") != "active":
+        return None
+    lic = licences.find_active_licence(session, subject_key, spec["licence"])
+    if lic is None or lic.download_count:
+        return None
+    return {"legal_entity": entity.record, "licence": {"number": lic.number, "id": lic.id},
+            "sources": {"legal-entity": "found", "licence-wallet": "found"}}
 
 
 def _form_from_data(session: Session, matter_code: str, subject_key: str) -> dict[str, Any]:
@@ -82,13 +110,14 @@ def evaluate(session: Session, matter_code: str, subject_key: str, today: date):
 
 def _record(session: Session, matter_code: str, subject_key: str, model, f: dict[str, Any]) -> ProactiveOffer | None:
     spec = proactive_matters()[matter_code]
-    matter = matter_service.get_matter(session, matter_code)
+    names = matter_names(session, matter_code)
     account = identity.account_for_subject(session, subject_key)
     # A grant needs the person's account to issue to; without one it waits as an offer.
     kind = OfferKind.grant if spec["kind"] == "grant" and account is not None else OfferKind.offer
+    version = model.version if model is not None else None
     offer = ProactiveOffer(subject_key=subject_key, matter_code=matter_code, kind=kind, status=OfferStatus.offered,
-                           reasons=explain(matter_code, (matter.name, matter.name_en), model.version, f),
-                           sources=dict(f.get("sources") or {}), model_version=model.version)
+                           reasons=explain(matter_code, names, version, f),
+                           sources=dict(f.get("sources") or {}), model_version=version or 0)
     try:
         with session.begin_nested():  # another scan got there first: theirs stands
             session.add(offer)
@@ -97,12 +126,11 @@ def _record(session: Session, matter_code: str, subject_key: str, model, f: dict
         return None
     audit.record(session, actor="system", action=f"proactive.{kind.value}", object_type="proactive_offer",
                  object_id=str(offer.id), detail={"matter": matter_code, "subject": mask_id(subject_key),
-                                                  "model_version": model.version,
-                                                  "sources": offer.sources})
+                                                  "model_version": version, "sources": offer.sources})
     if kind == OfferKind.grant:
-        grants.grant(session, offer, account, matter)
+        grants.grant(session, offer, account, matter_service.get_matter(session, matter_code))
     elif account is not None:
-        grants.announce(session, offer, account, matter)
+        grants.announce(session, offer, account, names, download=bool(spec.get("licence")))
     return offer
 
 
@@ -111,6 +139,12 @@ def scan_subject(session: Session, source: str, subject_key: str, today: date, d
     made = []
     for code, spec in proactive_matters().items():
         if spec["scan"] != source or code in done:
+            continue
+        if spec.get("licence"):
+            found = licence_waiting(session, code, subject_key, today)
+            offer = _record(session, code, subject_key, None, found) if found is not None else None
+            if offer is not None:
+                made.append(offer)
             continue
         result = evaluate(session, code, subject_key, today)
         if result is None:

@@ -48,6 +48,7 @@ class ServicePointOut(BaseModel):
     lng: float
     hours: str
     open_24h: bool
+    open_now: bool = False
     matters: list[str]
     distance_m: int | None = None
     walk_minutes: int | None = None

@@ -6,19 +6,76 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core import audit
+from app.core.db import utcnow
 from app.identity.models import User
+from app.matters import service as matter_service
 from app.services.applications import service as applications
 from app.services.applications.models import Application
 from app.services.proactive.exceptions import OfferClosed, OfferNotFound
 from app.services.proactive.models import OfferKind, OfferStatus, ProactiveOffer
+from app.services.proactive.scan import proactive_matters
+from app.services.seals import documents, licences
+from app.services.seals.schemas import ResultDocumentInput
 
 
-def offers_for(session: Session, user: User) -> list[ProactiveOffer]:
-    """The account's offers and grants, newest first (an enterprise's are its own)."""
+def offers_for(session: Session, user: User, *, seen: bool = True) -> list[ProactiveOffer]:
+    """The account's offers and grants, newest first (an enterprise's are its own); shown to the
+    account itself (`seen`), the first showing is kept for the reach figures (read)."""
     if not user.subject_key:
         return []
-    return list(session.scalars(select(ProactiveOffer).where(ProactiveOffer.subject_key == user.subject_key)
+    rows = list(session.scalars(select(ProactiveOffer).where(ProactiveOffer.subject_key == user.subject_key)
                                 .order_by(ProactiveOffer.id.desc())))
+    if seen and any(o.seen_at is None for o in rows):
+        now = utcnow()
+        for o in rows:
+            if o.seen_at is None:
+                o.seen_at = now
+        session.flush()
+    return rows
+
+
+def download_licence_id(session: Session, offer: ProactiveOffer) -> int | None:
+    """For a licence-download offer: the wallet licence it is about (None for any other offer)."""
+    spec = proactive_matters().get(offer.matter_code) or {}
+    if not spec.get("licence"):
+        return None
+    lic = licences.find_active_licence(session, offer.subject_key, spec["licence"])
+    if lic is None:
+        raise OfferClosed("licence_gone")
+    return lic.id
+
+
+def _ensure_document(session: Session, lic) -> None:
+    """A licence recorded before e-licences (no sealed PDF yet) gets its electronic copy, sealed by the
+    issuing department, the first time it is taken up."""
+    if lic.sealed_document_id:
+        return
+    department = matter_service.get_department(session, lic.issuer_code)
+    doc = documents.issue_result(session, ResultDocumentInput(
+        number=lic.application_number or lic.number, matter_code=lic.licence_type, matter_name=lic.licence_name,
+        result_type="licence", department_code=department.code, department_name=department.full_name,
+        applicant_name=lic.holder_name, applicant_id_number=lic.holder_key, outcome="approve",
+        decided_at=lic.valid_from, licence_type=lic.licence_type, licence_name=lic.licence_name,
+        licence_number=lic.number, valid_to=lic.valid_to), actor="system")
+    lic.sealed_document_id = doc.id
+    session.flush()
+
+
+def take_up_download(session: Session, user: User, offer_id: int, *, ip: str = "") -> int:
+    """A licence-download offer taken: the offer is done and the wallet licence's id returned."""
+    offer = get_own(session, user, offer_id)
+    if offer.kind != OfferKind.offer or offer.status not in (OfferStatus.offered, OfferStatus.applied):
+        raise OfferClosed(offer.status.value)
+    licence_id = download_licence_id(session, offer)
+    if licence_id is None:
+        raise OfferClosed("not_a_download")
+    _ensure_document(session, licences.get_licence(session, licence_id, holder_key=offer.subject_key))
+    if offer.status == OfferStatus.offered:
+        offer.status = OfferStatus.applied
+        session.flush()
+        audit.record(session, actor=user.username, action="proactive.accept", object_type="proactive_offer",
+                     object_id=str(offer.id), ip=ip, detail={"matter": offer.matter_code, "licence": licence_id})
+    return licence_id
 
 
 def get_own(session: Session, user: User, offer_id: int) -> ProactiveOffer:
