@@ -39,7 +39,7 @@ ACTION_LABELS = {
     "request_correction": ("要求补正", "Correction requested"), "resubmit": ("补正后重新提交", "Resubmitted"),
     "approve": ("批准", "Approved"), "deny": ("不予批准", "Denied"), "issue": ("出件", "Issued"),
     "withdraw": ("撤回", "Withdrawn"), "sign": ("电子签名", "E-signed"), "upload": ("上传材料", "Material uploaded"),
-    "notice": ("一次性告知", "One-time notice"),
+    "notice": ("一次性告知", "One-time notice"), "original_seen": ("核验原件", "Original seen"),
 }
 
 
