@@ -12,7 +12,7 @@ from app.core.db import SessionDep
 from app.core.errors import NotFound, PortalError
 from app.core.i18n import gettext as _, pick
 from app.core.templating import render
-from app.identity.deps import CsrfProtected
+from app.identity.deps import CsrfProtected, OptionalUser
 from app.services.window import appointments, queue
 from app.services.window import service as window_service
 from app.services.window.models import QueueTicket, ServiceCentre
@@ -28,7 +28,7 @@ def _centre(session: Session, code: str) -> ServiceCentre:
 
 
 @router.get("/kiosk")
-def kiosk_centres(request: Request, session: SessionDep):
+def kiosk_centres(request: Request, session: SessionDep, _user: OptionalUser):
     return render(request, "window/kiosk_centres.html", {
         "centres": [(c.code, pick(c.name, c.name_en), pick(c.address, c.address_en), pick(c.hours, c.hours_en))
                     for c in window_service.list_centres(session)]})
@@ -43,13 +43,13 @@ def _kiosk(request: Request, session: Session, centre: ServiceCentre, *, errors:
 
 
 @router.get("/kiosk/{centre_code}")
-def kiosk(centre_code: str, request: Request, session: SessionDep):
+def kiosk(centre_code: str, request: Request, session: SessionDep, _user: OptionalUser):
     """One big button per matter group, and the booking code for those with an appointment."""
     return _kiosk(request, session, _centre(session, centre_code))
 
 
 @router.post("/kiosk/{centre_code}/ticket", dependencies=[CsrfProtected])
-def take(centre_code: str, request: Request, session: SessionDep, group: Annotated[str, Form(max_length=40)] = ""):
+def take(centre_code: str, request: Request, session: SessionDep, _user: OptionalUser, group: Annotated[str, Form(max_length=40)] = ""):
     centre = _centre(session, centre_code)
     try:
         with session.begin_nested():
@@ -61,7 +61,7 @@ def take(centre_code: str, request: Request, session: SessionDep, group: Annotat
 
 
 @router.post("/kiosk/{centre_code}/appointment", dependencies=[CsrfProtected])
-def take_booked(centre_code: str, request: Request, session: SessionDep,
+def take_booked(centre_code: str, request: Request, session: SessionDep, _user: OptionalUser,
                 code: Annotated[str, Form(max_length=40)] = ""):
     """With today's booking at this centre: a Y number, called before the others."""
     centre = _centre(session, centre_code)
@@ -80,7 +80,7 @@ def take_booked(centre_code: str, request: Request, session: SessionDep,
 
 
 @router.get("/kiosk/{centre_code}/tickets/{ticket_id}")
-def ticket_page(centre_code: str, ticket_id: int, request: Request, session: SessionDep):
+def ticket_page(centre_code: str, ticket_id: int, request: Request, session: SessionDep, _user: OptionalUser):
     centre = _centre(session, centre_code)
     ticket = session.get(QueueTicket, ticket_id)
     if ticket is None or ticket.centre_code != centre.code:
@@ -94,7 +94,7 @@ def ticket_page(centre_code: str, ticket_id: int, request: Request, session: Ses
 
 
 @router.get("/display/{centre_code}")
-def display(centre_code: str, request: Request, session: SessionDep):
+def display(centre_code: str, request: Request, session: SessionDep, _user: OptionalUser):
     """The hall's screen: the latest numbers called and to which window; refreshes itself."""
     centre = _centre(session, centre_code)
     windows = {w.code: pick(w.name, w.name_en) for w in window_service.windows_of(session, centre.code)}
