@@ -25,6 +25,7 @@ from app.identity.deps import CsrfProtected, client_ip
 from app.identity.models import Role, User
 from app.identity.validation import mask_id
 from app.matters import service as matter_service
+from app.matters.data_sources import DATA_SOURCE_NAMES
 from app.matters.models import Matter
 from app.services import flows
 from app.services.applications import esign, idempotency, lifecycle, sign_proof
@@ -153,13 +154,25 @@ def _load(session: Session, number: str, officer: User) -> Application:
     return app
 
 
+def _exempt_note(m, name_en: str | None) -> str:
+    """Where an exempt material comes from, in the reader's language (stored in Chinese)."""
+    if m.status == MaterialStatus.exempt_licence:
+        number = m.exempt_note.rsplit(" ", 1)[-1] if " " in m.exempt_note else ""
+        return pick(m.exempt_note, f"{name_en or m.name} {number}".strip())
+    if m.status == MaterialStatus.exempt_data:
+        en = next((names[1] for names in DATA_SOURCE_NAMES.values() if names[0] == m.exempt_note), None)
+        return pick(m.exempt_note, en)
+    return m.exempt_note
+
+
 def _material_views(app: Application, names_en: dict[int, str], seen: set[int]) -> list[dict]:
     editable = app.status in EDITABLE
     out = []
     for m in app.materials:
         exempt = m.status in (MaterialStatus.exempt_licence, MaterialStatus.exempt_data)
         out.append({"id": m.material_id, "name": pick(m.name, names_en.get(m.material_id)), "required": m.required,
-                    "status": m.status.value, "exempt": exempt, "exempt_note": m.exempt_note,
+                    "status": m.status.value, "exempt": exempt,
+                    "exempt_note": _exempt_note(m, names_en.get(m.material_id)),
                     "file_name": m.original_name or m.stored_name, "seen": m.material_id in seen,
                     "can_upload": editable and not exempt, "can_tick": editable and m.material_id not in seen})
     return out
@@ -177,6 +190,7 @@ def _page(request: Request, session: Session, app: Application, officer: User, *
     names_en = dict(session.execute(select(Material.id, Material.name_en)
                                     .where(Material.matter_code == app.matter_code)).all())
     readiness = applications.readiness(app, matter) if app.status in EDITABLE else None
+    missing = [pick(m.name, names_en.get(m.material_id)) for m in applications.missing_materials(app)]
     decided_here = app.status in (Status.accepted, Status.in_review, Status.resubmitted) and app.accepted_at
     return render(request, "window/intake.html", {
         **desk_context(session, officer), "app": app, "matter": matter, "matter_name": pick(matter.name, matter.name_en),
@@ -184,7 +198,7 @@ def _page(request: Request, session: Session, app: Application, officer: User, *
         "masked": mask_id(app.subject_key), "editable": app.status in EDITABLE,
         "fields": field_views(app.matter_code, app.form, app.prefilled, errors, mask=True),
         "materials": _material_views(app, names_en, window_service.originals_seen(app)),
-        "readiness": readiness, "signer": applicant.username if applicant else "",
+        "readiness": readiness, "missing": missing, "signer": applicant.username if applicant else "",
         "code_minutes": int(sign_proof.CODE_TTL.total_seconds() // 60),
         "signed_at": china_time(app.signed_at), "awaits_intake": applications.awaits_intake(app),
         "can_decide_here": bool(decided_here) and flows.can_decide(officer, app, matter),
