@@ -8,9 +8,7 @@ from sqlalchemy import select
 from app.identity import service as identity
 from app.identity.models import Role, User
 from app.services.applications.models import Application
-from app.services.window import appointments
-from app.services.window import service as window_service
-from app.services.window.models import Appointment, QueueTicket, WindowIntake
+from app.services.window.models import WindowIntake
 from tests.conftest import PASSWORD, csrf_from, web_login
 from tests.services.applications.helpers import decide, tiny_pdf
 
