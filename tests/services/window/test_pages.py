@@ -32,12 +32,17 @@ def _identified(client, id_number=YOUNG_ID):
     return _post(client, "/window/intake", "/window/intake/identify", {"id_number": id_number})
 
 
-def _start(client, matter="temporary-assistance"):
+def _start_form(client, matter="temporary-assistance") -> dict:
+    """The start form as served after identifying citizen-young."""
     page = _identified(client)
     assert page.status_code == 200, page.text[:500]
     token = re.search(r'name="applicant" value="([^"]+)"', page.text).group(1)
     form_token = re.search(r'name="form_token" value="([^"]+)"', page.text).group(1)
-    data = {"applicant": token, "matter_code": matter, "form_token": form_token, "csrf_token": csrf_from(page.text)}
+    return {"applicant": token, "matter_code": matter, "form_token": form_token, "csrf_token": csrf_from(page.text)}
+
+
+def _start(client, matter="temporary-assistance"):
+    data = _start_form(client, matter)
     return client.post("/window/intake", data=data, follow_redirects=False), data
 
 
@@ -97,11 +102,9 @@ def test_malformed_id_number_is_explained_and_a_found_applicant_is_masked(client
 
 def test_walk_in_intake_signed_by_the_applicant_accepted_and_handed_out(client, db_session):
     web_login(client, "window-officer")
-    r, data = _start(client)
+    r, _data = _start(client)
     assert r.status_code == 303, r.text[:1000]
     number = _number(r)
-    again = client.post("/window/intake", data=data, follow_redirects=False)  # double submit
-    assert again.status_code == 303 and _number(again) == number
     assert db_session.scalar(select(Application).where(Application.number == number)).channel.value == "window"
     assert len(db_session.scalars(select(WindowIntake).where(WindowIntake.application_number == number)).all()) == 1
 
@@ -234,3 +237,23 @@ def test_another_windows_application_is_not_opened_here(client, db_session):
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/window").text)})
     web_login(client, "officer-c02")
     assert client.get(f"/window/intake/{number}").status_code == 404
+
+
+def test_double_click_on_start_creates_one_application(live_server):
+    """Two posts of the start form at once, on a live server with real commits: one application."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    with httpx.Client(base_url=live_server, timeout=60) as c:
+        web_login(c, "window-officer")
+        data = _start_form(c)
+        with ThreadPoolExecutor(2) as ex:
+            answers = list(ex.map(lambda _: c.post("/window/intake", data=data, follow_redirects=False), range(2)))
+        assert [a.status_code for a in answers] == [303, 303], [a.text[:200] for a in answers]
+        first = _number(answers[0])
+        assert _number(answers[1]) == first
+        assert _number(c.post("/window/intake", data=data, follow_redirects=False)) == first  # and once more later
+        # a fresh start form is a fresh token: a new application
+        second, _data = _start(c)
+        assert _number(second) != first
