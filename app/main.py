@@ -40,7 +40,7 @@ ROUTER_MODULES = [
     "app.services.applications.enterprise_pages",
     "app.services.approval.api", "app.services.approval.pages",
     "app.services.decision_api", "app.services.decision_pages",
-    "app.services.window.api",
+    "app.services.window.api", "app.services.window_pages",
     "app.evaluation.api", "app.evaluation.pages", "app.simulation.pages",
     "app.services.proactive.api", "app.services.proactive.pages", "app.kiosk.pages",
 ]

@@ -11,17 +11,12 @@ HOMES = {
     Role.reviewer: "/review",
     Role.evaluator: "/evaluation",
     Role.admin: "/admin",
+    Role.window_officer: "/window",  # the window desk (app/services/window_pages)
 }
-WINDOW_DESK = "/window"
-WINDOW_ROLE_PAGE = "/staff/window-officer"
+WINDOW_DESK = HOMES[Role.window_officer]
+WINDOW_ROLE_PAGE = "/staff/window-officer"  # what the role can do, linked from the desk's header
 
 
-def _has_route(app: FastAPI, path: str) -> bool:
-    return any(getattr(r, "path", None) == path for r in app.routes)
-
-
-def role_home(user: User, app: FastAPI) -> str:
+def role_home(user: User, app: FastAPI | None = None) -> str:
     """The first page of this person's own work."""
-    if user.role == Role.window_officer:
-        return WINDOW_DESK if _has_route(app, WINDOW_DESK) else WINDOW_ROLE_PAGE
     return HOMES[user.role]

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import login
 
 HOMES = [("citizen-young", "/me/applications", "我的办件"), ("enterprise-demo", "/enterprise", "上海徐汇示范科技有限公司"),
-         ("window-officer", "/staff/window-officer", "综合窗口工作台"), ("reviewer-civil", "/review", "审批工作台"),
+         ("window-officer", "/window", "窗口工作台"), ("reviewer-civil", "/review", "审批工作台"),
          ("evaluator", "/evaluation", "评价监督"), ("admin", "/admin", "系统管理")]
 
 

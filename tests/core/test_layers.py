@@ -16,7 +16,7 @@ LAYERS = [
     ["app.simulation", "app.kiosk"],  # the self-service terminal: its own session over the services
     ["app.evaluation"],
     ["app.services.proactive"],  # offers and grants: approval models in reverse, issued through the flows
-    ["app.services.decision_api", "app.services.decision_pages"],  # routes that call the flows
+    ["app.services.decision_api", "app.services.decision_pages", "app.services.window_pages"],  # routes that call the flows
     ["app.services.flows"],  # journeys across domains
     ["app.services.window", "app.services.approval"],
     ["app.services.applications"],

@@ -19,7 +19,7 @@ def login_without_next(client, username: str):
 
 @pytest.mark.parametrize("username, home", [
     ("reviewer-civil", "/review"), ("reviewer-amr", "/review"), ("evaluator", "/evaluation"), ("admin", "/admin"),
-    ("enterprise-demo", "/enterprise"), ("window-officer", "/staff/window-officer"),
+    ("enterprise-demo", "/enterprise"), ("window-officer", "/window"),
     ("citizen-young", "/me/applications")])
 def test_login_lands_on_the_roles_home(client, username, home):
     r = login_without_next(client, username)

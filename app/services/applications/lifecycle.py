@@ -46,6 +46,7 @@ ACTION_LABELS = {
     "return_to_window": ("退回窗口（收件有误）", "Returned to the window (intake error)"),
     "review_opinion": ("审核", "Reviewed (first level)"), "assign": ("分派", "Assigned"),
     "take": ("领办", "Taken"), "release": ("退回待分派", "Released"),
+    "original_seen": ("核验原件", "Original seen"),
 }
 CORRECTION_ACTIONS = ("request_correction", "return_to_window")  # both wait for a corrected resubmission
 

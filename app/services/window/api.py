@@ -94,9 +94,9 @@ def centres(session: SessionDep):
 
 @router.get("/window/figures")
 def figures(session: SessionDep, user: Staff, centre: str = "XH"):
-    """Staff figures: queue today, intake accuracy, on-the-spot share, comprehensive-window share."""
-    return {"queue": queue.figures(session, svc.get_centre(session, centre).code),
-            "intake": svc.intake_figures(session), "comprehensive_share": svc.comprehensive_share(session)}
+    """Staff figures: queue today, intake accuracy, on-the-spot share, comprehensive-window share,
+    overdue applications per department (the dashboard page shows the same)."""
+    return svc.dashboard(session, centre)
 
 
 # -- queue -----------------------------------------------------------------------------------------

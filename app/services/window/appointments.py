@@ -2,6 +2,8 @@
 slot's capacity holds under concurrency (an atomic conditional update), one booking per person per day."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import date, timedelta
 
 from sqlalchemy import select, update
@@ -10,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.core import audit
 from app.core.clock import china_today
+from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.identity.models import User
@@ -100,6 +103,42 @@ def cancel(session: Session, user: User, appointment_id: int, *, ip: str = "") -
     audit.record(session, actor=user.username, action="appointment.cancel", object_type="appointment",
                  object_id=str(appt.id), ip=ip)
     return appt
+
+
+def reschedule(session: Session, user: User, appointment_id: int, *, centre_code: str, day: date, start: str,
+               ip: str = "") -> Appointment:
+    """改约: the old booking is cancelled and the new one booked together, or neither (a full slot
+    or a clash leaves the old booking as it was)."""
+    old = session.get(Appointment, appointment_id)
+    if old is None or old.user_id != user.id:
+        raise NotFound("没有该预约 / No such booking")
+    matter_code = old.matter_code
+    with session.begin_nested():
+        cancel(session, user, appointment_id, ip=ip)
+        return book(session, user, matter_code=matter_code, centre_code=centre_code, day=day, start=start, ip=ip)
+
+
+def get_own(session: Session, user: User, appointment_id: int) -> Appointment:
+    appt = session.get(Appointment, appointment_id)
+    if appt is None or appt.user_id != user.id:
+        raise NotFound("没有该预约 / No such booking")
+    return appt
+
+
+def code_of(appt: Appointment) -> str:
+    """The booking code the applicant types at the kiosk: the number and a keyed check (not guessable)."""
+    key = hashlib.sha256(b"appointment:" + get_settings().secret_key.encode()).digest()
+    check = hmac.new(key, str(appt.id).encode(), hashlib.sha256).hexdigest()[:4].upper()
+    return f"{appt.id}-{check}"
+
+
+def find_by_code(session: Session, code: str) -> Appointment | None:
+    """The booking a kiosk code names, or None (unknown number or wrong check)."""
+    number, _sep, _check = "".join((code or "").split()).upper().partition("-")
+    if not number.isdigit() or len(number) > 12:
+        return None
+    appt = session.get(Appointment, int(number))
+    return appt if appt is not None and hmac.compare_digest(code_of(appt), "".join(code.split()).upper()) else None
 
 
 def mine(session: Session, user: User) -> list[Appointment]:

@@ -84,6 +84,26 @@ def finish(session: Session, officer: User, ticket_id: int, *, served: bool = Tr
     return ticket
 
 
+def waiting(session: Session, centre_code: str) -> list[QueueTicket]:
+    """Who waits at a centre today, in the order they will be called (appointments first)."""
+    rows = list(session.scalars(select(QueueTicket).where(
+        QueueTicket.centre_code == centre_code, QueueTicket.day == china_today(),
+        QueueTicket.status == TicketStatus.waiting).order_by(QueueTicket.id)))
+    return sorted(rows, key=lambda t: (t.group != "appointment", t.id))
+
+
+def waited_minutes(ticket: QueueTicket) -> int:
+    """Minutes from taking the ticket to being called (or to now while waiting)."""
+    return max(0, int(_seconds(ticket.called_at or utcnow(), ticket.taken_at) // 60))
+
+
+def served_minutes(ticket: QueueTicket) -> int | None:
+    """Minutes at the window so far (or in all, once served)."""
+    if ticket.called_at is None:
+        return None
+    return max(0, int(_seconds(ticket.served_at or utcnow(), ticket.called_at) // 60))
+
+
 def current(session: Session, officer: User) -> QueueTicket | None:
     return session.scalar(select(QueueTicket).where(QueueTicket.officer == officer.username,
                                                     QueueTicket.status == TicketStatus.called,

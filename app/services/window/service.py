@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.core import audit, blobs
+from app.core.clock import china_today
 from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.identity import access
 from app.identity import service as identity
 from app.identity.models import Role, User
-from app.identity.validation import InvalidIdentifier, validate_id_number, validate_uscc
+from app.identity.validation import InvalidIdentifier, mask_id, validate_id_number, validate_uscc
 from app.matters import service as matter_service
 from app.matters.models import Matter
 from app.services.applications import lifecycle
@@ -126,14 +127,15 @@ def find_applicant(session: Session, id_number: str) -> User:
     return user
 
 
-def take_in(session: Session, officer: User, *, matter_code: str, applicant_id_number: str,
-            form: dict[str, Any] | None, strict: bool = True, ip: str = "") -> Application:
-    """Start an application at the officer's window for the applicant who is present (channel window)."""
+def take_in(session: Session, officer: User, *, matter_code: str, applicant_id_number: str = "",
+            form: dict[str, Any] | None, strict: bool = True, ip: str = "", applicant: User | None = None) -> Application:
+    """Start an application at the officer's window for the applicant who is present (channel window).
+    `applicant`: the person already identified by ID number at the desk (else looked up here)."""
     window = officer_window(session, officer)
     matter = matter_service.get_matter(session, matter_code)
     if not authorised(window, matter):
         raise MatterNotAuthorised(f"本窗口未获授权受理该事项：{matter.name} / This window may not take in {matter.code}")
-    applicant = find_applicant(session, applicant_id_number)
+    applicant = applicant or find_applicant(session, applicant_id_number)
     app = applications.create_draft(session, matter_code=matter.code, user=applicant, form=form, channel=Channel.window,
                                     strict=strict, actor=officer.username, window_code=window.code)
     session.add(WindowIntake(application_id=app.id, application_number=app.number, window_code=window.code,
@@ -143,6 +145,44 @@ def take_in(session: Session, officer: User, *, matter_code: str, applicant_id_n
     audit.record(session, actor=officer.username, action="window.take_in", object_type="application",
                  object_id=app.number, ip=ip, detail={"window": window.code, "matter": matter.code})
     return app
+
+
+def _preparing(officer: User, app: Application) -> None:
+    if not access.takes_in(officer, app):
+        raise Forbidden("只有受理窗口可以办理 / Only the intake window can do this")
+    if app.status not in (Status.draft, Status.correction_requested):
+        raise NotForHandout("该办件已提交，不能再修改材料 / This application is submitted; its materials are final")
+
+
+def mark_original_seen(session: Session, officer: User, app: Application, material_id: int) -> None:
+    """The officer saw the paper original of a material (核验原件); recorded once as an event."""
+    _preparing(officer, app)
+    am = next((m for m in app.materials if m.material_id == material_id), None)
+    if am is None:
+        raise ValidationFailed(f"该事项没有编号为{material_id}的材料 / This matter has no material {material_id}",
+                               code="material_not_found")
+    if material_id in originals_seen(app):
+        return
+    lifecycle.note_event(session, app, "original_seen", actor=officer.username,
+                         note=(f"已核验原件：{am.name}#{material_id}", f"Original seen: {am.name}#{material_id}"))
+
+
+def originals_seen(app: Application) -> set[int]:
+    """Material ids whose paper original the window saw."""
+    seen = set()
+    for e in app.events:
+        if e.action == "original_seen" and "#" in (e.note or ""):
+            tail = e.note.rsplit("#", 1)[1]
+            if tail.isdigit():
+                seen.add(int(tail))
+    return seen
+
+
+def refresh_materials(session: Session, officer: User, app: Application) -> None:
+    """Take from the licence wallet and shared data again (as online does), e.g. after a licence was issued."""
+    _preparing(officer, app)
+    applicant = session.get(User, app.applicant_user_id)
+    applications.resolve_materials(session, app, matter_service.get_matter(session, app.matter_code), applicant)
 
 
 def intake_of(session: Session, app: Application) -> WindowIntake | None:
@@ -240,15 +280,31 @@ def ready_for_handout(session: Session, officer: User) -> list[Application]:
         Application.window_code.in_(codes)).options(*_LOADED).order_by(Application.decided_at)))
 
 
-def hand_out(session: Session, officer: User, number: str, *, collected_by: str, ip: str = "") -> Application:
-    """出件: the applicant (or whoever collects, ID checked) takes the result; the application is issued."""
+def hand_out(session: Session, officer: User, number: str, *, collected_by: str, collector_id_number: str = "",
+             downloaded: bool = False, ip: str = "") -> Application:
+    """出件: the applicant (or whoever collects, ID checked) takes the result; the application is issued.
+    With `collector_id_number` the collector's ID is checked: the applicant's own, or a named proxy's
+    valid ID number (kept masked). `downloaded`: the applicant downloaded the e-sealed result instead."""
     ready = {a.number: a for a in ready_for_handout(session, officer)}
     app = ready.get(number)
     if app is None:
         raise NotForHandout("该办件不在本中心待出件清单中 / This application is not waiting for hand-out at this centre")
-    collected_by = " ".join((collected_by or "").split())[:120] or app.applicant_name
-    lifecycle.transition(session, app, "issue", actor=officer.username, ip=ip,
-                         note=(f"窗口出件，领取人：{collected_by}", f"Handed out at the window to {collected_by}"))
+    collected_by = " ".join((collected_by or "").split())[:80]
+    if downloaded:
+        collected_by = "申请人自行下载电子结果"
+        note = ("申请人已自行下载电子结果", "The applicant downloaded the e-sealed result")
+    else:
+        if collector_id_number:
+            key = _normalise_key(collector_id_number)
+            if key == app.subject_key:
+                collected_by = collected_by or app.applicant_name
+            elif not collected_by:
+                raise ValidationFailed("代领人须填写姓名 / Give the name of the person collecting for the applicant",
+                                       fields={"collected_by": "required"})
+            collected_by = f"{collected_by}（{mask_id(key)}）"
+        collected_by = collected_by or app.applicant_name
+        note = (f"窗口出件，领取人：{collected_by}", f"Handed out at the window to {collected_by}")
+    lifecycle.transition(session, app, "issue", actor=officer.username, ip=ip, note=note)
     app.issued_at = utcnow()
     intake = intake_of(session, app)
     if intake is not None:
@@ -276,3 +332,23 @@ def intake_figures(session: Session, window_code: str | None = None) -> dict[str
             "intake_accuracy": len(kept) / len(accepted) if accepted else None,
             "on_the_spot_matters": len(spot), "completed_on_spot": len(done),
             "on_the_spot_share": len(done) / len(spot) if spot else None}
+
+
+def overdue_by_department(session: Session, today=None) -> dict[str, int]:
+    """Open applications past their promised date (clock not paused), per department code."""
+    today = today or china_today()
+    rows = session.execute(select(Application.department_code, func.count()).where(
+        Application.status.in_(list(lifecycle.OPEN)), Application.due_date.is_not(None),
+        Application.due_date < today, Application.clock_paused_on.is_(None)).group_by(Application.department_code))
+    return {code: n for code, n in rows if n}
+
+
+def dashboard(session: Session, centre_code: str) -> dict[str, Any]:
+    """The staff dashboard's figures, one implementation for the page and the API: the queue today
+    at a centre, intake accuracy and on-the-spot share, the comprehensive-window share, overdue per department."""
+    from app.services.window import queue  # queue imports this module
+
+    get_centre(session, centre_code)
+    return {"queue": queue.figures(session, centre_code), "intake": intake_figures(session),
+            "comprehensive_share": comprehensive_share(session),
+            "overdue_by_department": overdue_by_department(session)}
