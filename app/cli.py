@@ -98,12 +98,12 @@ def seed(demo: bool = typer.Option(False, "--demo", help="Also create the demo a
         from app.services.approval.service import seed_models
 
         console.print(f"decision models: {seed_models(session)} added")
-        from app.services.proactive.points import seed_points
-
-        console.print(f"service points: {seed_points(session)} changed")
         from app.services.window.service import seed_centres
 
         console.print(f"service centres and windows: {seed_centres(session)} changed")
+        from app.services.proactive.points import seed_points  # the centres are points on the map
+
+        console.print(f"service points: {seed_points(session)} changed")
         if demo:
             from app.identity.demo import seed_demo_accounts
 

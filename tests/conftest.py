@@ -89,12 +89,12 @@ def _seed(eng) -> None:
         from app.services.approval.service import seed_models
 
         seed_models(s)
-        from app.services.proactive.points import seed_points
-
-        seed_points(s)
         from app.services.window.service import seed_centres
 
         seed_centres(s)
+        from app.services.proactive.points import seed_points
+
+        seed_points(s)
         seed_demo_accounts(s)
         f = _optional("app.services.datahub.service", "seed_demo")
         if f:

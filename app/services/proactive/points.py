@@ -19,6 +19,7 @@ from app.core.clock import china_now
 from app.matters.models import Matter
 from app.services.applications import deadlines
 from app.services.proactive.models import ServicePoint
+from app.services.window import service as window_service
 
 POINTS_FILE = Path(__file__).parent / "data" / "service_points.yaml"
 OUTLINE_FILE = Path(__file__).parent / "data" / "xuhui_outline.geojson"
@@ -42,19 +43,41 @@ def _served(serves: Any, matters: list[tuple[str, str, str]]) -> list[str]:
     return [code for code in serves if code in known]
 
 
+def _centre_points(session: Session) -> list[dict[str, Any]]:
+    """The service centres as points: the window service's own records (one list, not two), serving
+    every matter one of their windows may take in."""
+    subdistricts = window_service.centre_subdistricts()
+    order = [code for code, _, _ in session.execute(select(Matter.code, Matter.department_code, Matter.subject)
+                                                    .order_by(Matter.position, Matter.code))]
+    points = []
+    for c in window_service.list_centres(session):
+        served: set[str] = set()
+        for w in window_service.windows_of(session, c.code):
+            served.update(m.code for m in window_service.authorised_matters(session, w))
+        points.append({"id": c.code, "name": c.name, "name_en": c.name_en, "kind": c.kind, "place": "centre",
+                       "subdistrict": subdistricts.get(c.code, ""), "address": c.address,
+                       "address_en": c.address_en, "lat": c.lat, "lng": c.lng, "hours": c.hours,
+                       "hours_en": c.hours_en, "matters": [code for code in order if code in served]})
+    return points
+
+
 def seed_points(session: Session) -> int:
-    """Insert or update every service point from the data file; returns how many changed."""
+    """Insert or update every service point — the centres from the window service, the terminals from
+    the data file; returns how many changed."""
     matters = [tuple(r) for r in session.execute(select(Matter.code, Matter.department_code, Matter.subject)
                                                  .order_by(Matter.position, Matter.code))]
     existing = {p.id: p for p in session.scalars(select(ServicePoint))}
     changed = 0
+    terminals = []
     for item in _data():
         values = {k: v for k, v in item.items() if k != "serves"}
         values["matters"] = _served(item["serves"], matters)
         if values.get("open_24h"):
             values.setdefault("hours", "24小时")
             values.setdefault("hours_en", "24 hours")
-        row = existing.get(item["id"])
+        terminals.append(values)
+    for values in _centre_points(session) + terminals:
+        row = existing.get(values["id"])
         if row is None:
             session.add(ServicePoint(**values))
             changed += 1

@@ -3,6 +3,7 @@ result hand-out (统一窗口出件) and the window's own figures (comprehensive
 on-the-spot completion)."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,10 @@ CENTRES_FILE = Path(__file__).parent / "data" / "centres.yaml"
 
 def seed_centres(session: Session) -> int:
     """Create or update the centres and windows of centres.yaml; returns how many rows changed."""
-    data = yaml.safe_load(CENTRES_FILE.read_text(encoding="utf-8"))
     changed = 0
-    for c in data["centres"]:
-        values = {k: v for k, v in c.items() if k != "windows"}
+    columns = set(ServiceCentre.__table__.columns.keys())
+    for c in _centres_data():
+        values = {k: v for k, v in c.items() if k in columns}
         changed += _upsert(session, ServiceCentre, c["code"], values)
         for pos, w in enumerate(c["windows"]):
             changed += _upsert(session, ServiceWindow, w["code"], {
@@ -48,6 +49,16 @@ def seed_centres(session: Session) -> int:
                 "matters": list(w.get("matters", [])), "handout": bool(w.get("handout", False)), "position": pos})
     session.flush()
     return changed
+
+
+@lru_cache
+def _centres_data() -> list[dict[str, Any]]:
+    return yaml.safe_load(CENTRES_FILE.read_text(encoding="utf-8"))["centres"]
+
+
+def centre_subdistricts() -> dict[str, str]:
+    """The subdistrict (街道/镇) each centre serves, from the centres file (for the service map)."""
+    return {c["code"]: c.get("subdistrict", "") for c in _centres_data()}
 
 
 def _upsert(session: Session, model, key: str, values: dict) -> int:

@@ -7,10 +7,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
+from sqlalchemy import select
 
 from app.core import clock
 from app.core.config import PROJECT_ROOT
 from app.services.proactive import points
+from app.services.proactive.points import seed_points
 from app.services.proactive.models import ServicePoint
 from app.services.window import service as window_service
 
@@ -92,3 +94,14 @@ def test_the_centres_on_the_map_are_the_window_services_centres(db_session):
         p = db_session.get(ServicePoint, c["code"])
         assert p is not None, c["code"]
         assert (p.name, p.name_en, p.lat, p.lng, p.hours) == (c["name"], c["name_en"], c["lat"], c["lng"], c["hours"])
+    on_map = set(db_session.scalars(select(ServicePoint.id).where(ServicePoint.place == "centre")))
+    assert on_map == {c["code"] for c in centres}  # no centre only on the map
+    # A centre serves what its windows may take in, and a change to a centre reaches the map.
+    xjh = db_session.get(ServicePoint, "XJH")
+    taken_in = {m.code for w in window_service.windows_of(db_session, "XJH")
+                for m in window_service.authorised_matters(db_session, w)}
+    assert set(xjh.matters) == taken_in and "id-card-renewal" in taken_in
+    centre = window_service.get_centre(db_session, "XJH")
+    centre.hours = "工作日 8:30–17:00"
+    seed_points(db_session)
+    assert db_session.get(ServicePoint, "XJH").hours == "工作日 8:30–17:00"

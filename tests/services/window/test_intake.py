@@ -2,6 +2,7 @@
 applicant signs, officer submits and accepts, the department decides, the window hands out."""
 import io
 
+import yaml
 from pypdf import PdfReader
 
 from app.matters import content
@@ -159,6 +160,9 @@ def test_on_the_spot_completion_recorded(client, auth, db_session):
 def test_comprehensive_share_of_seeded_windows(db_session):
     windows = window_service.windows_of(db_session)
     comprehensive = sum(w.kind.value == "comprehensive" for w in windows)
-    assert len(windows) == 12 and comprehensive == 10
+    data = yaml.safe_load(window_service.CENTRES_FILE.read_text(encoding="utf-8"))["centres"]
+    listed = [w for c in data for w in c["windows"]]
+    assert len(data) == 14 and len(windows) == len(listed) == 32
+    assert comprehensive == sum(w["kind"] == "comprehensive" for w in listed) == 30
     assert window_service.comprehensive_share(db_session) == comprehensive / len(windows)
     assert window_service.comprehensive_share(db_session) >= 0.8
