@@ -11,7 +11,7 @@ from fpdf.enums import XPos, YPos
 from app.core.clock import CHINA_TZ
 from app.core.config import get_settings
 from app.identity.validation import mask_id
-from app.services.seals.fonts import FAMILY, attach_cjk_font
+from app.services.seals.fonts import FAMILY, attach_cjk_font, output
 from app.services.seals.schemas import ResultDocumentInput
 
 RED = (176, 20, 20)
@@ -195,7 +195,7 @@ def render_result_pdf(data: ResultDocumentInput, *, document_id: str, seal_png: 
     pdf.set_text_color(*GREY)
     pdf.cell(60, 5, "扫码核验 Scan to verify", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.multi_cell(80, 4, url, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    return bytes(pdf.output())
+    return output(pdf)
 
 
 def render_summary_pdf(title: str, number: str, rows: list[tuple[str, str]], *,
@@ -221,7 +221,7 @@ def render_summary_pdf(title: str, number: str, rows: list[tuple[str, str]], *,
     pdf.set_text_color(*GREY)
     pdf.set_font(FAMILY, size=9)
     pdf.cell(0, 6, generated, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    return bytes(pdf.output())
+    return output(pdf)
 
 
 def render_notice_pdf(title: str, subtitle: str, rows: list[tuple[str, str]], closing: tuple[str, str]) -> bytes:
@@ -240,4 +240,4 @@ def render_notice_pdf(title: str, subtitle: str, rows: list[tuple[str, str]], cl
     pdf.set_text_color(*GREY)
     pdf.set_font(FAMILY, size=9)
     pdf.cell(0, 6, generated, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    return bytes(pdf.output())
+    return output(pdf)
