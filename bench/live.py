@@ -44,9 +44,10 @@ def wait_until_up(url: str, seconds: float = 90, proc: subprocess.Popen | None =
     raise RuntimeError(f"{url} did not answer within {seconds:g} s")
 
 
-def wrk(url: str, seconds: int = 5, connections: int = 50, core: str = "1") -> float:
+def wrk(url: str, seconds: int = 5, connections: int = 50, core: str = "1", headers: dict | None = None) -> float:
     """Requests/s by wrk pinned to `core` (the servers sit on core 0)."""
-    out = subprocess.run(["taskset", "-c", core, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url],
+    extra = [arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")]
+    out = subprocess.run(["taskset", "-c", core, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", *extra, url],
                          capture_output=True, text=True)
     m = re.search(r"Requests/sec:\s+([\d.]+)", out.stdout)
     if not m or "Non-2xx" in out.stdout:
@@ -130,6 +131,16 @@ class Portal:
                        timeout=30)
         r.raise_for_status()
         return r.json()["access_token"]
+
+    def web_cookie(self, username: str) -> str:
+        """A logged-in browser's Cookie header (through the login form, CSRF and all)."""
+        with httpx.Client(base_url=self.base, timeout=30) as http:
+            page = http.get("/login").text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+            r = http.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+            if r.status_code != 303:
+                raise RuntimeError(f"login as {username}: {r.status_code}")
+            return "; ".join(f"{k}={v}" for k, v in http.cookies.items())
 
     def _sql(self, sql: str):
         from sqlalchemy import create_engine, text
