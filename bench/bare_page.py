@@ -25,14 +25,14 @@ from starlette.routing import Route
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def capture(path: str, cookie: str) -> tuple[str, dict]:
+def capture(path: str, cookie: str) -> tuple[str, dict, object]:
     from app.core import templating
     from app.core.db import session_factory
     from app.identity import deps
     from app.main import create_app
 
     portal = create_app()
-    session = session_factory()()  # kept open: the context's objects stay loaded
+    session = session_factory()()
     scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
              "headers": [(b"cookie", cookie.encode()), (b"host", b"127.0.0.1")], "app": portal,
              "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "scheme": "http", "root_path": "",
@@ -73,16 +73,20 @@ def capture(path: str, cookie: str) -> tuple[str, dict]:
         return rendered[slot]
 
     templating.env.globals["panels"] = same_panels
-    return seen["name"], ctx
+    return seen["name"], ctx, session
 
 
 def main() -> None:
     port, path, cookie = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    name, ctx = capture(path, cookie)
+    name, ctx, session = capture(path, cookie)
     from app.core.templating import env
 
     template = env.get_template(name)
     template.render(ctx)  # the first render loads what the template reads lazily
+    # Then let go of the database (on SQLite the open transaction would hold the write lock the
+    # portal waits for); the objects stay loaded (expire_on_commit is off).
+    session.commit()
+    session.close()
 
     async def page(request):
         return HTMLResponse(template.render(ctx))

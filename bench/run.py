@@ -7,7 +7,7 @@ one table of ratios is printed and everything is saved as JSON (default var/benc
    server its own process pinned to core 0, wrk pinned to core 1, alternated pair by pair;
 2. pages: a matter page and an application page (HTML, as the logged-in applicant) vs
    bench/bare_page.py: the same template with the same data rendered by bare Jinja in an async
-   Starlette endpoint, served the same way (pinned, wrk with the same session cookie);
+   Starlette endpoint, served the same way (pinned, wrk with the same session cookie, 4 connections: at 10 the portal's page path stalls, see docs/performance.md);
 3. submissions: application creation throughput and p95 on SQLite and PostgreSQL vs the same rows
    inserted by bare SQLAlchemy Core (bench/submissions.py; PostgreSQL at --pg, skipped if it is down);
 4. consultation: the ranking per question (in-process) vs a bare substring scan of the names;
@@ -43,12 +43,12 @@ os.environ.setdefault("PORTAL_ENV", "development")
 
 
 def _side_by_side(portal_url: str, bare_url: str, pairs: int = 3, seconds: int = 5,
-                  headers: dict | None = None) -> dict:
+                  headers: dict | None = None, connections: int = 50) -> dict:
     """wrk (pinned to core 1) against each server in turn; the median of the per-pair ratios."""
     ratios, last = [], {}
     for _ in range(pairs):
-        last = {"portal_rps": wrk(portal_url, seconds, headers=headers), "bare_rps": wrk(bare_url, seconds,
-                                                                                        headers=headers)}
+        last = {"portal_rps": wrk(portal_url, seconds, connections, headers=headers),
+                "bare_rps": wrk(bare_url, seconds, connections, headers=headers)}
         ratios.append(last["portal_rps"] / last["bare_rps"])
     return {**last, "ratio": statistics.median(ratios), "ratios": ratios}
 
@@ -134,13 +134,13 @@ def bench_pages() -> dict:
                 bare_url = f"http://127.0.0.1:{port}{path}"
                 wait_until_up(bare_url, proc=bare)
                 bare_bytes = len(httpx.get(bare_url, timeout=60).content)
-                result = _side_by_side(portal.base + path, bare_url, headers=headers)
+                result = _side_by_side(portal.base + path, bare_url, headers=headers, connections=4)
             finally:
                 bare.terminate()
                 bare.wait()
             result.update(bytes=len(page.content), bare_bytes=bare_bytes, path=path)
             out[name] = result
-            print(f"{name.replace('_', ' '):<16}portal {result['portal_rps']:8.0f} req/s   bare Jinja "
+            print(f"{name.replace('_', ' '):<17}portal {result['portal_rps']:8.0f} req/s   bare Jinja "
                   f"{result['bare_rps']:8.0f} req/s   ratio {result['ratio']:.2f} (goal >= 0.50; pairs "
                   + ", ".join(f"{r:.2f}" for r in result["ratios"]) + f"; {len(page.content)} vs {bare_bytes} bytes)")
     finally:
@@ -244,6 +244,8 @@ def main() -> None:
                     help="run only these (catalogue pages submissions consultation seals approval)")
     ap.add_argument("--pg", default=os.environ.get("PORTAL_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
                     help="PostgreSQL for the submission benchmark (a private schema is created and dropped)")
+    ap.add_argument("--update", action="store_true",
+                    help="keep the other figures already in the JSON file and replace only those run now")
     args = ap.parse_args()
     print(f"portal benchmarks ({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}); each figure is a "
           "ratio against a baseline run alongside")
@@ -251,6 +253,10 @@ def main() -> None:
                "consultation": bench_consultation, "seals": bench_seals, "approval": bench_approval}
     results = {"machine": {"cores": os.cpu_count(), "load_avg_start": os.getloadavg()},
                "at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    if args.update and Path(args.json).exists():
+        previous = json.loads(Path(args.json).read_text(encoding="utf-8"))
+        results = {**previous, "machine": {**previous.get("machine", {}), "load_avg_start_update": os.getloadavg()},
+                   "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     for name, fn in benches.items():
         if not args.only or name in args.only:
             results[name] = fn()
