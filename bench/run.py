@@ -123,12 +123,20 @@ def bench_pages() -> dict:
         number = issued_application(portal)
         cookie = portal.web_cookie("citizen-elder")
         headers = {"Cookie": cookie}
+        # The bare server reads a consistent copy of the same database: sharing the SQLite file,
+        # its reads would queue with the portal's requests on the file's lock.
+        import sqlite3
+
+        copy = Path(portal.dir) / "bare-copy.db"
+        with sqlite3.connect(Path(portal.dir) / "portal.db") as src, sqlite3.connect(copy) as dst:
+            src.backup(dst)
+        bare_env = {**portal.env, "PORTAL_DATABASE_URL": f"sqlite:///{copy}"}
         for name, path in (("matter_page", "/matters/elderly-allowance"), ("application_page", f"/applications/{number}")):
             page = httpx.get(portal.base + path, headers=headers, timeout=60)
             page.raise_for_status()
             port = free_port()
             bare = subprocess.Popen(["taskset", "-c", "0", sys.executable, str(ROOT / "bench/bare_page.py"), str(port),
-                                     path, cookie], env=portal.env, stdout=subprocess.DEVNULL,
+                                     path, cookie], env=bare_env, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
             try:
                 bare_url = f"http://127.0.0.1:{port}{path}"
