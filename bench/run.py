@@ -7,7 +7,7 @@ one table of ratios is printed and everything is saved as JSON (default var/benc
    server its own process pinned to core 0, wrk pinned to core 1, alternated pair by pair;
 2. pages: a matter page and an application page (HTML, as the logged-in applicant) vs
    bench/bare_page.py: the same template with the same data rendered by bare Jinja in an async
-   Starlette endpoint, served the same way (pinned, wrk with the same session cookie, 4 connections: at 10 the portal's page path stalls, see docs/performance.md);
+   Starlette endpoint, served the same way (pinned, wrk with the same session cookie, 4 connections; the bare server reads a copy of the database);
 3. submissions: application creation throughput and p95 on SQLite and PostgreSQL vs the same rows
    inserted by bare SQLAlchemy Core (bench/submissions.py; PostgreSQL at --pg, skipped if it is down);
 4. consultation: the ranking per question (in-process) vs a bare substring scan of the names;
