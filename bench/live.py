@@ -44,13 +44,17 @@ def wait_until_up(url: str, seconds: float = 90, proc: subprocess.Popen | None =
     raise RuntimeError(f"{url} did not answer within {seconds:g} s")
 
 
-def wrk(url: str, seconds: int = 5, connections: int = 50, core: str = "1") -> float:
-    """Requests/s by wrk pinned to `core` (the servers sit on core 0)."""
-    out = subprocess.run(["taskset", "-c", core, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url],
-                         capture_output=True, text=True)
+def wrk(url: str, seconds: int = 5, connections: int = 50, core: str = "1", headers: dict | None = None,
+        timeout: int = 30) -> float:
+    """Requests/s by wrk pinned to `core` (the servers sit on core 0); a request slower than
+    `timeout` seconds counts as failed (wrk's default, 2 s, drops every answer of a slow page)."""
+    extra = [arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")]
+    out = subprocess.run(["taskset", "-c", core, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
+                          f"--timeout={timeout}s", *extra, url], capture_output=True, text=True)
     m = re.search(r"Requests/sec:\s+([\d.]+)", out.stdout)
-    if not m or "Non-2xx" in out.stdout:
-        raise RuntimeError(f"wrk failed on {url}: {out.stdout[-200:]} {out.stderr[-200:]}")
+    if not m or "Non-2xx" in out.stdout or float(m.group(1)) == 0:
+        raise RuntimeError(f"wrk failed on {url} (no answer, or not 2xx, within {timeout} s): "
+                           f"{out.stdout[-300:]} {out.stderr[-200:]}")
     return float(m.group(1))
 
 
@@ -130,6 +134,16 @@ class Portal:
                        timeout=30)
         r.raise_for_status()
         return r.json()["access_token"]
+
+    def web_cookie(self, username: str) -> str:
+        """A logged-in browser's Cookie header (through the login form, CSRF and all)."""
+        with httpx.Client(base_url=self.base, timeout=30) as http:
+            page = http.get("/login").text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+            r = http.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+            if r.status_code != 303:
+                raise RuntimeError(f"login as {username}: {r.status_code}")
+            return "; ".join(f"{k}={v}" for k, v in http.cookies.items())
 
     def _sql(self, sql: str):
         from sqlalchemy import create_engine, text

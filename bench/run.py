@@ -1,14 +1,21 @@
 """`make bench`: every benchmark prints its figure as a ratio against a bare baseline measured in
-the same run, on the same machine, so that the numbers mean something on any machine.
+the same run, on the same machine, so that the numbers mean something on any machine. At the end
+one table of ratios is printed and everything is saved as JSON (default var/bench.json; `--json PATH`).
 
 1. catalogue API: GET /api/v1/matters?limit=20 served by `portal serve` as shipped (1 worker, the
    access log on) vs bench/bare_bytes.py (an async Starlette endpoint) serving the same bytes; each
    server its own process pinned to core 0, wrk pinned to core 1, alternated pair by pair;
-2. consultation: the ranking per question (in-process) vs a bare substring scan of the names;
-3. e-seal: sealed documents/s through the platform vs raw pyHanko signing (bench/seal_bench.py);
-4. auto-approval: decisions/s with fact gathering vs bare zen-engine on the same model (bench/approval_bench.py).
-
-The figures are also saved as JSON (default var/bench.json; `--json PATH`).
+2. pages: a matter page and an application page (HTML, as the logged-in applicant) vs
+   bench/bare_page.py: the same template with the same data rendered by bare Jinja in an async
+   Starlette endpoint, served the same way (pinned, wrk with the same session cookie, 4 connections; the bare server reads a copy of the database);
+3. submissions: application creation throughput and p95 on SQLite and PostgreSQL vs the same rows
+   inserted by bare SQLAlchemy Core (bench/submissions.py; PostgreSQL at --pg, skipped if it is down);
+4. consultation: the ranking per question (in-process) vs a bare substring scan of the names;
+5. e-seal: sealing, and issuing a sealed result (render, seal, timestamp, store), vs raw pyHanko
+   signing of the same finished PDF (bench/seal_bench.py);
+6. auto-approval: decisions/s with fact gathering vs bare zen-engine on the same model
+   (bench/approval_bench.py), and submit → sealed result downloaded for citizen-elder
+   (bench/submit_sealed.py, goal under 1 s).
 """
 from __future__ import annotations
 
@@ -35,11 +42,13 @@ os.environ.setdefault("PORTAL_LOG_LEVEL", "WARNING")
 os.environ.setdefault("PORTAL_ENV", "development")
 
 
-def _side_by_side(portal_url: str, bare_url: str, pairs: int = 3, seconds: int = 5) -> dict:
+def _side_by_side(portal_url: str, bare_url: str, pairs: int = 3, seconds: int = 5,
+                  headers: dict | None = None, connections: int = 50) -> dict:
     """wrk (pinned to core 1) against each server in turn; the median of the per-pair ratios."""
     ratios, last = [], {}
     for _ in range(pairs):
-        last = {"portal_rps": wrk(portal_url, seconds), "bare_rps": wrk(bare_url, seconds)}
+        last = {"portal_rps": wrk(portal_url, seconds, connections, headers=headers),
+                "bare_rps": wrk(bare_url, seconds, connections, headers=headers)}
         ratios.append(last["portal_rps"] / last["bare_rps"])
     return {**last, "ratio": statistics.median(ratios), "ratios": ratios}
 
@@ -116,38 +125,172 @@ def bench_consultation() -> dict:
             "load_avg_1m": load}
 
 
+def bench_pages() -> dict:
+    """The matter page and an issued application's page, as citizen-elder sees them, against the same
+    template and data rendered by bare Jinja (bench/bare_page.py) on the same database."""
+    from bench.submit_sealed import issued_application
+
+    portal = Portal(demo=True, pin="0").start()
+    out = {}
+    try:
+        number = issued_application(portal)
+        cookie = portal.web_cookie("citizen-elder")
+        headers = {"Cookie": cookie}
+        # The bare server reads a consistent copy of the same database: sharing the SQLite file,
+        # its reads would queue with the portal's requests on the file's lock.
+        import sqlite3
+
+        copy = Path(portal.dir) / "bare-copy.db"
+        with sqlite3.connect(Path(portal.dir) / "portal.db") as src, sqlite3.connect(copy) as dst:
+            src.backup(dst)
+        bare_env = {**portal.env, "PORTAL_DATABASE_URL": f"sqlite:///{copy}"}
+        for name, path in (("matter_page", "/matters/elderly-allowance"), ("application_page", f"/applications/{number}")):
+            page = httpx.get(portal.base + path, headers=headers, timeout=60)
+            page.raise_for_status()
+            port = free_port()
+            bare = subprocess.Popen(["taskset", "-c", "0", sys.executable, str(ROOT / "bench/bare_page.py"), str(port),
+                                     path, cookie], env=bare_env, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            try:
+                bare_url = f"http://127.0.0.1:{port}{path}"
+                wait_until_up(bare_url, proc=bare)
+                bare_bytes = len(httpx.get(bare_url, timeout=60).content)
+                result = _side_by_side(portal.base + path, bare_url, headers=headers, connections=4)
+            finally:
+                bare.terminate()
+                bare.wait()
+            result.update(bytes=len(page.content), bare_bytes=bare_bytes, path=path)
+            out[name] = result
+            print(f"{name.replace('_', ' '):<17}portal {result['portal_rps']:8.0f} req/s   bare Jinja "
+                  f"{result['bare_rps']:8.0f} req/s   ratio {result['ratio']:.2f} (goal >= 0.50; pairs "
+                  + ", ".join(f"{r:.2f}" for r in result["ratios"]) + f"; {len(page.content)} vs {bare_bytes} bytes)")
+    finally:
+        portal.close()
+    return out
+
+
+def bench_submissions(pg_url: str | None) -> dict:
+    from bench.submissions import describe, run
+
+    out = {}
+    for kind, url in (("sqlite", None), ("postgresql", pg_url)):
+        if kind == "postgresql" and not _pg_up(pg_url):
+            print(f"submissions     PostgreSQL not reachable at {pg_url}: skipped")
+            continue
+        out[kind] = run(database_url=url)
+        print("submissions     " + describe(out[kind]))
+    return out
+
+
+def _pg_up(url: str | None) -> bool:
+    if not url:
+        return False
+    from sqlalchemy import create_engine, text
+
+    try:
+        eng = create_engine(url)
+        with eng.connect() as c:
+            c.execute(text("SELECT 1"))
+        eng.dispose()
+        return True
+    except Exception:
+        return False
+
+
 def bench_seals() -> dict:
-    r = subprocess.run([sys.executable, str(ROOT / "bench" / "seal_bench.py"), "--docs", "30", "--rounds", "3"],
-                       capture_output=True, text=True)
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "seal_bench.py"), "--docs", "15", "--rounds", "3",
+                        "--json"], capture_output=True, text=True)
     lines = [ln for ln in r.stdout.strip().splitlines() if ln.strip()]
-    figure = lines[-1] if lines else r.stderr.strip()[-300:]
-    print("e-seal          " + figure)
-    return {"figure": figure}
+    if not lines or not lines[-1].startswith("{"):
+        raise RuntimeError("seal_bench failed: " + r.stderr.strip()[-500:])
+    for line in lines[:-1]:
+        print("e-seal          " + line)
+    return json.loads(lines[-1])
 
 
 def bench_approval() -> dict:
-    from bench.approval_bench import bench_approval as run
+    from bench.approval_bench import describe, run
+    from bench.submit_sealed import describe as describe_submit
+    from bench.submit_sealed import run as run_submit
 
-    figure = run()
-    print("auto-approval   " + figure)
-    return {"figure": figure}
+    result = run()
+    print("auto-approval   " + describe(result))
+    result["submit_to_sealed"] = run_submit()
+    print("auto-approval   " + describe_submit(result["submit_to_sealed"]))
+    return result
+
+
+def table(results: dict) -> list[tuple[str, str, str, str]]:
+    """(figure, ratio or value, goal, measured) rows of what ran."""
+    rows = []
+    if "catalogue" in results:
+        r = results["catalogue"]
+        rows.append(("catalogue API vs bare async Starlette", f"{r['ratio']:.2f}", ">= 0.50",
+                     f"{r['portal_rps']:.0f} vs {r['bare_rps']:.0f} req/s"))
+    for key, label in (("matter_page", "matter page vs bare Jinja"), ("application_page", "application page vs bare Jinja")):
+        r = results.get("pages", {}).get(key)
+        if r:
+            rows.append((label, f"{r['ratio']:.2f}", ">= 0.50", f"{r['portal_rps']:.0f} vs {r['bare_rps']:.0f} req/s"))
+    for kind, r in results.get("submissions", {}).items():
+        rows.append((f"submissions ({kind}) vs bare Core inserts", f"{r['ratio']:.2f}", "",
+                     f"{r['portal_per_s']:.0f} vs {r['bare_per_s']:.0f}/s; p95 {r['portal_p95_ms']:.0f} vs "
+                     f"{r['bare_p95_ms']:.0f} ms"))
+    if "consultation" in results:
+        r = results["consultation"]
+        rows.append(("consultation p95 vs bare name scan", f"{r['p95_ms'] / max(r['bare_p95_ms'], 1e-6):.1f}x",
+                     "", f"{r['p95_ms']:.2f} vs {r['bare_p95_ms']:.2f} ms"))
+    if "seals" in results:
+        r = results["seals"]
+        ms = r["ms_per_doc"]
+        rows.append(("sealing vs raw pyHanko", f"{r['seal_ratio']:.2f}", ">= 0.70",
+                     f"{ms['seal']:.0f} vs {ms['raw']:.0f} ms/doc (vs raw B-LT {r['seal_ratio_vs_raw_lt']:.2f})"))
+        rows.append(("issuing a sealed result vs raw pyHanko", f"{r['issue_ratio']:.2f}", ">= 0.33",
+                     f"{ms['issue']:.0f} vs {ms['raw']:.0f} ms/doc (vs raw B-LT {r['issue_ratio_vs_raw_lt']:.2f})"))
+    if "approval" in results:
+        r = results["approval"]
+        rows.append(("auto-approval vs bare zen-engine", f"{r['ratio']:.2f}", ">= 0.50",
+                     f"batched {r['per_s']['batched']:.0f} vs {r['per_s']['bare']:.0f}/s (vs traced "
+                     f"{r['ratio_vs_bare_trace']:.2f}); single p50 {r['single_p50_ms']:.1f} p95 {r['single_p95_ms']:.1f} ms"))
+        s = r.get("submit_to_sealed")
+        if s:
+            rows.append(("submit -> sealed result (citizen-elder)", f"{s['p95_ms']:.0f} ms p95", "< 1000 ms",
+                         f"p50 {s['p50_ms']:.0f} ms, max {s['max_ms']:.0f} ms, {s['n']} applications"))
+    return rows
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description="portal benchmarks against bare baselines")
     ap.add_argument("--json", default=str(ROOT / "var" / "bench.json"))
-    ap.add_argument("--only", nargs="*", help="run only these (catalogue consultation seals approval)")
+    ap.add_argument("--only", nargs="*",
+                    help="run only these (catalogue pages submissions consultation seals approval)")
+    ap.add_argument("--pg", default=os.environ.get("PORTAL_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+                    help="PostgreSQL for the submission benchmark (a private schema is created and dropped)")
+    ap.add_argument("--update", action="store_true",
+                    help="keep the other figures already in the JSON file and replace only those run now")
     args = ap.parse_args()
-    print(f"portal benchmarks ({os.cpu_count()} cores); each figure is a ratio against a baseline run alongside")
-    benches = {"catalogue": bench_catalogue, "consultation": bench_consultation, "seals": bench_seals,
-               "approval": bench_approval}
-    results = {"machine": {"cores": os.cpu_count(), "load_avg": os.getloadavg()},
+    print(f"portal benchmarks ({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}); each figure is a "
+          "ratio against a baseline run alongside")
+    benches = {"catalogue": bench_catalogue, "pages": bench_pages, "submissions": lambda: bench_submissions(args.pg),
+               "consultation": bench_consultation, "seals": bench_seals, "approval": bench_approval}
+    results = {"machine": {"cores": os.cpu_count(), "load_avg_start": os.getloadavg()},
                "at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    if args.update and Path(args.json).exists():
+        previous = json.loads(Path(args.json).read_text(encoding="utf-8"))
+        results = {**previous, "machine": {**previous.get("machine", {}), "load_avg_start_update": os.getloadavg()},
+                   "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     for name, fn in benches.items():
         if not args.only or name in args.only:
             results[name] = fn()
+    results["machine"]["load_avg_end"] = os.getloadavg()
+    rows = table(results)
+    results["table"] = [dict(zip(("figure", "result", "goal", "measured"), row)) for row in rows]
+    width = max(len(r[0]) for r in rows) if rows else 0
+    print()
+    for figure, result, goal, measured in rows:
+        print(f"{figure:<{width}}  {result:>12}  {goal:>9}  {measured}")
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n",
+                               encoding="utf-8")
     print(f"saved {args.json}")
 
 

@@ -25,9 +25,22 @@ def _compiled(key: str, text: str):
     return _engine.create_decision(text)
 
 
+_by_object: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
 def decision(content: dict[str, Any]):
-    """The compiled zen decision of this JDM content (cached by its hash)."""
-    return _compiled(content_key(content), json.dumps(content, ensure_ascii=False))
+    """The compiled zen decision of this JDM content (cached by its hash).
+
+    A model version's content never changes (an edit is a new version), so the same content object
+    — a loaded model row's — also finds its decision without being serialised and hashed again."""
+    hit = _by_object.get(id(content))
+    if hit is not None and hit[0] is content:
+        return hit[1]
+    compiled = _compiled(content_key(content), json.dumps(content, ensure_ascii=False))
+    if len(_by_object) >= 256:
+        _by_object.clear()
+    _by_object[id(content)] = (content, compiled)
+    return compiled
 
 
 def shipped_models() -> dict[str, dict[str, Any]]:
@@ -91,4 +104,4 @@ def evaluate(content: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any]:
     outcome = result.get("outcome") if result.get("outcome") in OUTCOMES else "refer"
     return {"outcome": outcome, "definitive": bool(result.get("definitive")),
             "reasons": [r for r in result.get("reasons") or [] if isinstance(r, dict)],
-            "fired": fired, "trace": json.loads(json.dumps(trace, default=str))}
+            "fired": fired, "trace": trace}  # zen answers fresh JSON values (dicts, lists, str, numbers)

@@ -69,17 +69,22 @@ def _subjects(source: str, app_subject: str, form: dict[str, Any], records: dict
     return source.replace("_", "-"), app_subject
 
 
-def _lookup(session: Session, source: str, subject: str, number: str | None, today: date,
-            purpose: str) -> tuple[str, Any]:
-    if not subject:
-        return "not_found", None
+def _lookup_many(session: Session, source: str, reads: list[tuple[str, str | None]], today: date,
+                 purpose: str) -> list[tuple[str, Any]]:
+    """(status, record) per (subject, application number) read of one datahub source, in order."""
+    out: list[tuple[str, Any]] = [("not_found", None)] * len(reads)
+    asked = [i for i, (subject, _) in enumerate(reads) if subject]
+    if not asked:
+        return out
     try:
-        result = datahub.lookup(session, source, subject, actor="system", application_number=number,
-                                purpose=purpose, as_of=today)
+        results = datahub.lookup_many(session, source, [reads[i] for i in asked], actor="system",
+                                      purpose=purpose, as_of=today)
     except Exception:  # an outage of the data exchange must never decide against the applicant
         log.exception("datahub lookup failed: %s", source)
-        return "unavailable", None
-    return result.status, result.record
+        results = None
+    for j, i in enumerate(asked):
+        out[i] = ("unavailable", None) if results is None else (results[j].status, results[j].record)
+    return out
 
 
 def gather(session: Session, *, matter_code: str, subject_key: str, form: dict[str, Any], number: str | None,
@@ -87,22 +92,47 @@ def gather(session: Session, *, matter_code: str, subject_key: str, form: dict[s
            purpose: str = "自动审批 / auto-approval") -> dict[str, Any]:
     """Build the model input for one application (every datahub read is logged against it), or for a
     subject without one (`number` None: the proactive scan, which logs its own purpose)."""
-    records: dict[str, Any] = {}
-    status: dict[str, str] = {}
+    return gather_many(session, [dict(matter_code=matter_code, subject_key=subject_key, form=form, number=number,
+                                      needs=needs, materials_complete=materials_complete)],
+                       today=today, purpose=purpose)[0]
+
+
+def gather_many(session: Session, items: list[dict[str, Any]], *, today: date,
+                purpose: str = "自动审批 / auto-approval") -> list[dict[str, Any]]:
+    """`gather` for several applications at once (each item: matter_code, subject_key, form, number,
+    needs, materials_complete): one datahub query per source and one wallet query for all of them;
+    every read is still logged on its own access-log row, against its own application."""
+    records: list[dict[str, Any]] = [{} for _ in items]
+    status: list[dict[str, str]] = [{} for _ in items]
     # the legal entity first: the representative's credit is looked up through it
-    for source in sorted(needs, key=lambda s: s != "legal_entity"):
-        dh_source, subject = _subjects(source, subject_key, form, records)
-        status[source], records[source] = _lookup(session, dh_source, subject, number, today, purpose)
-    person_id = "" if matter_content.uscc_ok(subject_key) else subject_key
-    held = {lic.licence_type: True for lic in wallet.list_licences(session, subject_key) if lic.status == "active"}
-    facts: dict[str, Any] = {
-        "matter": matter_code, "today": today.isoformat(), "form": dict(form),
-        "applicant": person_from_id(person_id, today) if person_id else {"id_valid": None},
-        "days_since": _days_since(form, today), "wallet": held, "sources": status,
-        "materials": {"complete": materials_complete}, **records,
-    }
-    facts["derived"] = derive(matter_code, subject_key, facts)
-    return facts
+    steps = sorted({source for item in items for source in item["needs"]}, key=lambda s: (s != "legal_entity", s))
+    for step in steps:
+        by_source: dict[str, list[tuple[int, str]]] = {}
+        for i, item in enumerate(items):
+            if step in item["needs"]:
+                dh_source, subject = _subjects(step, item["subject_key"], item["form"], records[i])
+                by_source.setdefault(dh_source, []).append((i, subject))
+        for dh_source, asks in by_source.items():
+            answers = _lookup_many(session, dh_source, [(subject, items[i]["number"]) for i, subject in asks],
+                                   today, purpose)
+            for (i, _), (st, record) in zip(asks, answers):
+                status[i][step], records[i][step] = st, record
+    held = wallet.active_types(session, [item["subject_key"] for item in items])
+    out = []
+    for i, item in enumerate(items):
+        subject_key, form, matter_code = item["subject_key"], item["form"], item["matter_code"]
+        person_id = "" if matter_content.uscc_ok(subject_key) else subject_key
+        order = sorted(item["needs"], key=lambda s: s != "legal_entity")
+        facts: dict[str, Any] = {
+            "matter": matter_code, "today": today.isoformat(), "form": dict(form),
+            "applicant": person_from_id(person_id, today) if person_id else {"id_valid": None},
+            "days_since": _days_since(form, today), "wallet": {t: True for t in sorted(held[subject_key])},
+            "sources": {s: status[i][s] for s in order},
+            "materials": {"complete": item["materials_complete"]}, **{s: records[i][s] for s in order},
+        }
+        facts["derived"] = derive(matter_code, subject_key, facts)
+        out.append(facts)
+    return out
 
 
 def derive(matter_code: str, subject_key: str, f: dict[str, Any]) -> dict[str, Any]:

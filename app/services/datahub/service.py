@@ -5,17 +5,18 @@ Services flush, never commit: the caller's unit of work commits.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.core.clock import china_today
+from app.core.db import utcnow
 from app.services.datahub.exceptions import UnknownDataSource
 from app.services.datahub.models import SOURCES, DataAccessLog, DataRecord, DataSourceStatus, LookupOutcome
 from app.services.datahub.schemas import LookupResult
@@ -74,22 +75,50 @@ def lookup(
     as_of: date | None = None,
 ) -> LookupResult:
     """Read one subject's record from one source; every read is written to the access log."""
+    return lookup_many(session, source, [(subject, application_number)], actor=actor, purpose=purpose,
+                       as_of=as_of)[0]
+
+
+def lookup_many(
+    session: Session,
+    source: str,
+    reads: Sequence[tuple[str, str | None]],
+    *,
+    actor: str,
+    purpose: str = "",
+    as_of: date | None = None,
+) -> list[LookupResult]:
+    """`lookup` of several (subject, application number) reads of one source at once, answered in
+    order: one availability check, one query for the records and one insert of the access-log rows
+    (each read is still logged on its own row)."""
     _check_source(source)
-    key = normalise_subject(source, subject)
-    record: DataRecord | None = None
-    if not is_available(session, source):
-        outcome = LookupOutcome.unavailable
-    else:
-        record = session.scalar(select(DataRecord).where(DataRecord.source == source, DataRecord.subject_key == key))
-        outcome = LookupOutcome.found if record is not None else LookupOutcome.not_found
-    session.add(DataAccessLog(actor=actor or "system", source=source, subject_key=key,
-                              application_number=application_number, outcome=outcome.value,
-                              purpose=(purpose or "")[:200]))
-    session.flush()
-    if record is None:
-        return LookupResult(status=outcome.value, source=source, subject_key=key)
-    return LookupResult(status="found", record=_derive(source, record.payload, as_of or china_today()),
-                        source=source, subject_key=key, updated_at=record.updated_at)
+    if not reads:
+        return []
+    keys = [normalise_subject(source, subject) for subject, _ in reads]
+    records: dict[str, DataRecord] = {}
+    available = is_available(session, source)
+    if available:
+        wanted = sorted(set(keys))
+        for i in range(0, len(wanted), 500):
+            records.update((r.subject_key, r) for r in session.scalars(select(DataRecord).where(
+                DataRecord.source == source, DataRecord.subject_key.in_(wanted[i:i + 500]))))
+    missing = LookupOutcome.not_found if available else LookupOutcome.unavailable
+    outcomes = [LookupOutcome.found if key in records else missing for key in keys]
+    now = utcnow()  # the reads of one call happen at one moment
+    session.execute(insert(DataAccessLog), [
+        {"actor": actor or "system", "source": source, "subject_key": key, "application_number": number,
+         "outcome": outcome.value, "purpose": (purpose or "")[:200], "at": now}
+        for key, (_, number), outcome in zip(keys, reads, outcomes)])
+    today = as_of or china_today()
+    results = []
+    for key, outcome in zip(keys, outcomes):
+        record = records.get(key)
+        if record is None:
+            results.append(LookupResult(status=outcome.value, source=source, subject_key=key))
+        else:
+            results.append(LookupResult(status="found", record=_derive(source, record.payload, today),
+                                        source=source, subject_key=key, updated_at=record.updated_at))
+    return results
 
 
 def prefill_values(

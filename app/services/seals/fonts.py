@@ -17,8 +17,10 @@ import copy
 import hashlib
 import io
 import os
+import struct
 import tempfile
 import threading
+from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +29,8 @@ from fontTools import subset as ft_subset
 from fontTools import ttLib
 from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
+from fontTools.ttLib.tables._g_l_y_f import Glyph as TTGlyph
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
@@ -135,16 +139,121 @@ def common_font_path() -> Path:
     return target
 
 
+class _GlyphStore:
+    """A TrueType font's raw glyph data, metrics and cmap parsed once, to cut per-document fonts from.
+
+    Only for fonts whose glyphs are all simple (no components), as the common font is (its outlines
+    were drawn from CFF, which has none): a glyph's bytes then stand alone.
+    """
+
+    _SMALL_TABLES = ("head", "hhea", "maxp", "OS/2", "name", "BASE")
+
+    def __init__(self, data: bytes):
+        font = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+        self.order = font.getGlyphOrder()
+        self.gid = {name: i for i, name in enumerate(self.order)}
+        offsets = list(font["loca"])
+        glyf = font.reader["glyf"]
+        self.glyphs = [glyf[offsets[i]:offsets[i + 1]] for i in range(len(self.order))]
+        # Per glyph: contours, bounding box and points, read from its header; what fontTools would
+        # recompute (expanding and recompiling every glyph) for head, maxp and hhea is summed below.
+        self.bounds: list[tuple[int, int, int, int, int, int]] = []
+        for g in self.glyphs:
+            if len(g) < 10:
+                self.bounds.append((0, 0, 0, 0, 0, 0))
+                continue
+            contours, x_min, y_min, x_max, y_max = struct.unpack(">hhhhh", g[:10])
+            if contours < 0:
+                raise ValueError("composite glyphs: not cut by _GlyphStore")
+            points = int.from_bytes(g[8 + 2 * contours:10 + 2 * contours], "big") + 1 if contours else 0
+            self.bounds.append((contours, x_min, y_min, x_max, y_max, points))
+        self.metrics = dict(font["hmtx"].metrics)
+        self.raw_tables = {tag: font.reader[tag] for tag in self._SMALL_TABLES if tag in font.reader}
+        post = font["post"]
+        self.post = {k: v for k, v in vars(post).items() if k not in ("extraNames", "mapping", "glyphOrder", "data")}
+        self.cmaps = []  # per subtable: its header and glyph name → code points
+        for sub in font["cmap"].tables:
+            codes: dict[str, list[int]] = defaultdict(list)
+            for code, name in sub.cmap.items():
+                codes[name].append(code)
+            self.cmaps.append(((sub.format, sub.platformID, sub.platEncID, sub.language), dict(codes)))
+        font.close()
+
+    def font_for(self, names: list[str]) -> ttLib.TTFont:
+        """A TTFont of the first four glyphs and `names`, in the original glyph order."""
+        keep = sorted({0, 1, 2, 3} | {self.gid[n] for n in names})
+        order = [self.order[i] for i in keep]
+        font = ttLib.TTFont(recalcTimestamp=False)
+        font.setGlyphOrder(order)
+        for tag, raw in self.raw_tables.items():
+            table = ttLib.newTable(tag)
+            table.decompile(raw, font)
+            font[tag] = table
+        glyf = ttLib.newTable("glyf")
+        glyf.glyphOrder = order
+        glyf.glyphs = {order[j]: TTGlyph(self.glyphs[i]) for j, i in enumerate(keep)}
+        font["glyf"] = glyf
+        font["loca"] = ttLib.newTable("loca")
+        hmtx = ttLib.newTable("hmtx")
+        hmtx.metrics = {name: self.metrics[name] for name in order}
+        font["hmtx"] = hmtx
+        cmap = ttLib.newTable("cmap")
+        cmap.tableVersion = 0
+        cmap.tables = []
+        for (fmt, platform, encoding, language), codes in self.cmaps:
+            sub = CmapSubtable.newSubtable(fmt)
+            sub.platformID, sub.platEncID, sub.language = platform, encoding, language
+            sub.cmap = {code: name for name in order for code in codes.get(name, ())}
+            cmap.tables.append(sub)
+        font["cmap"] = cmap
+        post = ttLib.newTable("post")
+        vars(post).update(self.post)
+        post.extraNames, post.mapping = [], {}
+        font["post"] = post
+        self._set_bounds(font, keep, order)
+        return font
+
+    def _set_bounds(self, font: ttLib.TTFont, keep: list[int], order: list[str]) -> None:
+        """head/maxp/hhea as fontTools' recalcBBoxes sets them, from the glyph headers (the glyphs
+        themselves are then written as they are, not expanded and recompiled)."""
+        font.recalcBBoxes = False
+        head, maxp, hhea, metrics = font["head"], font["maxp"], font["hhea"], font["hmtx"].metrics
+        outlined = [(order[j], self.bounds[i]) for j, i in enumerate(keep) if self.bounds[i][0]]
+        if outlined:
+            head.xMin = min(b[1] for _, b in outlined)
+            head.yMin = min(b[2] for _, b in outlined)
+            head.xMax = max(b[3] for _, b in outlined)
+            head.yMax = max(b[4] for _, b in outlined)
+        else:
+            head.xMin = head.yMin = head.xMax = head.yMax = 0
+        if all(metrics[name][1] == b[1] for name, b in outlined):
+            head.flags |= 0x2
+        else:
+            head.flags &= ~0x2
+        maxp.maxPoints = max((b[5] for _, b in outlined), default=0)
+        maxp.maxContours = max((b[0] for _, b in outlined), default=0)
+        maxp.maxCompositePoints = maxp.maxCompositeContours = 0
+        maxp.maxComponentElements = maxp.maxComponentDepth = 0
+        hhea.advanceWidthMax = max(adv for adv, _ in metrics.values())
+        if outlined:
+            hhea.minLeftSideBearing = min(metrics[name][1] for name, _ in outlined)
+            hhea.minRightSideBearing = min(metrics[name][0] - metrics[name][1] - (b[3] - b[1]) for name, b in outlined)
+            hhea.xMaxExtent = max(metrics[name][1] + b[3] - b[1] for name, b in outlined)
+        else:
+            hhea.minLeftSideBearing = hhea.minRightSideBearing = hhea.xMaxExtent = 0
+
+
 class _Prototype:
     """A parsed font whose metrics are shared; each document gets a fresh subset state."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, cut_glyphs: bool = False):
         self.path = path
         self.data = path.read_bytes()
         holder = FPDF()
         holder.add_font(FAMILY, "", str(path))
         self.font: TTFFont = holder.fonts[FAMILY]
         self.cmap = frozenset(self.font.cmap)
+        self.store = _GlyphStore(self.data) if cut_glyphs else None
 
     def attach(self, pdf: FPDF) -> None:
         proto = self.font
@@ -157,6 +266,7 @@ class _Prototype:
         clone.missing_glyphs = []
         clone.biggest_size_pt = 0
         clone.subset = SubsetMap(clone)
+        pdf._portal_glyph_store = self.store  # read by output()
         pdf.fonts[FAMILY] = clone
         if clone.is_cff and clone.is_cid_keyed:
             pdf._set_min_pdf_version("1.6")
@@ -171,7 +281,8 @@ def _prototype(kind: str) -> _Prototype:
         with _lock:
             proto = _prototypes.get(kind)
             if proto is None:
-                proto = _Prototype(common_font_path() if kind == "common" else cjk_font_path())
+                proto = (_Prototype(common_font_path(), cut_glyphs=True) if kind == "common"
+                         else _Prototype(cjk_font_path()))
                 _prototypes[kind] = proto
     return proto
 
@@ -195,3 +306,12 @@ def attach_cjk_font(pdf: FPDF, texts: list[str]) -> None:
     if missing and missing & _prototype("full").cmap:
         proto = _prototype("full")
     proto.attach(pdf)
+
+
+def output(pdf: FPDF) -> bytes:
+    """`pdf.output()`, with the common font cut down to the document's glyphs first (see above)."""
+    font = pdf.fonts.get(FAMILY)
+    store = getattr(pdf, "_portal_glyph_store", None)
+    if store is not None and font is not None:
+        font.ttfont = store.font_for(font.subset.get_all_glyph_names())
+    return bytes(pdf.output())

@@ -53,6 +53,17 @@ def list_licences(session: Session, holder_key: str) -> list[Licence]:
     return sorted(rows, key=lambda r: order.get(r.status, 3))
 
 
+def active_types(session: Session, holder_keys: list[str]) -> dict[str, set[str]]:
+    """The types of the active licences in each of these holders' wallets (one query for them all)."""
+    held: dict[str, set[str]] = {key: set() for key in holder_keys}
+    wanted = sorted(set(holder_keys))
+    for i in range(0, len(wanted), 500):
+        for key, licence_type in session.execute(select(Licence.holder_key, Licence.licence_type).where(
+                Licence.holder_key.in_(wanted[i:i + 500]), Licence.status == LicenceStatus.active.value)):
+            held[key].add(licence_type)
+    return held
+
+
 def get_licence(session: Session, licence_id: int, holder_key: str | None = None) -> Licence:
     """One licence; with `holder_key`, someone else's licence is not found."""
     lic = session.get(Licence, licence_id)

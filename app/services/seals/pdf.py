@@ -1,7 +1,9 @@
 """Result documents and application summaries as PDFs (fpdf2 + the embedded Noto CJK font)."""
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
 from datetime import date, datetime, timezone
 
 import segno
@@ -11,7 +13,7 @@ from fpdf.enums import XPos, YPos
 from app.core.clock import CHINA_TZ
 from app.core.config import get_settings
 from app.identity.validation import mask_id
-from app.services.seals.fonts import FAMILY, attach_cjk_font
+from app.services.seals.fonts import FAMILY, attach_cjk_font, output
 from app.services.seals.schemas import ResultDocumentInput
 
 RED = (176, 20, 20)
@@ -39,6 +41,32 @@ def qr_png(url: str) -> bytes:
     buf = io.BytesIO()
     segno.make(url, error="m", micro=False).save(buf, kind="png", scale=6, border=2)
     return buf.getvalue()
+
+
+# The seal stamp is the same PNG on every document of a department: fpdf2 decodes and re-compresses
+# it per document (≈ 5 ms), so keep what it parsed, by the digest fpdf2 itself names it with.
+_PARSED_IMAGES: dict[str, dict] = {}
+_PER_DOCUMENT_KEYS = ("i", "usages", "iccp_i", "obj_id", "rendered_width", "rendered_height")
+_images_lock = threading.Lock()
+
+
+def _cached_image(pdf: FPDF, png: bytes, **placement) -> None:
+    """`pdf.image(png)` reusing the parsed image across documents (same bytes, same PDF objects)."""
+    key = hashlib.md5(png.strip(), usedforsecurity=False).hexdigest()
+    parsed = _PARSED_IMAGES.get(key)
+    if parsed is not None and key not in pdf.image_cache.images:
+        info = type(parsed["info"])(parsed["info"])
+        info.update(i=len(pdf.image_cache.images) + 1, usages=0, iccp_i=None)
+        pdf.image_cache.images[key] = info
+    pdf.image(io.BytesIO(png), **placement)
+    if parsed is None:
+        info = pdf.image_cache.images.get(key)
+        if info is not None and info.get("iccp") is None:
+            with _images_lock:
+                if len(_PARSED_IMAGES) > 256:
+                    _PARSED_IMAGES.clear()
+                _PARSED_IMAGES[key] = {"info": type(info)({k: v for k, v in info.items()
+                                                           if k not in _PER_DOCUMENT_KEYS})}
 
 
 def china_date(value: datetime | date | None) -> str:
@@ -179,7 +207,7 @@ def render_result_pdf(data: ResultDocumentInput, *, document_id: str, seal_png: 
         block_top = pdf.get_y() + 10
     right_x = pdf.w - pdf.r_margin - 70
     if seal_png:
-        pdf.image(io.BytesIO(seal_png), x=right_x + 15, y=block_top, w=40, h=40)
+        _cached_image(pdf, seal_png, x=right_x + 15, y=block_top, w=40, h=40)
     pdf.set_xy(right_x, block_top + 42)
     pdf.set_font(FAMILY, size=12)
     pdf.cell(70, 8, data.department_name, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
@@ -195,7 +223,7 @@ def render_result_pdf(data: ResultDocumentInput, *, document_id: str, seal_png: 
     pdf.set_text_color(*GREY)
     pdf.cell(60, 5, "扫码核验 Scan to verify", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.multi_cell(80, 4, url, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    return bytes(pdf.output())
+    return output(pdf)
 
 
 def render_summary_pdf(title: str, number: str, rows: list[tuple[str, str]], *,
@@ -221,7 +249,7 @@ def render_summary_pdf(title: str, number: str, rows: list[tuple[str, str]], *,
     pdf.set_text_color(*GREY)
     pdf.set_font(FAMILY, size=9)
     pdf.cell(0, 6, generated, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    return bytes(pdf.output())
+    return output(pdf)
 
 
 def render_notice_pdf(title: str, subtitle: str, rows: list[tuple[str, str]], closing: tuple[str, str]) -> bytes:
@@ -240,4 +268,4 @@ def render_notice_pdf(title: str, subtitle: str, rows: list[tuple[str, str]], cl
     pdf.set_text_color(*GREY)
     pdf.set_font(FAMILY, size=9)
     pdf.cell(0, 6, generated, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    return bytes(pdf.output())
+    return output(pdf)
