@@ -10,6 +10,7 @@ import segno
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from app.core import clock
 from app.core.clock import CHINA_TZ
 from app.core.config import get_settings
 from app.identity.validation import mask_id
@@ -71,7 +72,7 @@ def _cached_image(pdf: FPDF, png: bytes, **placement) -> None:
 
 def china_date(value: datetime | date | None) -> str:
     if value is None:
-        value = datetime.now(timezone.utc)
+        value = clock.utc_now()
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
@@ -233,7 +234,7 @@ def render_summary_pdf(title: str, number: str, rows: list[tuple[str, str]], *,
     subtitle = f"申请信息确认单 Application summary · 办件编号 {number}"
     statement_zh, statement_en = declaration or ("", "")
     statement_zh = f"申请人承诺 Declaration：{statement_zh}"
-    generated = f"生成时间 Generated：{datetime.now(CHINA_TZ):%Y-%m-%d %H:%M} (UTC+8)"
+    generated = f"生成时间 Generated：{clock.china_now():%Y-%m-%d %H:%M} (UTC+8)"
     pdf = _new_pdf([heading, subtitle, statement_zh, statement_en, generated, number,
                     *[t for r in rows for t in r]], heading, "一网通办 one-network portal")
     pdf.set_subject(number)
@@ -254,7 +255,7 @@ def render_summary_pdf(title: str, number: str, rows: list[tuple[str, str]], *,
 
 def render_notice_pdf(title: str, subtitle: str, rows: list[tuple[str, str]], closing: tuple[str, str]) -> bytes:
     """A notice to an applicant (e.g. the one-time correction notice 一次性告知书): rows and a closing line."""
-    generated = f"出具时间 Issued：{datetime.now(CHINA_TZ):%Y-%m-%d %H:%M} (UTC+8)"
+    generated = f"出具时间 Issued：{clock.china_now():%Y-%m-%d %H:%M} (UTC+8)"
     pdf = _new_pdf([title, subtitle, *closing, generated, *[t for r in rows for t in r]], title,
                    "一网通办 one-network portal")
     _heading(pdf, title, subtitle)
