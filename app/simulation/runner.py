@@ -26,6 +26,9 @@ def _worker(index: int, workers: int, params: Params, url: str, barrier, events,
     try:
         from app.core import db
 
+        inherited = db._engine
+        if inherited is not None:  # forked: leave the parent's connections to the parent
+            inherited.dispose(close=False)
         db.set_engine(db.make_engine(url))
         kind = _simulation_class(http)
         sim = kind(db.session_factory(), params, worker=index, workers=workers, barrier=barrier,
@@ -54,7 +57,8 @@ def run(sessions, url: str, params: Params, *, workers: int = 1, http: str | Non
         return sim.run(), sim.timer
     builder = kind(sessions, params, on_step=on_step, **extra)
     builder.run_build()
-    ctx = multiprocessing.get_context("spawn")
+    # fork: the workers start with what the parent has loaded (catalogue, consultation index, fonts)
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     barrier, events = ctx.Barrier(workers), ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(i, workers, params, url, barrier, events, http), daemon=True)
              for i in range(workers)]

@@ -167,7 +167,7 @@ class Simulation:
         return self.now
 
     def run(self, *, build: bool = True) -> Counters:
-        with use(self.clock), timing.installed(self.timer):
+        with self.clock_context(), timing.installed(self.timer):
             if build:
                 self.build()
             self.load_staff()
@@ -176,9 +176,13 @@ class Simulation:
             self.query_log.flush()
         return self.counters
 
+    def clock_context(self):
+        """The services read the simulator's clock (`app.core.clock.use`)."""
+        return use(self.clock)
+
     def run_build(self) -> None:
         """Only the district (before worker processes take the days)."""
-        with use(self.clock):
+        with self.clock_context():
             self.build()
 
     def build(self) -> None:
