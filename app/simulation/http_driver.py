@@ -149,7 +149,7 @@ class HttpSimulation(Simulation):
         for m in app["materials"]:
             if m["required"] and m["status"] == "missing":
                 self.call("POST", f"/api/v1/applications/{number}/materials/{m['id']}", who,
-                          files={"file": ("scan.pdf", self.proof_pdf.content, "application/pdf")})
+                          files={"file": ("scan.png", self.proof_pdf.content, "image/png")})
 
     def _online_http(self, user: User, matter: tuple, tag: str) -> None:
         code, esign_needed = matter[0], matter[7]

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from typing import Callable
 
 from app.simulation.timing import Timer
-from app.simulation.traffic import Counters, Params, Simulation
+from app.simulation.traffic import Counters, Params, Simulation, warm_up
 
 
 def _merge(total: Counters, part: dict) -> None:
@@ -57,6 +57,7 @@ def run(sessions, url: str, params: Params, *, workers: int = 1, http: str | Non
         return sim.run(), sim.timer
     builder = kind(sessions, params, on_step=on_step, **extra)
     builder.run_build()
+    warm_up()
     # fork: the workers start with what the parent has loaded (catalogue, consultation index, fonts)
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     barrier, events = ctx.Barrier(workers), ctx.Queue()

@@ -9,10 +9,11 @@ Every step is one unit of work committed like a request, at a simulated time on 
 gives the same district, the same traffic and the same KPIs."""
 from __future__ import annotations
 
-import hashlib
+import io
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Callable
 
 from sqlalchemy import select
@@ -37,17 +38,15 @@ from app.services.applications import service as applications
 from app.services.applications.models import Application, Channel, Status
 from app.services.applications.uploads import check_upload
 from app.services.approval import service as approval
-from app.services.seals import pdf as seal_pdf
-from app.services.window import appointments, queue
 from app.services.window import service as window_service
-from app.services.window.models import Appointment, AppointmentStatus
 from app.simulation import population, timing, window_adapter
 from app.simulation.population import District
+from app.simulation.keys import app_key, chance, partition, working_days  # noqa: F401 (used by the drivers)
+from app.simulation.visits import CENTRE, WindowVisits
 
 WORKING_DAYS_PER_YEAR = 250
 OPEN = (Status.submitted, Status.resubmitted, Status.accepted, Status.in_review, Status.correction_requested,
         Status.approved)  # approved: a window result waiting to be collected
-CENTRE = "XH"  # the district centre, where the simulated windows are
 DONE = (Status.issued, Status.denied, Status.refused)
 
 
@@ -80,42 +79,36 @@ class Counters:
     by_day: list[dict] = field(default_factory=list)
 
 
-def chance(seed: int, *parts: object) -> float:
-    """A uniform number in [0, 1) fixed by the seed and the parts (no state to carry)."""
-    digest = hashlib.sha256(":".join(map(str, (seed, *parts))).encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2 ** 64
-
-
-def working_days(start: date, count: int) -> list[date]:
-    days, day = [], start
-    while len(days) < count:
-        if deadlines.is_workday(day):
-            days.append(day)
-        day += timedelta(days=1)
-    return days
-
-
 def at(day: date, hour: float) -> datetime:
     """A China-time moment of `day` as the aware datetime the clock hands out."""
     minutes = int(hour * 60)
     return datetime.combine(day, time(minutes // 60, minutes % 60), CHINA_TZ)
 
 
-def app_key(app: Application) -> str:
-    """What identifies an application whatever the order it was created in (its number is a daily
-    sequence, which depends on how the workers interleave): matter, applicant, China minute of creation."""
-    return f"{app.matter_code}:{app.subject_key}:{app.created_at.astimezone(CHINA_TZ):%Y%m%d%H%M}"
+@lru_cache(maxsize=1)
+def scan_png() -> bytes:
+    """The applicant's scanned material: a small greyscale PNG (drawn once; rendering a PDF with the CJK
+    font for it cost a font subset per run and per worker)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (120, 160), 235).save(out, format="PNG")
+    return out.getvalue()
 
 
-def partition(key: str, workers: int) -> int:
-    """The worker that owns `key` (the same key, the same worker, for a given number of workers)."""
-    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % workers
+def warm_up() -> None:
+    """Load once, before worker processes fork, what every worker would otherwise load on its own: the
+    form definitions and the consultation index."""
+    from app.matters.consultation import engine
+
+    content.load_forms()
+    engine.get_index()
 
 
 RETRIES = 8
 
 
-class Simulation:
+class Simulation(WindowVisits):
     """One worker's share of the district's traffic (`worker` of `workers`; 0 of 1 does everything).
 
     Workers run the same days in lock step (`barrier` between the phases of a day); each takes the
@@ -136,7 +129,7 @@ class Simulation:
         self.on_step = on_step or (lambda _what, _n: None)
         self.counters = Counters()
         self.query_log = QueryLogWriter(sessions)
-        self.proof_pdf = check_upload(seal_pdf.render_summary_pdf("材料", "SIM", [("材料 Material", "scan")]))
+        self.proof_pdf = check_upload(scan_png())
         self.worker, self.workers, self.barrier = worker, workers, barrier
         self.timer = timing.Timer()
 
@@ -287,17 +280,6 @@ class Simulation:
                 flows.decide(session, app, reviewer, "approve", [])
         self.counters.decisions += 1
 
-    def collect(self, session: Session, app: Application) -> None:
-        """统一出件: a 取号 for collecting, called to a hand-out window, the result handed out (window service)."""
-        officer = session.get(User, self.officers[self.handout[int(chance(self.p.seed, app_key(app), "handout")
-                                                                        * len(self.handout))]])
-        with self.timer.step("collect"):
-            queue.take_ticket(session, CENTRE, "handout")
-            called = queue.call_next(session, officer)
-            window_service.hand_out(session, officer, app.number, collected_by=app.applicant_name)
-            if called is not None:
-                queue.finish(session, officer, called.id)
-
     @staticmethod
     def _corrected(app: Application) -> bool:
         return any(e.action == "request_correction" for e in app.events)
@@ -407,27 +389,6 @@ class Simulation:
                 self.now = at(day, hour)
                 self.apply(day, matter, k)
 
-    def book_ahead(self, day: date) -> None:
-        """预约: tomorrow's on-site visitors who book a slot the evening before (appointments service).
-        A full slot or a second booking that day: they come without one (it changes no KPI)."""
-        following = working_days(day + timedelta(days=1), 1)[0]
-        for hour, matter, k in self.todays(following):
-            if not matter[11]:
-                continue
-            tag, enterprise, index, channel = self.plan(following, matter, k)
-            if channel != Channel.window or not self.mine(tag) or chance(self.p.seed, tag, "book") >= 0.5:
-                continue
-            first = min(range(len(appointments.STARTS)),
-                        key=lambda i: abs(_hours(appointments.STARTS[i]) - hour))
-            for start in appointments.STARTS[first:]:
-                try:
-                    self._retrying(lambda session: appointments.book(
-                        session, self._account(session, enterprise, index), matter_code=matter[0],
-                        centre_code=CENTRE, day=following, start=start))
-                    break
-                except PortalError:
-                    continue
-
     def _account(self, session: Session, enterprise: bool, index: int) -> User:
         return (population.enterprise_account(session, self.district, index) if enterprise
                 else population.person_account(session, self.district, index))
@@ -458,7 +419,7 @@ class Simulation:
             app = applications.create_draft(session, matter_code=code, user=user, form=content.example_form(code),
                                             channel=channel)
             for m in applications.missing_materials(app):
-                applications.attach_upload(session, app, m.material_id, self.proof_pdf, original_name="scan.pdf",
+                applications.attach_upload(session, app, m.material_id, self.proof_pdf, original_name="scan.png",
                                            actor=user.username)
         with self.timer.step("submit"):
             if esign_needed:  # the one-time code arrives in the inbox (the simulated SMS)
@@ -466,46 +427,6 @@ class Simulation:
                 esign.sign(session, app, user, sign_proof.Proof(code=code_text))
             applications.submit(session, app, user)
         return 0
-
-    def _walk_in(self, session: Session, day: date, user: User, code: str, tag: str, window_direct: bool,
-                 esign_needed: bool, department: str, theme: str) -> int:
-        """前台综合受理 through the window service: 取号 (with the appointment if booked), called to a
-        window, taken in, materials scanned, signed by the applicant, submitted and accepted at the desk;
-        a window_direct matter at a comprehensive window is decided and handed out at once (当场办结)."""
-        seed = self.p.seed
-        dedicated = [c for c, depts in self.dedicated.items() if not depts or department in depts]
-        pool = dedicated if dedicated and chance(seed, tag, "desk") >= 0.85 else self.comprehensive
-        officer = session.get(User, self.officers[pool[int(chance(seed, tag, "officer") * len(pool))]])
-        with self.timer.step("create"):
-            booked = session.scalar(select(Appointment.id).where(
-                Appointment.active_key == f"{user.id}:{day.isoformat()}", Appointment.status == AppointmentStatus.booked,
-                Appointment.matter_code == code))
-            ticket = queue.take_ticket(session, CENTRE, theme, appointment_id=booked)
-            called = queue.call_next(session, officer)  # our own number (units are serial on SQLite)
-            app = window_service.take_in(session, officer, matter_code=code,
-                                         applicant_id_number=user.uscc or user.id_number,
-                                         form=content.example_form(code))
-            for m in applications.missing_materials(app):
-                applications.attach_upload(session, app, m.material_id, self.proof_pdf, original_name="scan.pdf",
-                                           actor=officer.username)
-        with self.timer.step("submit"):
-            if esign_needed:  # the applicant signs from their own account (code to their phone)
-                code_text, _ = sign_proof.new_code(session, app, user)
-                esign.sign(session, app, user, sign_proof.Proof(code=code_text))
-            applications.submit(session, app, officer)
-        decisions = 0
-        if applications.awaits_intake(app):
-            with self.timer.step("decide"):
-                flows.decide(session, app, officer, "accept", [])
-                decisions += 1
-                if window_direct and window_adapter.is_comprehensive(officer.window_code):
-                    flows.decide(session, app, officer, "approve", [])
-                    decisions += 1
-        if app.status == Status.approved and window_direct:
-            self.collect(session, app)
-        if called is not None:
-            queue.finish(session, officer, called.id)
-        return decisions
 
     def consult(self, code: str, name: str, keywords: list[str], tag: str) -> None:
         """The applicant asks in plain words; the answer is judged helpful if it names their matter."""
@@ -515,11 +436,6 @@ class Simulation:
         top = answer.results[0].matter_code if answer.results else None
         self._retrying(lambda session: consultation.record_feedback(session, ref, top == code, self.query_log))
         self.counters.consultations += 1
-
-
-def _hours(hhmm: str) -> float:
-    h, m = hhmm.split(":")
-    return int(h) + int(m) / 60
 
 
 def _load(session: Session, app_id: int) -> Application:
