@@ -41,7 +41,7 @@ from app.services.approval import service as approval
 from app.services.window import service as window_service
 from app.simulation import population, timing, window_adapter
 from app.simulation.population import District
-from app.simulation.keys import app_key, chance, partition, working_days  # noqa: F401 (used by the drivers)
+from app.simulation.keys import app_key, chance, key_of, partition, working_days  # noqa: F401 (drivers use some)
 from app.simulation.visits import CENTRE, WindowVisits
 
 WORKING_DAYS_PER_YEAR = 250
@@ -230,8 +230,7 @@ class Simulation(WindowVisits):
                 .where(Application.status.in_(OPEN)).order_by(Application.id)
             if same_day_only:  # on-the-spot matters are decided before the day ends
                 stmt = stmt.join(Matter, Matter.code == Application.matter_code).where(Matter.promised_days == 0)
-            ids = [row[0] for row in session.execute(stmt)
-                   if self.mine(f"{row[1]}:{row[2]}:{row[3].astimezone(CHINA_TZ):%Y%m%d%H%M}")]
+            ids = [row[0] for row in session.execute(stmt) if self.mine(key_of(*row[1:]))]
         for app_id in ids:
             try:
                 self._retrying(lambda session: self._work(session, _load(session, app_id), day))
@@ -288,7 +287,7 @@ class Simulation(WindowVisits):
     def review(self, day: date) -> None:
         since = at(day, 0) - timedelta(days=4)
         with self.sessions() as session:
-            rows = [(i, number, f"{m}:{s}:{c.astimezone(CHINA_TZ):%Y%m%d%H%M}") for i, number, m, s, c in session.execute(
+            rows = [(i, number, key_of(m, s, c)) for i, number, m, s, c in session.execute(
                 select(Application.id, Application.number, Application.matter_code, Application.subject_key,
                        Application.created_at).outerjoin(Review, Review.application_id == Application.id)
                 .where(Application.status.in_(DONE), Application.updated_at >= since, Review.id.is_(None))
@@ -334,7 +333,7 @@ class Simulation(WindowVisits):
 
     def rectify(self, day: date) -> None:
         with self.sessions() as session:
-            rows = [(t, d, f"{m}:{s}:{c.astimezone(CHINA_TZ):%Y%m%d%H%M}") for t, d, m, s, c in session.execute(
+            rows = [(t, d, key_of(m, s, c)) for t, d, m, s, c in session.execute(
                 select(Rectification.id, Rectification.department_code, Application.matter_code,
                        Application.subject_key, Application.created_at)
                 .join(Review, Review.id == Rectification.review_id)
