@@ -23,7 +23,7 @@ class Timer:
         self._stack: list[list[float]] = []  # per open step: [time spent in nested steps]
 
     @contextmanager
-    def step(self, name: str) -> Iterator[None]:
+    def step(self, name: str, *, count: bool = True) -> Iterator[None]:
         started = time.perf_counter()
         self._stack.append([0.0])
         try:
@@ -32,7 +32,7 @@ class Timer:
             nested = self._stack.pop()[0]
             spent = time.perf_counter() - started
             self.seconds[name] = self.seconds.get(name, 0.0) + spent - nested
-            self.counts[name] = self.counts.get(name, 0) + 1
+            self.counts[name] = self.counts.get(name, 0) + count
             if self._stack:
                 self._stack[-1][0] += spent
 
@@ -54,7 +54,7 @@ def installed(timer: Timer) -> Iterator[None]:
     render, seal = documents.pdf.render_result_pdf, documents.signing.seal_with
 
     def timed_render(*args, **kwargs):
-        with timer.step("seal"):
+        with timer.step("seal", count=False):  # one result: rendered and sealed, counted once
             return render(*args, **kwargs)
 
     def timed_seal(*args, **kwargs):
