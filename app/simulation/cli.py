@@ -1,6 +1,7 @@
 """`portal simulate`: build the district, run its working days, report the KPIs."""
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import asdict
 from datetime import date
@@ -8,7 +9,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 console = Console()
 
@@ -18,6 +19,14 @@ def simulate(days: int = typer.Option(..., help="Working days to simulate."),
              scale: float = typer.Option(0.004, help="Share of the catalogue's annual volumes (1.0: the whole "
                                                      "district, about 2,000 applications a working day)."),
              start: str = typer.Option("2026-03-02", help="First simulated day (China date)."),
+             workers: int = typer.Option(1, min=1, max=16, help="Worker processes, each taking a partition of the "
+                                                                 "traffic (same seed, same KPIs for any number)."),
+             database_url: Optional[str] = typer.Option(None, "--database-url", help="The database to simulate in "
+                                                        "(default: PORTAL_DATABASE_URL); PostgreSQL lets workers "
+                                                        "write in parallel, SQLite serialises their writes."),
+             http: Optional[str] = typer.Option(None, "--http", help="Send the traffic through a running portal's "
+                                                "API at this URL (its database must be this one: the district's "
+                                                "records and accounts are loaded directly, the traffic is HTTP)."),
              online_adoption: float = typer.Option(0.85, help="What-if: share of online-capable transactions "
                                                               "made online (before the age effect)."),
              intake_error_rate: float = typer.Option(0.06, help="What-if: window intakes missing a material."),
@@ -25,33 +34,50 @@ def simulate(days: int = typer.Option(..., help="Working days to simulate."),
                                                 help="What-if: automatic approval (秒批) on or off."),
              comprehensive_windows: int = typer.Option(9, help="What-if: comprehensive windows."),
              dedicated_windows: int = typer.Option(2, help="What-if: dedicated windows."),
+             timings: bool = typer.Option(True, "--timings/--no-timings",
+                                          help="Print the cost per application by step beside the raw cost."),
              json_file: Optional[str] = typer.Option(None, "--json", help="Write {\"kpis\": ...} here."),
              html_file: Optional[str] = typer.Option(None, "--html", help="Write an HTML report here.")):
     """Simulate a district's working days through the real services; report the plan's KPIs."""
+    if database_url:
+        os.environ["PORTAL_DATABASE_URL"] = database_url
+        from app.core import db
+        from app.core.config import get_settings
+
+        get_settings().database_url = database_url
+        db.set_engine(db.make_engine(get_settings().effective_database_url))
+    from app.core.config import get_settings
     from app.core.db import session_factory
-    from app.simulation import kpis, report
-    from app.simulation.traffic import Params, Simulation
+    from app.simulation import kpis, report, runner, timing
+    from app.simulation.traffic import Params
 
     params = Params(days=days, seed=seed, scale=scale, start=date.fromisoformat(start),
                     online_adoption=online_adoption, intake_error_rate=intake_error_rate,
                     auto_approval=auto_approval, comprehensive_windows=comprehensive_windows,
                     dedicated_windows=dedicated_windows)
     started = time.perf_counter()
-    with Progress(console=console, transient=False) as progress:
-        task = progress.add_task("district", total=days + 1)
-        sim = Simulation(session_factory(), params, on_step=lambda _what, n: progress.advance(task, n))
-        counters = sim.run()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("district (build + working days)", total=days + 1)
+        counters, timer = runner.run(session_factory(), get_settings().effective_database_url, params,
+                                     workers=workers, http=http, on_step=lambda _what, n: progress.advance(task, n))
+    seconds = time.perf_counter() - started
     with session_factory()() as session:
         measured = kpis.measure(session)
-    seconds = time.perf_counter() - started
     console.print(report.table(measured))
     console.print(f"{counters.submitted} applications submitted ({counters.abandoned} abandoned), "
-                  f"{counters.decisions} staff decisions, {counters.reviews} reviews in {seconds:.1f} s")
+                  f"{counters.decisions} staff decisions, {counters.reviews} reviews in {seconds:.1f} s "
+                  f"({workers} worker{'s' if workers > 1 else ''}{', over HTTP' if http else ''})")
+    raw = timing.raw_costs(session_factory()) if timings else {}
+    if timings:
+        console.print(report.cost_table(timer.as_dict(), counters.submitted, raw))
     run = {**{k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(params).items()},
+           "workers": workers, "http": bool(http),
            "submitted": counters.submitted, "abandoned": counters.abandoned, "arrivals": counters.arrivals,
            "consultations": counters.consultations, "decisions": counters.decisions, "reviews": counters.reviews,
            "seconds": round(seconds, 2)}
-    data = {"kpis": measured, "run": run, "by_day": counters.by_day}
+    data = {"kpis": measured, "run": run, "by_day": counters.by_day,
+            "cost": {"steps": timer.as_dict(), "raw": raw}}
     if json_file:
         report.write_json(json_file, data)
     if html_file:

@@ -100,6 +100,46 @@ def _staff(session: Session, username: str, role: Role, name: str, **kw) -> User
     return user
 
 
+def ensure_windows(session: Session, district: District) -> None:
+    """The what-if staffing: the district centre has exactly the simulated windows (window service rows);
+    new dedicated windows serve one department each, in turn."""
+    from app.services.window import service as window_service
+    from app.services.window.models import ServiceCentre, ServiceWindow, WindowIntake, WindowKind
+
+    if session.get(ServiceCentre, "XH") is None:
+        window_service.seed_centres(session)
+    wanted = window_codes(district)
+    existing = {w.code: w for w in session.scalars(select(ServiceWindow).where(ServiceWindow.centre_code == "XH"))}
+    departments = [d.code for d in matter_service.list_departments(session)]
+    for pos, code in enumerate(wanted):
+        if code in existing:
+            continue
+        comprehensive = "-C" in code
+        session.add(ServiceWindow(
+            code=code, centre_code="XH", position=100 + pos, handout=False,
+            kind=WindowKind.comprehensive if comprehensive else WindowKind.dedicated,
+            name=f"综合受理窗口{code[-2:]}" if comprehensive else f"专窗{code[-2:]}",
+            name_en=f"Comprehensive window {int(code[-2:])}" if comprehensive else f"Dedicated window {int(code[-2:])}",
+            departments=[] if comprehensive else [departments[pos % len(departments)]], matters=[]))
+    used = set(session.scalars(select(WindowIntake.window_code).distinct()))
+    for code, row in existing.items():
+        if code not in wanted and code not in used:
+            session.delete(row)
+    session.flush()
+
+
+def staff_of(session: Session, district: District) -> dict[str, Any]:
+    """The staff `create_staff` made, by department and by window."""
+    reviewers = {d.code: identity.get_by_username(session, f"sim-reviewer-{d.code}")
+                 for d in matter_service.list_departments(session)}
+    approvers = {d.code: identity.get_by_username(session, f"sim-approver-{d.code}")
+                 for d in matter_service.list_departments(session)}
+    officers = {code: identity.get_by_username(session, f"sim-window-{code.lower()}") for code in window_codes(district)}
+    return {"reviewers": {k: v for k, v in reviewers.items() if v is not None},
+            "approvers": {k: v for k, v in approvers.items() if v is not None},
+            "officers": {k: v for k, v in officers.items() if v is not None}}
+
+
 def create_staff(session: Session, district: District) -> dict[str, Any]:
     """One reviewer per department and a second one for the 审批 of two-level matters, an officer per
     window, an evaluator (idempotent)."""

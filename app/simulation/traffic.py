@@ -9,13 +9,16 @@ Every step is one unit of work committed like a request, at a simulated time on 
 gives the same district, the same traffic and the same KPIs."""
 from __future__ import annotations
 
-import hashlib
+import io
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Callable
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from app.core.clock import CHINA_TZ, use
@@ -35,12 +38,15 @@ from app.services.applications import service as applications
 from app.services.applications.models import Application, Channel, Status
 from app.services.applications.uploads import check_upload
 from app.services.approval import service as approval
-from app.services.seals import pdf as seal_pdf
-from app.simulation import population, window_adapter
+from app.services.window import service as window_service
+from app.simulation import population, timing, window_adapter
 from app.simulation.population import District
+from app.simulation.keys import app_key, chance, key_of, partition, working_days  # noqa: F401 (drivers use some)
+from app.simulation.visits import CENTRE, WindowVisits
 
 WORKING_DAYS_PER_YEAR = 250
-OPEN = (Status.submitted, Status.resubmitted, Status.accepted, Status.in_review, Status.correction_requested)
+OPEN = (Status.submitted, Status.resubmitted, Status.accepted, Status.in_review, Status.correction_requested,
+        Status.approved)  # approved: a window result waiting to be collected
 DONE = (Status.issued, Status.denied, Status.refused)
 
 
@@ -73,30 +79,45 @@ class Counters:
     by_day: list[dict] = field(default_factory=list)
 
 
-def chance(seed: int, *parts: object) -> float:
-    """A uniform number in [0, 1) fixed by the seed and the parts (no state to carry)."""
-    digest = hashlib.sha256(":".join(map(str, (seed, *parts))).encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2 ** 64
-
-
-def working_days(start: date, count: int) -> list[date]:
-    days, day = [], start
-    while len(days) < count:
-        if deadlines.is_workday(day):
-            days.append(day)
-        day += timedelta(days=1)
-    return days
-
-
 def at(day: date, hour: float) -> datetime:
     """A China-time moment of `day` as the aware datetime the clock hands out."""
     minutes = int(hour * 60)
     return datetime.combine(day, time(minutes // 60, minutes % 60), CHINA_TZ)
 
 
-class Simulation:
+@lru_cache(maxsize=1)
+def scan_png() -> bytes:
+    """The applicant's scanned material: a small greyscale PNG (drawn once; rendering a PDF with the CJK
+    font for it cost a font subset per run and per worker)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (120, 160), 235).save(out, format="PNG")
+    return out.getvalue()
+
+
+def warm_up() -> None:
+    """Load once, before worker processes fork, what every worker would otherwise load on its own: the
+    form definitions and the consultation index."""
+    from app.matters.consultation import engine
+
+    content.load_forms()
+    engine.get_index()
+
+
+RETRIES = 8
+
+
+class Simulation(WindowVisits):
+    """One worker's share of the district's traffic (`worker` of `workers`; 0 of 1 does everything).
+
+    Workers run the same days in lock step (`barrier` between the phases of a day); each takes the
+    arrivals, applications and tickets whose key falls in its partition, so the KPIs do not depend on
+    the number of workers."""
+
     def __init__(self, sessions: sessionmaker, params: Params, *,
-                 on_step: Callable[[str, int], None] | None = None):
+                 on_step: Callable[[str, int], None] | None = None, worker: int = 0, workers: int = 1,
+                 barrier=None):
         self.sessions = sessions
         self.p = params
         self.district = District(seed=params.seed, start=params.start,
@@ -108,81 +129,134 @@ class Simulation:
         self.on_step = on_step or (lambda _what, _n: None)
         self.counters = Counters()
         self.query_log = QueryLogWriter(sessions)
-        self.proof_pdf = check_upload(seal_pdf.render_summary_pdf("材料", "SIM", [("材料 Material", "scan")]))
+        self.proof_pdf = check_upload(scan_png())
+        self.worker, self.workers, self.barrier = worker, workers, barrier
+        self.timer = timing.Timer()
 
     # -- the frame ----------------------------------------------------------------------------------
     def _unit(self):
         return self.sessions.begin()
 
+    def _retrying(self, fn: Callable[[Session], None]) -> None:
+        """One unit of work; a lost race with another worker (a unique key, a busy database) is retried
+        as a person would retry a 409; a step the service refuses (PortalError) propagates."""
+        for attempt in range(RETRIES):
+            try:
+                with self._unit() as session:
+                    fn(session)
+                return
+            except (IntegrityError, OperationalError, StaleDataError):
+                if attempt == RETRIES - 1:
+                    raise
+
+    def mine(self, key: str) -> bool:
+        return self.workers == 1 or partition(key, self.workers) == self.worker
+
+    def sync(self) -> None:
+        if self.barrier is not None:
+            self.barrier.wait()
+
     def clock(self) -> datetime:
         return self.now
 
-    def run(self) -> Counters:
-        with use(self.clock):
-            self.build()
+    def run(self, *, build: bool = True) -> Counters:
+        with self.clock_context(), timing.installed(self.timer):
+            if build:
+                self.build()
+            self.load_staff()
             for day in working_days(self.p.start, self.p.days):
                 self.run_day(day)
             self.query_log.flush()
         return self.counters
 
+    def clock_context(self):
+        """The services read the simulator's clock (`app.core.clock.use`)."""
+        return use(self.clock)
+
+    def run_build(self) -> None:
+        """Only the district (before worker processes take the days)."""
+        with self.clock_context():
+            self.build()
+
     def build(self) -> None:
-        """The district: government data, staff, the what-if switches."""
+        """The district: government data, staff, windows, the what-if switches (one process, before the days)."""
         with self._unit() as session:
             population.load_government_data(session, self.district)
-            staff = population.create_staff(session, self.district)
+            population.ensure_windows(session, self.district)
+            population.create_staff(session, self.district)
             for matter in session.scalars(select(Matter)):
                 approval.setting(session, matter.code).enabled = self.p.auto_approval
-        self.reviewers = {code: u.id for code, u in staff["reviewers"].items()}
-        self.approvers = {code: u.id for code, u in staff["approvers"].items()}
-        self.officers = [u.id for u in staff["officers"].values()]
-        self.comprehensive = [u.id for code, u in staff["officers"].items() if window_adapter.is_comprehensive(code)]
-        self.dedicated = [u.id for code, u in staff["officers"].items() if not window_adapter.is_comprehensive(code)]
-        with self.sessions() as session:
-            self.two_level = {m.code: m.two_level for m in session.scalars(select(Matter))}
-            self.matters = [(m.code, m.subject, m.annual, m.online, m.window_direct, m.promised_days, list(m.keywords),
-                             m.esign, m.department_code, m.name)
-                            for m in session.scalars(select(Matter).order_by(Matter.code))]
         self.on_step("build", 1)
+
+    def load_staff(self) -> None:
+        with self.sessions() as session:
+            staff = population.staff_of(session, self.district)
+            self.reviewers = {code: u.id for code, u in staff["reviewers"].items()}
+            self.approvers = {code: u.id for code, u in staff["approvers"].items()}
+            self.two_level = {m.code: m.two_level for m in session.scalars(select(Matter))}
+            self.officers = {u.window_code: u.id for u in staff["officers"].values()}
+            windows = {w.code: w for w in window_service.windows_of(session, CENTRE)}
+            self.comprehensive = [c for c in sorted(self.officers) if window_adapter.is_comprehensive(c)]
+            self.dedicated = {c: list(windows[c].departments or []) for c in sorted(self.officers)
+                              if c in windows and not window_adapter.is_comprehensive(c)}
+            self.handout = [c for c in self.comprehensive if c in windows and windows[c].handout] or self.comprehensive[:1]
+            self.matters = [(m.code, m.subject, m.annual, m.online, m.window_direct, m.promised_days, list(m.keywords),
+                             m.esign, m.department_code, m.name, m.theme_code, m.onsite)
+                            for m in session.scalars(select(Matter).order_by(Matter.code))]
 
     def run_day(self, day: date) -> None:
         before = self.counters.submitted
         self.now = at(day, 8.5)
         self.back_office(day)
+        self.sync()
         self.now = at(day, 9)
         self.rectify(day)
+        self.sync()
         self.review(day)
+        self.sync()
         self.arrivals(day)
+        self.sync()
         self.now = at(day, 17.5)
         self.back_office(day, same_day_only=True)
+        self.now = at(day, 18)
+        self.book_ahead(day)
+        self.query_log.flush()
+        self.sync()
         self.counters.by_day.append({"day": day.isoformat(), "submitted": self.counters.submitted - before})
         self.on_step("day", 1)
 
     # -- back office -----------------------------------------------------------------------------------
     def back_office(self, day: date, same_day_only: bool = False) -> None:
         with self.sessions() as session:
-            stmt = select(Application.id).where(Application.status.in_(OPEN)).order_by(Application.id)
+            stmt = select(Application.id, Application.matter_code, Application.subject_key, Application.created_at) \
+                .where(Application.status.in_(OPEN)).order_by(Application.id)
             if same_day_only:  # on-the-spot matters are decided before the day ends
                 stmt = stmt.join(Matter, Matter.code == Application.matter_code).where(Matter.promised_days == 0)
-            ids = list(session.scalars(stmt))
+            ids = [row[0] for row in session.execute(stmt) if self.mine(key_of(*row[1:]))]
         for app_id in ids:
             try:
-                with self._unit() as session:
-                    self._work(session, _load(session, app_id), day)
+                self._retrying(lambda session: self._work(session, _load(session, app_id), day))
             except PortalError:
                 pass  # a step the service refused is not taken (as a person would be told)
 
     def _work(self, session: Session, app: Application, day: date) -> None:
-        seed, n = self.p.seed, app.number
+        seed, n = self.p.seed, app_key(app)
+        if app.status == Status.approved:
+            if app.channel == Channel.window:  # the applicant comes to collect the result
+                self.collect(session, app)
+            return
         if app.status == Status.correction_requested:
             applicant = session.get(User, app.applicant_user_id)
-            applications.submit(session, app, applicant)
+            with self.timer.step("submit"):
+                applications.submit(session, app, applicant)
             return
         reviewer = session.get(User, self.reviewers[app.department_code])
         if applications.awaits_intake(app):
-            if app.channel == Channel.online and chance(seed, n, "intake", app.version) < 0.03:
-                flows.decide(session, app, reviewer, "correction", ["材料不清晰，请重新上传"])
-            else:
-                flows.decide(session, app, reviewer, "accept", [])
+            with self.timer.step("decide"):
+                if app.channel == Channel.online and chance(seed, n, "intake", app.version) < 0.03:
+                    flows.decide(session, app, reviewer, "correction", ["材料不清晰，请重新上传"])
+                else:
+                    flows.decide(session, app, reviewer, "accept", [])
             self.counters.decisions += 1
             return
         if app.status not in (Status.accepted, Status.in_review, Status.resubmitted) or app.due_date is None:
@@ -196,15 +270,15 @@ class Simulation:
         window_error = (app.channel == Channel.window and not self._corrected(app)
                         and chance(seed, n, "intake-error") < self.p.intake_error_rate)
         u = chance(seed, n, "outcome", app.version)
-        if window_error:
-            flows.decide(session, app, reviewer, "return_to_window", ["窗口收件时缺少必要材料，请补正"])
-        elif u < 0.06:
-            self._sign(session, app, reviewer, "deny", ["经审查不符合办理条件"])
-        elif u < 0.08 and not self._corrected(app):
-            flows.decide(session, app, reviewer, "correction", ["申请表信息与材料不一致，请补正"])
-        else:
-            self._sign(session, app, reviewer, "approve", [])
-            window_adapter.hand_out(session, app, self._officer(session, app))
+        with self.timer.step("decide"):
+            if window_error:
+                flows.decide(session, app, reviewer, "return_to_window", ["窗口收件时缺少必要材料，请补正"])
+            elif u < 0.06:
+                self._sign(session, app, reviewer, "deny", ["经审查不符合办理条件"])
+            elif u < 0.08 and not self._corrected(app):
+                flows.decide(session, app, reviewer, "correction", ["申请表信息与材料不一致，请补正"])
+            else:
+                self._sign(session, app, reviewer, "approve", [])
         self.counters.decisions += 1
 
     def _sign(self, session: Session, app: Application, reviewer: User, outcome: str, reasons: list[str]) -> None:
@@ -218,39 +292,40 @@ class Simulation:
     def _corrected(app: Application) -> bool:
         return any(e.action in ("request_correction", "return_to_window") for e in app.events)
 
-    def _officer(self, session: Session, app: Application) -> User:
-        return session.get(User, self.officers[int(chance(self.p.seed, app.number, "handout") * len(self.officers))])
-
     # -- reviews and rectification -------------------------------------------------------------------
     def review(self, day: date) -> None:
         since = at(day, 0) - timedelta(days=4)
         with self.sessions() as session:
-            rows = list(session.execute(
-                select(Application.id, Application.number).outerjoin(Review, Review.application_id == Application.id)
+            rows = [(i, number, key_of(m, s, c)) for i, number, m, s, c in session.execute(
+                select(Application.id, Application.number, Application.matter_code, Application.subject_key,
+                       Application.created_at).outerjoin(Review, Review.application_id == Application.id)
                 .where(Application.status.in_(DONE), Application.updated_at >= since, Review.id.is_(None))
-                .order_by(Application.id)))
-        for app_id, number in rows:
-            if chance(self.p.seed, number, "reviews") >= self.p.review_rate:
+                .order_by(Application.id))]
+        for app_id, number, key in rows:
+            if not self.mine(key) or chance(self.p.seed, key, "reviews") >= self.p.review_rate:
                 continue
             try:
-                with self._unit() as session:
-                    app = _load(session, app_id)
-                    user = session.get(User, app.applicant_user_id)
-                    score = self._grade(app)
-                    window = app.channel == Channel.window
-                    keys = ("overall", "efficiency", "service_level", "attitude") if window else (
-                        "overall", "efficiency", "guide_accuracy", "convenience", "usability")
-                    evaluation.create_review(session, number, user, ReviewCreate(
-                        score=score, indicators={k: score for k in keys},
-                        tags=["fast"] if score >= 4 else ["slow"] if score <= 2 else [],
-                        channel=ReviewChannel.window_pad if window else ReviewChannel.online))
-                    self.counters.reviews += 1
+                self._retrying(lambda session: self._review_one(session, app_id))
+                self.counters.reviews += 1
             except PortalError:
                 pass
 
+    def _review_one(self, session: Session, app_id: int) -> None:
+        app = _load(session, app_id)
+        user = session.get(User, app.applicant_user_id)
+        score = self._grade(app)
+        window = app.channel == Channel.window
+        keys = ("overall", "efficiency", "service_level", "attitude") if window else (
+            "overall", "efficiency", "guide_accuracy", "convenience", "usability")
+        with self.timer.step("review"):
+            evaluation.create_review(session, app.number, user, ReviewCreate(
+                score=score, indicators={k: score for k in keys},
+                tags=["fast"] if score >= 4 else ["slow"] if score <= 2 else [],
+                channel=ReviewChannel.window_pad if window else ReviewChannel.online))
+
     def _grade(self, app: Application) -> int:
         """Satisfaction follows the outcome and the timeliness."""
-        u = chance(self.p.seed, app.number, "grade")
+        u = chance(self.p.seed, app_key(app), "grade")
         done = evaluation.completed_at(app)
         late = app.due_date is not None and done is not None and done.astimezone(CHINA_TZ).date() > app.due_date
         if app.status == Status.issued and not late:
@@ -267,73 +342,99 @@ class Simulation:
 
     def rectify(self, day: date) -> None:
         with self.sessions() as session:
-            rows = list(session.execute(select(Rectification.id, Rectification.department_code).where(
-                Rectification.status.in_((TicketStatus.awaiting_contact, TicketStatus.rectifying,
-                                          TicketStatus.verified))).order_by(Rectification.id)))
-        for ticket_id, department in rows:
-            with self._unit() as session:
-                ticket = session.get(Rectification, ticket_id)
-                user = session.get(User, self.reviewers[department])
-                late = chance(self.p.seed, "ticket", ticket_id, "late") < self.p.late_rate
-                if ticket.status == TicketStatus.awaiting_contact:
-                    reasonable = chance(self.p.seed, "ticket", ticket_id, "verdict") < 0.8
-                    rectification.contact(session, ticket, user, note="已电话回访申请人",
-                                          verdict=Verdict.reasonable if reasonable else Verdict.unreasonable,
-                                          complexity=Complexity.simple)
-                elif late and day <= ticket.rectify_due:
-                    continue
-                elif day >= deadlines.add_working_days(ticket.opened_on, 1 + int(
-                        chance(self.p.seed, "ticket", ticket_id, "when") * 3)):
-                    rectification.answer(session, ticket, user, "已核实情况并整改，向申请人说明办理依据")
+            rows = [(t, d, key_of(m, s, c)) for t, d, m, s, c in session.execute(
+                select(Rectification.id, Rectification.department_code, Application.matter_code,
+                       Application.subject_key, Application.created_at)
+                .join(Review, Review.id == Rectification.review_id)
+                .join(Application, Application.id == Review.application_id)
+                .where(Rectification.status.in_((TicketStatus.awaiting_contact, TicketStatus.rectifying,
+                                                 TicketStatus.verified))).order_by(Rectification.id))]
+        for ticket_id, department, key in rows:
+            if self.mine(key):
+                self._retrying(lambda session: self._rectify_one(session, ticket_id, department, key, day))
+
+    def _rectify_one(self, session: Session, ticket_id: int, department: str, key: str, day: date) -> None:
+        ticket = session.get(Rectification, ticket_id)
+        user = session.get(User, self.reviewers[department])
+        late = chance(self.p.seed, "ticket", key, "late") < self.p.late_rate
+        if ticket.status == TicketStatus.awaiting_contact:
+            reasonable = chance(self.p.seed, "ticket", key, "verdict") < 0.8
+            rectification.contact(session, ticket, user, note="已电话回访申请人",
+                                  verdict=Verdict.reasonable if reasonable else Verdict.unreasonable,
+                                  complexity=Complexity.simple)
+        elif late and day <= ticket.rectify_due:
+            return
+        elif day >= deadlines.add_working_days(ticket.opened_on, 1 + int(chance(self.p.seed, "ticket", key, "when") * 3)):
+            rectification.answer(session, ticket, user, "已核实情况并整改，向申请人说明办理依据")
 
     # -- arrivals ------------------------------------------------------------------------------------
-    def arrivals(self, day: date) -> None:
+    def todays(self, day: date) -> list[tuple[float, tuple, int]]:
+        """The day's arrivals (Poisson per matter), in order of arrival; the same for every worker."""
         rng = random.Random(f"{self.p.seed}:{day.isoformat()}")
         todays = []
         for matter in self.matters:
             lam = matter[2] * self.p.scale / WORKING_DAYS_PER_YEAR
             todays += [(rng.uniform(9, 17), matter, k) for k in range(_poisson(rng, lam))]
-        todays.sort(key=lambda t: t[0])
-        for hour, matter, k in todays:
-            self.now = at(day, hour)
-            self.apply(day, matter, k)
+        todays.sort(key=lambda t: (t[0], t[1][0], t[2]))
+        return todays
 
-    def apply(self, day: date, matter: tuple, k: int) -> None:
-        code, subject, _annual, online, window_direct, _promised, keywords, esign_needed, _dept, name = matter
+    def plan(self, day: date, matter: tuple, k: int) -> tuple[str, bool, int, Channel]:
+        """Who comes for what, and by which channel (a pure function of the seed and the arrival)."""
+        code, subject, online = matter[0], matter[1], matter[3]
         tag = f"{day.isoformat()}:{code}:{k}"
         seed = self.p.seed
-        self.counters.arrivals += 1
         enterprise = subject == "enterprise"
         index = int(chance(seed, tag, "who") * (self.district.enterprises if enterprise else self.district.persons))
         elderly = not enterprise and population.age_of(self.district, index) >= 65
         adoption = self.p.online_adoption * (0.55 if elderly else 1.05 if enterprise else 1.0)
         channel = Channel.online if online and chance(seed, tag, "channel") < min(adoption, 0.99) else Channel.window
-        if channel == Channel.online and chance(seed, tag, "consult") < self.p.consult_rate:
+        return tag, enterprise, index, channel
+
+    def arrivals(self, day: date) -> None:
+        for hour, matter, k in self.todays(day):
+            tag = f"{day.isoformat()}:{matter[0]}:{k}"
+            if self.mine(tag):
+                self.now = at(day, hour)
+                self.apply(day, matter, k)
+
+    def _account(self, session: Session, enterprise: bool, index: int) -> User:
+        return (population.enterprise_account(session, self.district, index) if enterprise
+                else population.person_account(session, self.district, index))
+
+    def apply(self, day: date, matter: tuple, k: int) -> None:
+        code, name, keywords = matter[0], matter[9], matter[6]
+        tag, enterprise, index, channel = self.plan(day, matter, k)
+        self.counters.arrivals += 1
+        if channel == Channel.online and chance(self.p.seed, tag, "consult") < self.p.consult_rate:
             self.consult(code, name, keywords, tag)
         try:
-            with self._unit() as session:
-                user = (population.enterprise_account(session, self.district, index) if enterprise
-                        else population.person_account(session, self.district, index))
-                officer = None
-                if channel == Channel.window:
-                    pool = self.comprehensive if chance(seed, tag, "desk") < 0.85 or not self.dedicated else self.dedicated
-                    officer = session.get(User, pool[int(chance(seed, tag, "officer") * len(pool))])
-                app = applications.create_draft(
-                    session, matter_code=code, user=user, form=content.example_form(code), channel=channel,
-                    actor=officer.username if officer else None, window_code=officer.window_code if officer else None)
-                for m in applications.missing_materials(app):
-                    applications.attach_upload(session, app, m.material_id, self.proof_pdf, original_name="scan.pdf",
-                                               actor=officer.username if officer else user.username)
-                if esign_needed:  # the one-time code arrives in the inbox (the simulated SMS)
-                    code_text, _ = sign_proof.new_code(session, app, user)
-                    esign.sign(session, app, user, sign_proof.Proof(code=code_text))
-                applications.submit(session, app, user)
-                self.counters.submitted += 1
-                if officer is not None and window_direct and applications.awaits_intake(app) \
-                        and window_adapter.is_comprehensive(officer.window_code):
-                    window_adapter.on_the_spot(session, app, officer)
+            decided = []
+            self._retrying(lambda session: decided.append(
+                self._apply_one(session, day, matter, tag, enterprise, index, channel)))
+            self.counters.submitted += 1
+            self.counters.decisions += decided[-1]
         except PortalError:  # e.g. a form the government's data cannot complete: the applicant gives up
             self.counters.abandoned += 1
+
+    def _apply_one(self, session: Session, day: date, matter: tuple, tag: str, enterprise: bool, index: int,
+                   channel: Channel) -> int:
+        """Apply; returns the staff decisions taken at once (at the desk)."""
+        code, window_direct, esign_needed, department, theme = matter[0], matter[4], matter[7], matter[8], matter[10]
+        user = self._account(session, enterprise, index)
+        if channel == Channel.window:
+            return self._walk_in(session, day, user, code, tag, window_direct, esign_needed, department, theme)
+        with self.timer.step("create"):
+            app = applications.create_draft(session, matter_code=code, user=user, form=content.example_form(code),
+                                            channel=channel)
+            for m in applications.missing_materials(app):
+                applications.attach_upload(session, app, m.material_id, self.proof_pdf, original_name="scan.png",
+                                           actor=user.username)
+        with self.timer.step("submit"):
+            if esign_needed:  # the one-time code arrives in the inbox (the simulated SMS)
+                code_text, _ = sign_proof.new_code(session, app, user)
+                esign.sign(session, app, user, sign_proof.Proof(code=code_text))
+            applications.submit(session, app, user)
+        return 0
 
     def consult(self, code: str, name: str, keywords: list[str], tag: str) -> None:
         """The applicant asks in plain words; the answer is judged helpful if it names their matter."""
@@ -341,8 +442,7 @@ class Simulation:
         question = words[int(chance(self.p.seed, tag, "question") * len(words))]
         answer, ref = consultation.ask(None, question, channel="simulator", query_log=self.query_log)
         top = answer.results[0].matter_code if answer.results else None
-        with self._unit() as session:
-            consultation.record_feedback(session, ref, top == code, self.query_log)
+        self._retrying(lambda session: consultation.record_feedback(session, ref, top == code, self.query_log))
         self.counters.consultations += 1
 
 

@@ -1,9 +1,9 @@
 """Everything the simulator and the KPIs need from the service windows, in one place.
 
 The window service's own records (service windows with their kind, one intake record per
-walk-in) give the measures, by its own definitions; where it has none (walk-ins the simulator takes in
-directly), they are computed from `channel=window` applications and the officers' window codes (XH-Cnn
-comprehensive, XH-Dnn dedicated)."""
+walk-in) give the measures, by its own definitions; where it has none (a database with window
+applications but no intake records, e.g. from before the window service), they are computed from
+`channel=window` applications and the officers' window codes (XH-Cnn comprehensive, XH-Dnn dedicated)."""
 from __future__ import annotations
 
 from datetime import date
@@ -12,11 +12,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from app.core.clock import CHINA_TZ
-from app.core.db import utcnow
 from app.identity.models import Role, User
-from app.services import flows
-from app.services.applications import lifecycle
-from app.services.applications import service as applications
 from app.services.applications.models import Application, ApplicationEvent, Channel, Status
 
 from app.services.window import models as window_models
@@ -28,23 +24,6 @@ DONE_ON_SPOT = (Status.approved, Status.issued)
 def is_comprehensive(window_code: str | None) -> bool:
     """综合窗口 by its code: XH-Cnn (a dedicated 专窗 is XH-Dnn)."""
     return bool(window_code) and "-C" in window_code
-
-
-# -- actions -------------------------------------------------------------------------------------------
-
-def on_the_spot(session: Session, app: Application, officer: User) -> None:
-    """当场办结: the comprehensive-window officer takes in and decides a window_direct matter at once."""
-    flows.decide(session, app, officer, "accept", [])
-    flows.decide(session, app, officer, "approve", [])
-    hand_out(session, app, officer)
-
-
-def hand_out(session: Session, app: Application, officer: User) -> None:
-    """统一出件: an approved window application's result is handed out at the window."""
-    if app.channel == Channel.window and app.status == Status.approved:
-        lifecycle.transition(session, app, "issue", actor=officer.username, note=("窗口出件", "Handed out at the window"))
-        app.issued_at = utcnow()
-        applications.notify(session, app, ("办结：结果已领取", "Completed: result collected"), app.number)
 
 
 # -- measures --------------------------------------------------------------------------------------------

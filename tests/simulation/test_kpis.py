@@ -87,3 +87,54 @@ def test_intake_accuracy_is_the_windows_own_figure(client, auth, db_session):
     figures = window_service.intake_figures(db_session)
     assert figures["accepted"] >= 2 and figures["returned"] >= 1
     assert kpis.intake_accuracy(db_session) == round(figures["intake_accuracy"], 4)
+
+
+def _drafts(client, auth, db_session, n):
+    from app.services.applications.models import Application
+    from tests.services.applications.helpers import create
+
+    numbers = [create(client, auth("citizen-young"), "temporary-assistance").json()["number"] for _ in range(n)]
+    return db_session.scalars(select(Application).where(Application.number.in_(numbers))
+                              .order_by(Application.id)).all()
+
+
+def test_online_application_share_counts_submitted_applications_by_channel(client, auth, db_session):
+    from datetime import datetime, timezone
+
+    from app.services.applications.models import Application, Channel
+
+    apps = _drafts(client, auth, db_session, 4)
+    db_session.execute(Application.__table__.update().where(Application.id.not_in([a.id for a in apps]))
+                       .values(submitted_at=None))
+    at = datetime(2026, 3, 2, 2, tzinfo=timezone.utc)
+    # online submitted, online submitted, window submitted, online draft (not counted): 2 of 3
+    for app, channel, submitted in zip(apps, (Channel.online, Channel.online, Channel.window, Channel.online),
+                                       (at, at, at, None)):
+        app.channel, app.submitted_at = channel, submitted
+    db_session.flush()
+    assert kpis.online_application_share(db_session) == round(2 / 3, 4)
+
+
+def test_on_the_spot_share_and_its_rising_trend(client, auth, db_session):
+    from datetime import datetime, timezone
+
+    from app.services.window.models import WindowIntake
+
+    apps = _drafts(client, auth, db_session, 5)
+    db_session.execute(delete(WindowIntake))
+    day1, day2 = datetime(2026, 3, 2, 2, tzinfo=timezone.utc), datetime(2026, 3, 3, 2, tzinfo=timezone.utc)
+    # comprehensive XH-C01: day 1 one of two completed on the spot, day 2 two of two; the dedicated XH-D01
+    # intake is not counted: 3 of 4, and the later half does better than the earlier (rising, met)
+    rows = [("XH-C01", day1, True), ("XH-C01", day1, False), ("XH-C01", day2, True), ("XH-C01", day2, True),
+            ("XH-D01", day2, False)]
+    intakes = [WindowIntake(application_id=app.id, application_number=app.number, window_code=code,
+                            officer="window-officer", department_code=app.department_code, on_the_spot_matter=True,
+                            created_at=at, completed_on_spot=done) for app, (code, at, done) in zip(apps, rows)]
+    db_session.add_all(intakes)
+    db_session.flush()
+    assert kpis.on_the_spot(db_session) == (0.75, True)
+    intakes[2].completed_on_spot = intakes[3].completed_on_spot = False  # day 2: none of two — falling
+    intakes[1].completed_on_spot = True  # day 1: two of two
+    db_session.flush()
+    assert kpis.on_the_spot(db_session) == (0.5, False)
+
