@@ -167,13 +167,14 @@ class Appeal(Base):
 
 class ReviewRollup(Base):
     """The statistics kept as they are written (app.evaluation.rollups): one row per grain ("d": a China
-    day, "m": a month, period = its first day) and per (department, matter, channel, window, officer),
-    "" where a review has no window or officer. Always equal to the GROUP BY over the reviews that count."""
+    day, "m": a month, period = its first day; "D": a day per department and channel only) and per
+    (department, matter, channel, window, officer), "" where a review has no window or officer. Always equal to the GROUP BY over the reviews that count."""
 
     __tablename__ = "review_rollup"
     __table_args__ = (
         UniqueConstraint("grain", "period", "department_code", "matter_code", "channel", "window_code",
                          "officer_username"),
+        Index("ix_review_rollup_matter", "grain", "matter_code", "period"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,5 +1,7 @@
-"""Rollups of the review statistics (item 8, scale): counts kept per China day and per month and per
-(department, matter, channel, window, officer), changed in the same transaction as the review, the
+"""Rollups of the review statistics (item 8, scale): counts kept per China day ("d") and per month ("m")
+and per (department, matter, channel, window, officer), plus a narrow day row per (department, channel)
+("D", for trends and for the days at the ends of a range when no matter, window or officer is asked
+for), changed in the same transaction as the review, the
 ticket or the appeal that changes them, by atomic increments (an upsert; concurrent writers add up).
 The dashboard, the stats API, the ranking and the matter pages read these rows; a scheduled job
 (`verify_job`) recounts them from the reviews every night and repairs any difference it finds.
@@ -62,8 +64,10 @@ def apply(session: Session, review: Review, delta: Counts) -> None:
     day = china_day(review.created_at)
     dialect = session.get_bind().dialect.name
     upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for grain, period in (("d", day), ("m", day.replace(day=1))):
-        stmt = upsert(ReviewRollup).values(grain=grain, period=period, **_key(review),
+    full = _key(review)
+    narrow = {**full, "matter_code": "", "window_code": "", "officer_username": ""}
+    for grain, period, key in (("d", day, full), ("m", day.replace(day=1), full), ("D", day, narrow)):
+        stmt = upsert(ReviewRollup).values(grain=grain, period=period, **key,
                                            **{c: delta.get(c, 0) for c in COUNTS})
         stmt = stmt.on_conflict_do_update(
             index_elements=["grain", "period", *KEYS],
@@ -83,8 +87,8 @@ def _next_month(d: date) -> date:
     return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _days(start: date | None, end: date | None):
-    cond = [R.grain == "d"]
+def _days(grain: str, start: date | None, end: date | None):
+    cond = [R.grain == grain]
     if start:
         cond.append(R.period >= start)
     if end:
@@ -92,21 +96,26 @@ def _days(start: date | None, end: date | None):
     return and_(*cond)
 
 
-def range_clause(start: date | None, end: date | None, by: str):
-    """The rows that cover the China dates [start, end]: month rows for whole months, day rows for
-    the partial months at either end (day rows throughout for a by-day or by-week view)."""
+def day_grain(by: str, filters: dict[str, str] | None) -> str:
+    """The narrow day rows answer unless the view or a filter needs the matter, window or officer."""
+    return "d" if by in ("matter", "window", "officer") or (filters or {}).get("matter") else "D"
+
+
+def range_clause(start: date | None, end: date | None, by: str, fine: str = "d"):
+    """The rows that cover the China dates [start, end]: month rows for whole months, day rows (of
+    grain `fine`) for the partial months at either end, and for a by-day or by-week view throughout."""
     if by in ("day", "week"):
-        return _days(start, end)
+        return _days(fine, start, end)
     m_lo = None if start is None else (start if start.day == 1 else _next_month(start))
     m_hi = None if end is None else (_next_month(end) if (end + timedelta(days=1)).day == 1 else end.replace(day=1))
     if m_lo is not None and m_hi is not None and m_lo >= m_hi:
-        return _days(start, end)  # no whole month inside
+        return _days(fine, start, end)  # no whole month inside
     month = [R.grain == "m"] + ([R.period >= m_lo] if m_lo else []) + ([R.period < m_hi] if m_hi else [])
     parts = [and_(*month)]
     if start is not None and start < m_lo:
-        parts.append(and_(R.grain == "d", R.period >= start, R.period < m_lo))
+        parts.append(and_(R.grain == fine, R.period >= start, R.period < m_lo))
     if end is not None and m_hi <= end:
-        parts.append(and_(R.grain == "d", R.period >= m_hi, R.period <= end))
+        parts.append(and_(R.grain == fine, R.period >= m_hi, R.period <= end))
     return or_(*parts)
 
 
@@ -115,7 +124,7 @@ def grouped(session: Session, by: str, start: date | None, end: date | None,
     """(key, counts in COUNTS order) per group of `by`, from the rollups."""
     sums = [func.sum(getattr(R, c)) for c in COUNTS]
     dim = COLUMNS.get(by, R.period)
-    stmt = select(dim, *sums).where(range_clause(start, end, by))
+    stmt = select(dim, *sums).where(range_clause(start, end, by, day_grain(by, filters)))
     for name, value in (filters or {}).items():
         if name in COLUMNS and value:
             stmt = stmt.where(COLUMNS[name] == value)
@@ -144,11 +153,18 @@ def _period_exprs(session: Session):
     return {"d": func.date(local), "m": func.strftime("%Y-%m-01", local)}
 
 
+GRAINS = ("d", "m", "D")
+
+
 def _raw_select(session: Session, grain: str):
-    period = _period_exprs(session)[grain]
+    period = _period_exprs(session)["m" if grain == "m" else "d"]
     ticket = Rectification.id.is_not(None)
-    keys = [Review.department_code, Review.matter_code, Review.channel, func.coalesce(Review.window_code, ""),
-            func.coalesce(Review.officer_username, "")]
+    if grain == "D":
+        keys = [Review.department_code, literal(""), Review.channel, literal(""), literal("")]
+        groups = [Review.department_code, Review.channel]
+    else:
+        keys = groups = [Review.department_code, Review.matter_code, Review.channel,
+                         func.coalesce(Review.window_code, ""), func.coalesce(Review.officer_username, "")]
     return (select(literal(grain), period, *keys, func.count(Review.id),
                    func.sum(case((Review.score >= rules.GOOD_MIN, 1), else_=0)),
                    func.sum(case((Review.score <= rules.BAD_MAX, 1), else_=0)), func.sum(Review.score),
@@ -157,7 +173,7 @@ def _raw_select(session: Session, grain: str):
                    func.sum(case((Rectification.answered_at.is_not(None), 1), else_=0)),
                    func.sum(case((Rectification.answered_on_time.is_(True), 1), else_=0)))
             .select_from(Review).outerjoin(Rectification, Rectification.review_id == Review.id)
-            .where(Review.excluded.is_(False)).group_by(period, *keys))
+            .where(Review.excluded.is_(False)).group_by(period, *groups))
 
 
 def rebuild(session: Session) -> int:
@@ -165,7 +181,7 @@ def rebuild(session: Session) -> int:
     session.execute(delete(ReviewRollup))
     cols = ["grain", "period", *KEYS, *COUNTS]
     n = 0
-    for grain in ("d", "m"):
+    for grain in GRAINS:
         n += session.execute(insert(ReviewRollup).from_select(cols, _raw_select(session, grain))).rowcount or 0
     return n
 
@@ -178,7 +194,7 @@ def _as_key(row) -> tuple:
 
 def raw_counts(session: Session) -> dict[tuple, tuple]:
     """Every rollup row as the GROUP BY over the reviews gives it (key → counts)."""
-    return {_as_key(r): tuple(int(x or 0) for x in r[7:]) for grain in ("d", "m")
+    return {_as_key(r): tuple(int(x or 0) for x in r[7:]) for grain in GRAINS
             for r in session.execute(_raw_select(session, grain))}
 
 

@@ -14,6 +14,7 @@ branch_labels = None
 depends_on = None
 
 KEYS = "department_code, matter_code, channel, window_code, officer_username"
+FULL = "r.department_code, r.matter_code, r.channel, coalesce(r.window_code, ''), coalesce(r.officer_username, '')"
 COUNTS = "reviews, good, bad, score_sum, tickets, contacted, rectified, on_time"
 
 
@@ -25,11 +26,13 @@ def _fill() -> None:
     else:
         local = "datetime(r.created_at, '+8 hours')"
         periods = {"d": f"date({local})", "m": f"strftime('%Y-%m-01', {local})"}
-    for grain, period in periods.items():
+    narrow = "r.department_code, '', r.channel, '', ''"
+    for grain, period, keys, groups in (
+            ("d", periods["d"], FULL, FULL), ("m", periods["m"], FULL, FULL),
+            ("D", periods["d"], narrow, "r.department_code, r.channel")):
         op.execute(f"""
             INSERT INTO review_rollup (grain, period, {KEYS}, {COUNTS})
-            SELECT '{grain}', {period}, r.department_code, r.matter_code, r.channel,
-                   coalesce(r.window_code, ''), coalesce(r.officer_username, ''), count(r.id),
+            SELECT '{grain}', {period}, {keys}, count(r.id),
                    sum(CASE WHEN r.score >= 4 THEN 1 ELSE 0 END), sum(CASE WHEN r.score <= 2 THEN 1 ELSE 0 END),
                    sum(r.score), sum(CASE WHEN t.id IS NOT NULL THEN 1 ELSE 0 END),
                    sum(CASE WHEN t.contacted_at IS NOT NULL THEN 1 ELSE 0 END),
@@ -37,8 +40,7 @@ def _fill() -> None:
                    sum(CASE WHEN t.answered_on_time THEN 1 ELSE 0 END)
             FROM review r LEFT OUTER JOIN rectification t ON t.review_id = r.id
             WHERE NOT r.excluded
-            GROUP BY {period}, r.department_code, r.matter_code, r.channel, coalesce(r.window_code, ''),
-                     coalesce(r.officer_username, '')""")
+            GROUP BY {period}, {groups}""")
 
 
 def upgrade() -> None:
@@ -63,6 +65,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('grain', 'period', 'department_code', 'matter_code', 'channel', 'window_code',
                         'officer_username', name=op.f('uq_review_rollup_grain'))
     )
+    with op.batch_alter_table('review_rollup', schema=None) as batch_op:
+        batch_op.create_index('ix_review_rollup_matter', ['grain', 'matter_code', 'period'], unique=False)
     with op.batch_alter_table('review', schema=None) as batch_op:
         batch_op.add_column(sa.Column('intake_id', sa.Integer(), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_review_intake_id'), ['intake_id'])
