@@ -207,8 +207,8 @@ def bench_reviews(n: int = 1_000_000, pg_url: str | None = PG_URL) -> dict:
     targets = [("sqlite", f"sqlite:///{TMP}/reviews-{os.getpid()}.db", None)]
     if pg_url and pg_reachable(pg_url):
         targets.append(("postgresql", pg_url, f"bench_reviews_{os.getpid()}"))
-    else:
-        print("  PostgreSQL: not reachable, skipped")
+    elif pg_url:
+        print(f"  PostgreSQL ({pg_url.split('@')[-1]}): not reachable, SQLite only")
     for name, url, schema in targets:
         print(f"  {name}: seeding {n:,} reviews")
         r = run_on(url, n, schema=schema)

@@ -6,7 +6,10 @@ the same run, on the same machine, so that the numbers mean something on any mac
    server its own process pinned to core 0, wrk pinned to core 1, alternated pair by pair;
 2. consultation: the ranking per question (in-process) vs a bare substring scan of the names;
 3. e-seal: sealed documents/s through the platform vs raw pyHanko signing (bench/seal_bench.py);
-4. auto-approval: decisions/s with fact gathering vs bare zen-engine on the same model (bench/approval_bench.py).
+4. auto-approval: decisions/s with fact gathering vs bare zen-engine on the same model (bench/approval_bench.py);
+5. review statistics: 1,000,000 reviews seeded in a temporary SQLite file and (when reachable) a private
+   PostgreSQL schema; every dashboard query's p95 from the rollups vs the raw GROUP BY, goal <= 100 ms
+   (bench/review_stats.py; `--reviews N` for another size).
 
 The figures are also saved as JSON (default var/bench.json; `--json PATH`).
 """
@@ -120,14 +123,22 @@ def bench_approval() -> dict:
     return {"figure": figure}
 
 
+def bench_reviews(n: int) -> dict:
+    from bench.review_stats import bench_reviews as run
+
+    print(f"review stats    {n:,} reviews; dashboard queries from the rollups vs a raw GROUP BY")
+    return run(n)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="portal benchmarks against bare baselines")
     ap.add_argument("--json", default=str(ROOT / "var" / "bench.json"))
-    ap.add_argument("--only", nargs="*", help="run only these (catalogue consultation seals approval)")
+    ap.add_argument("--only", nargs="*", help="run only these (catalogue consultation seals approval reviews)")
+    ap.add_argument("--reviews", type=int, default=1_000_000, help="reviews seeded for the statistics bench")
     args = ap.parse_args()
     print(f"portal benchmarks ({os.cpu_count()} cores); each figure is a ratio against a baseline run alongside")
     benches = {"catalogue": bench_catalogue, "consultation": bench_consultation, "seals": bench_seals,
-               "approval": bench_approval}
+               "approval": bench_approval, "reviews": lambda: bench_reviews(args.reviews)}
     results = {"machine": {"cores": os.cpu_count(), "load_avg": os.getloadavg()},
                "at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     for name, fn in benches.items():
