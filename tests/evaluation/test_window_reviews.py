@@ -1,12 +1,15 @@
 """一次一评 at the window: the rating pad `/window/rate/{intake_id}` on the officer's desk screen, one
 review per window transaction (a unique constraint), the window indicators, attributed to the window
 and officer (front desk) and the department (back office); a second rating → 409."""
+import re
+
 from sqlalchemy import select
 
 from app.evaluation import stats
 from app.evaluation.models import Review
 from app.services.window.models import WindowIntake
 from tests.conftest import csrf_from, web_login
+from tests.test_accessibility import check_page
 from tests.services.applications.helpers import decide
 from tests.services.window.test_intake import prepared, take_in
 
@@ -96,6 +99,13 @@ def test_rating_pad_page(client, auth, db_session):
     for label in ("整体满意度", "服务效率", "服务水平", "服务态度", "非常不满意", "匿名评价"):
         assert label in page.text
     assert "办事指南精确度" not in page.text  # online indicators are not asked at the window
+    assert check_page(page.text, "/window/rate") == []
+    client.cookies.set("lang", "en")
+    en = client.get(f"/window/rate/{intake_id}").text
+    client.cookies.delete("lang")
+    pad = en[en.index('class="rating-pad"'):en.index("</section>", en.index('class="rating-pad"'))]
+    assert "Overall satisfaction" in pad and "Attitude" in pad and "With my name" in pad
+    assert not re.search(r"[\u4e00-\u9fff]", pad), re.findall(r"[\u4e00-\u9fff]+", pad)
     r = client.post(f"/window/rate/{intake_id}", data={
         "csrf_token": csrf_from(page.text), "score": "5", "ind_attitude": "5", "tags": ["friendly"],
         "comment": "<b>很好</b>", "anonymous": "0"}, follow_redirects=False)
