@@ -167,7 +167,7 @@ class Appeal(Base):
 
 class ReviewRollup(Base):
     """The statistics kept as they are written (app.evaluation.rollups): one row per grain ("d": a China
-    day, "m": a month, period = its first day; "D": a day per department and channel only) and per
+    day, "m": a month, period = its first day; "D" and "M": a day and a month per department and channel only) and per
     (department, matter, channel, window, officer), "" where a review has no window or officer. Always equal to the GROUP BY over the reviews that count."""
 
     __tablename__ = "review_rollup"

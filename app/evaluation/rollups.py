@@ -1,10 +1,10 @@
 """Rollups of the review statistics (item 8, scale): counts kept per China day ("d") and per month ("m")
-and per (department, matter, channel, window, officer), plus a narrow day row per (department, channel)
-("D", for trends and for the days at the ends of a range when no matter, window or officer is asked
-for), changed in the same transaction as the review, the
-ticket or the appeal that changes them, by atomic increments (an upsert; concurrent writers add up).
-The dashboard, the stats API, the ranking and the matter pages read these rows; a scheduled job
-(`verify_job`) recounts them from the reviews every night and repairs any difference it finds.
+and per (department, matter, channel, window, officer), plus narrow rows per (department, channel) by
+day ("D") and month ("M"), which answer whenever no matter, window or officer is asked for; changed in
+the same transaction as the review, the ticket or the appeal that changes them, by atomic increments
+(an upsert; concurrent writers add up). The dashboard, the stats API, the ranking and the matter pages
+read these rows; a scheduled job (`rollups_job`) recounts them from the reviews every night and
+repairs any difference it finds.
 
 A review's contribution: nothing once an appeal against it is upheld (excluded); otherwise one review,
 good (4–5 ★) or bad (1–2 ★), its score, and for its ticket: opened, contacted, answered, on time."""
@@ -66,7 +66,8 @@ def apply(session: Session, review: Review, delta: Counts) -> None:
     upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     full = _key(review)
     narrow = {**full, "matter_code": "", "window_code": "", "officer_username": ""}
-    for grain, period, key in (("d", day, full), ("m", day.replace(day=1), full), ("D", day, narrow)):
+    month = day.replace(day=1)
+    for grain, period, key in (("d", day, full), ("m", month, full), ("D", day, narrow), ("M", month, narrow)):
         stmt = upsert(ReviewRollup).values(grain=grain, period=period, **key,
                                            **{c: delta.get(c, 0) for c in COUNTS})
         stmt = stmt.on_conflict_do_update(
@@ -96,21 +97,23 @@ def _days(grain: str, start: date | None, end: date | None):
     return and_(*cond)
 
 
-def day_grain(by: str, filters: dict[str, str] | None) -> str:
-    """The narrow day rows answer unless the view or a filter needs the matter, window or officer."""
-    return "d" if by in ("matter", "window", "officer") or (filters or {}).get("matter") else "D"
+def grains(by: str, filters: dict[str, str] | None) -> tuple[str, str]:
+    """(month grain, day grain): the narrow rows answer unless the view or a filter needs the matter,
+    window or officer."""
+    full = by in ("matter", "window", "officer") or bool((filters or {}).get("matter"))
+    return ("m", "d") if full else ("M", "D")
 
 
-def range_clause(start: date | None, end: date | None, by: str, fine: str = "d"):
-    """The rows that cover the China dates [start, end]: month rows for whole months, day rows (of
-    grain `fine`) for the partial months at either end, and for a by-day or by-week view throughout."""
+def range_clause(start: date | None, end: date | None, by: str, fine: str = "d", coarse: str = "m"):
+    """The rows that cover the China dates [start, end]: month rows (grain `coarse`) for whole months,
+    day rows (grain `fine`) for the partial months at either end, and for a by-day or by-week view."""
     if by in ("day", "week"):
         return _days(fine, start, end)
     m_lo = None if start is None else (start if start.day == 1 else _next_month(start))
     m_hi = None if end is None else (_next_month(end) if (end + timedelta(days=1)).day == 1 else end.replace(day=1))
     if m_lo is not None and m_hi is not None and m_lo >= m_hi:
         return _days(fine, start, end)  # no whole month inside
-    month = [R.grain == "m"] + ([R.period >= m_lo] if m_lo else []) + ([R.period < m_hi] if m_hi else [])
+    month = [R.grain == coarse] + ([R.period >= m_lo] if m_lo else []) + ([R.period < m_hi] if m_hi else [])
     parts = [and_(*month)]
     if start is not None and start < m_lo:
         parts.append(and_(R.grain == fine, R.period >= start, R.period < m_lo))
@@ -124,7 +127,8 @@ def grouped(session: Session, by: str, start: date | None, end: date | None,
     """(key, counts in COUNTS order) per group of `by`, from the rollups."""
     sums = [func.sum(getattr(R, c)) for c in COUNTS]
     dim = COLUMNS.get(by, R.period)
-    stmt = select(dim, *sums).where(range_clause(start, end, by, day_grain(by, filters)))
+    coarse, fine = grains(by, filters)
+    stmt = select(dim, *sums).where(range_clause(start, end, by, fine, coarse))
     for name, value in (filters or {}).items():
         if name in COLUMNS and value:
             stmt = stmt.where(COLUMNS[name] == value)
@@ -153,13 +157,13 @@ def _period_exprs(session: Session):
     return {"d": func.date(local), "m": func.strftime("%Y-%m-01", local)}
 
 
-GRAINS = ("d", "m", "D")
+GRAINS = ("d", "m", "D", "M")
 
 
 def _raw_select(session: Session, grain: str):
-    period = _period_exprs(session)["m" if grain == "m" else "d"]
+    period = _period_exprs(session)[grain.lower()]
     ticket = Rectification.id.is_not(None)
-    if grain == "D":
+    if grain in ("D", "M"):
         keys = [Review.department_code, literal(""), Review.channel, literal(""), literal("")]
         groups = [Review.department_code, Review.channel]
     else:

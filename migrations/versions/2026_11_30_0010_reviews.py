@@ -29,7 +29,8 @@ def _fill() -> None:
     narrow = "r.department_code, '', r.channel, '', ''"
     for grain, period, keys, groups in (
             ("d", periods["d"], FULL, FULL), ("m", periods["m"], FULL, FULL),
-            ("D", periods["d"], narrow, "r.department_code, r.channel")):
+            ("D", periods["d"], narrow, "r.department_code, r.channel"),
+            ("M", periods["m"], narrow, "r.department_code, r.channel")):
         op.execute(f"""
             INSERT INTO review_rollup (grain, period, {KEYS}, {COUNTS})
             SELECT '{grain}', {period}, {keys}, count(r.id),
