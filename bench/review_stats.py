@@ -48,7 +48,8 @@ def _sql(pg: bool, n: int, matters: list[tuple[str, str]], uid: int) -> list[str
     reviews (1–2 ★ about 6 %, a window pad review about 1 in 7, with a window and its officer), and a
     ticket for each bad review (90 % contacted and answered, 95 % of those on time); 0.2 % excluded.
     Pseudo-random by multiplicative hashing of the number, so every run seeds the same rows."""
-    seq = f"WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < {n})"
+    one = "CAST(1 AS BIGINT)" if pg else "1"  # the hashes overflow a 32-bit integer
+    seq = f"WITH RECURSIVE seq(i) AS (SELECT {one} UNION ALL SELECT i + 1 FROM seq WHERE i < {n})"
     m = len(matters)
     mi = "((i * 2654435761) % 1000003) % " + str(m)
     matter = "CASE " + mi + " " + " ".join(f"WHEN {k} THEN '{c}'" for k, (c, _d) in enumerate(matters)) + " END"
