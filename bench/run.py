@@ -15,7 +15,10 @@ one table of ratios is printed and everything is saved as JSON (default var/benc
    signing of the same finished PDF (bench/seal_bench.py);
 6. auto-approval: decisions/s with fact gathering vs bare zen-engine on the same model
    (bench/approval_bench.py), and submit → sealed result downloaded for citizen-elder
-   (bench/submit_sealed.py, goal under 1 s).
+   (bench/submit_sealed.py, goal under 1 s);
+7. review statistics: 1,000,000 reviews seeded in a temporary SQLite file and (when reachable) a private
+   PostgreSQL schema; every dashboard query's p95 from the rollups vs the raw GROUP BY, goal <= 100 ms
+   (bench/review_stats.py; `--reviews N` for another size).
 """
 from __future__ import annotations
 
@@ -255,14 +258,26 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         if s:
             rows.append(("submit -> sealed result (citizen-elder)", f"{s['p95_ms']:.0f} ms p95", "< 1000 ms",
                          f"p50 {s['p50_ms']:.0f} ms, max {s['max_ms']:.0f} ms, {s['n']} applications"))
+    for db, r in results.get("reviews", {}).items():
+        rows.append((f"review dashboard at {r['reviews']:,} reviews ({db})", f"{r['worst_p95_ms']:.1f} ms p95",
+                     "<= 100 ms", f"raw GROUP BY p95 {r['worst_raw_p95_ms']:.0f} ms; figures equal: "
+                     f"{'yes' if r['all_equal'] else 'NO'}"))
     return rows
+
+
+def bench_reviews(n: int) -> dict:
+    from bench.review_stats import bench_reviews as run
+
+    print(f"review stats    {n:,} reviews; dashboard queries from the rollups vs a raw GROUP BY")
+    return run(n)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description="portal benchmarks against bare baselines")
     ap.add_argument("--json", default=str(ROOT / "var" / "bench.json"))
     ap.add_argument("--only", nargs="*",
-                    help="run only these (catalogue pages submissions consultation seals approval)")
+                    help="run only these (catalogue pages submissions consultation seals approval reviews)")
+    ap.add_argument("--reviews", type=int, default=1_000_000, help="reviews seeded for the statistics bench")
     ap.add_argument("--pg", default=os.environ.get("PORTAL_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
                     help="PostgreSQL for the submission benchmark (a private schema is created and dropped)")
     ap.add_argument("--update", action="store_true",
@@ -271,7 +286,8 @@ def main() -> None:
     print(f"portal benchmarks ({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}); each figure is a "
           "ratio against a baseline run alongside")
     benches = {"catalogue": bench_catalogue, "pages": bench_pages, "submissions": lambda: bench_submissions(args.pg),
-               "consultation": bench_consultation, "seals": bench_seals, "approval": bench_approval}
+               "consultation": bench_consultation, "seals": bench_seals, "approval": bench_approval,
+               "reviews": lambda: bench_reviews(args.reviews)}
     results = {"machine": {"cores": os.cpu_count(), "load_avg_start": os.getloadavg()},
                "at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if args.update and Path(args.json).exists():

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from app.core.db import RowId, SessionDep
 from app.identity.deps import ApplicantUser, client_ip, require_roles
 from app.identity.models import Role, User
-from app.evaluation import appeals, rectification, rules, stats
+from app.evaluation import appeals, rectification, rules, stats, window_reviews
 from app.evaluation import service as svc
 from app.evaluation.exceptions import ReviewNotFound
 from app.evaluation.models import Rectification, Review
@@ -21,6 +21,7 @@ router = APIRouter(prefix="/api/v1", tags=["reviews"])
 EvaluatorUser = Annotated[User, Depends(require_roles(Role.evaluator, Role.admin))]
 UnitUser = Annotated[User, Depends(require_roles(Role.reviewer, Role.admin, Role.evaluator))]
 ReviewerUser = Annotated[User, Depends(require_roles(Role.reviewer))]
+OfficerUser = Annotated[User, Depends(require_roles(Role.window_officer))]
 By = Literal["department", "matter", "window", "officer", "channel", "day", "week", "month"]
 
 
@@ -50,6 +51,14 @@ def create_review(number: str, body: ReviewCreate, request: Request, session: Se
     """Rate a completed application (一事一评); a 1–2 ★ review opens a rectification ticket."""
     review = svc.create_review(session, number, user, body, ip=client_ip(request))
     return review_out(svc.get_review(session, review.id), user)
+
+
+@router.post("/window/intakes/{intake_id}/review", status_code=201, response_model=ReviewOut,
+             responses={409: {"description": "this transaction is already rated, not finished, or too long ago"}})
+def create_pad_review(intake_id: RowId, body: ReviewCreate, request: Request, session: SessionDep, user: OfficerUser):
+    """一次一评: the applicant's rating of one window transaction, from the pad at that window's desk."""
+    review = window_reviews.create_pad_review(session, intake_id, user, body, ip=client_ip(request))
+    return review_out(svc.get_review(session, review.id), None)
 
 
 @router.get("/applications/{number}/review", response_model=ReviewOut)

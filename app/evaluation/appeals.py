@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.core import audit
 from app.core.db import utcnow
 from app.identity.models import Role, User
-from app.evaluation import rectification, rules
+from app.evaluation import rectification, rollups, rules
 from app.evaluation.exceptions import AppealRefused, ReviewNotFound
 from app.evaluation.models import Appeal, AppealReason, AppealStatus, Review
 from app.services.applications import deadlines
@@ -50,7 +50,9 @@ def decide(session: Session, appeal: Appeal, user: User, upheld: bool, note: str
     appeal.decided_by, appeal.decided_at, appeal.decision_note = user.username, utcnow(), note.strip()
     review = session.scalar(select(Review).where(Review.id == appeal.review_id).options(selectinload(Review.ticket)))
     if upheld:
+        before = rollups.contribution(review, review.ticket)
         review.excluded = True
+        rollups.settle(session, review, review.ticket, before)
         if review.ticket is not None:
             rectification.close_for_appeal(session, review.ticket, user.username)
     session.flush()

@@ -1,6 +1,6 @@
 """Scheduled jobs of the review loop, on the shared task queue (app.core.tasks): overdue tickets
 flagged and escalated, overdue appeals flagged, unrated answers closed, review reminders before
-the review period ends. Each job is also a plain function of a session, for tests and the CLI."""
+the review period ends, and the nightly recount of the statistics' rollups. Each job is also a plain function of a session, for tests and the CLI."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -13,7 +13,7 @@ from app.core.clock import china_today
 from app.core.config import get_settings
 from app.core.db import session_factory, utcnow
 from app.core.tasks import huey
-from app.evaluation import appeals, rectification
+from app.evaluation import appeals, rectification, rollups
 from app.evaluation.models import Review
 from app.services.applications import service as applications
 from app.services.applications.models import Application, InboxMessage, Status
@@ -55,3 +55,10 @@ def deadlines_job() -> dict[str, int]:
 def reminders_job() -> int:
     with session_factory().begin() as session:
         return remind_reviewers(session)
+
+
+@huey.periodic_task(crontab(minute="30", hour="19"), retries=3, retry_delay=300)  # 03:30 China time
+def rollups_job() -> int:
+    """Recount the rollups from the reviews; any difference is logged and repaired (0 expected)."""
+    with session_factory().begin() as session:
+        return rollups.verify_and_repair(session)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Base, utcnow
@@ -63,7 +64,8 @@ class AppealStatus(str, enum.Enum):
 
 
 class Review(Base):
-    """One review of one application (一事一评): the unique application_id is the rule."""
+    """One review of one application (一事一评): the unique application_id is the rule; a window
+    transaction (一次一评) is rated once too: the unique intake_id (the rating pad)."""
 
     __tablename__ = "review"
     __table_args__ = (
@@ -74,6 +76,8 @@ class Review(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
     application_number: Mapped[str] = mapped_column(String(32))
+    # The window transaction rated on the pad (window_intake.id); NULL for reviews made elsewhere.
+    intake_id: Mapped[int | None] = mapped_column(ForeignKey("window_intake.id"), unique=True, nullable=True)
     matter_code: Mapped[str] = mapped_column(String(80), index=True)
     # 确责: back office (the department) and front desk (window and officer; nullable until windows exist)
     department_code: Mapped[str] = mapped_column(String(40), index=True)
@@ -93,7 +97,7 @@ class Review(Base):
     follow_up: Mapped[str | None] = mapped_column(Text, nullable=True)  # 追评
     follow_up_at: Mapped[datetime | None] = mapped_column(nullable=True)
     # Integrity: a burst from one account or IP is flagged for the evaluator.
-    flag: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    flag: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     # An upheld appeal excludes the review from statistics; the review stays on record.
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -159,3 +163,33 @@ class Appeal(Base):
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
 
     review: Mapped[Review] = relationship(back_populates="appeal", lazy="raise")
+
+
+class ReviewRollup(Base):
+    """The statistics kept as they are written (app.evaluation.rollups): one row per grain ("d": a China
+    day, "m": a month, period = its first day; "D" and "M": a day and a month per department and channel only) and per
+    (department, matter, channel, window, officer), "" where a review has no window or officer. Always equal to the GROUP BY over the reviews that count."""
+
+    __tablename__ = "review_rollup"
+    __table_args__ = (
+        UniqueConstraint("grain", "period", "department_code", "matter_code", "channel", "window_code",
+                         "officer_username"),
+        Index("ix_review_rollup_matter", "grain", "matter_code", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grain: Mapped[str] = mapped_column(String(1))
+    period: Mapped[date] = mapped_column(Date)
+    department_code: Mapped[str] = mapped_column(String(40))
+    matter_code: Mapped[str] = mapped_column(String(80))
+    channel: Mapped[str] = mapped_column(String(20))
+    window_code: Mapped[str] = mapped_column(String(40))
+    officer_username: Mapped[str] = mapped_column(String(64))
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    good: Mapped[int] = mapped_column(Integer, default=0)
+    bad: Mapped[int] = mapped_column(Integer, default=0)
+    score_sum: Mapped[int] = mapped_column(Integer, default=0)
+    tickets: Mapped[int] = mapped_column(Integer, default=0)
+    contacted: Mapped[int] = mapped_column(Integer, default=0)
+    rectified: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)

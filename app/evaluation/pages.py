@@ -17,7 +17,7 @@ from app.core.i18n import gettext as _, pick
 from app.core.templating import csrf_token, env, register_panel, render
 from app.identity.deps import ApplicantUser, CsrfProtected, OptionalUser, client_ip
 from app.identity.models import User
-from app.evaluation import charts, dashboard_pages, rectification, rules, stats, workbench_pages
+from app.evaluation import charts, dashboard_pages, rectification, rules, stats, window_pages, workbench_pages
 from app.evaluation.presenters import review_view
 from app.evaluation import service as svc
 from app.evaluation.models import AnswerRating, ReviewChannel
@@ -28,6 +28,7 @@ from app.services.applications.page_context import bilingual, china_time, render
 router = APIRouter(include_in_schema=False)
 router.include_router(workbench_pages.router)
 router.include_router(dashboard_pages.router)
+router.include_router(window_pages.router)
 
 
 def _csrf_input(request: Request) -> Markup:

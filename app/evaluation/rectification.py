@@ -11,7 +11,7 @@ from app.core import audit
 from app.core.clock import CHINA_TZ
 from app.core.db import utcnow
 from app.identity.models import Role, User
-from app.evaluation import rules
+from app.evaluation import rollups, rules
 from app.evaluation.exceptions import TicketNotFound, TicketStateError
 from app.evaluation.models import (AnswerRating, Complexity, Rectification, Review, TicketStatus, Verdict)
 from app.services.applications import deadlines
@@ -37,6 +37,10 @@ def open_ticket(session: Session, review: Review, now: datetime) -> Rectificatio
     session.flush()
     review.ticket = ticket
     return ticket
+
+
+def _review_of(session: Session, ticket: Rectification) -> Review:
+    return session.get(Review, ticket.review_id)
 
 
 def _may_work(user: User, ticket: Rectification) -> bool:
@@ -88,11 +92,14 @@ def contact(session: Session, ticket: Rectification, user: User, *, note: str, v
     """The unit called the reviewer back and judged the review (核实)."""
     _require(ticket, user, T.awaiting_contact)
     now = now or utcnow()
+    review = _review_of(session, ticket)
+    before = rollups.contribution(review, ticket)
     ticket.contact_note, ticket.verdict, ticket.complexity = note.strip(), verdict, complexity
     ticket.contacted_at, ticket.contacted_by = now, user.username
     ticket.rectify_due = deadlines.add_working_days(ticket.opened_on, rules.RECTIFY_DAYS[complexity])
     ticket.status = T.rectifying if verdict == Verdict.reasonable else T.verified
     session.flush()
+    rollups.settle(session, review, ticket, before)
     _audit(session, ticket, user, "contact", {"verdict": verdict.value, "complexity": complexity.value})
     return ticket
 
@@ -102,10 +109,13 @@ def answer(session: Session, ticket: Rectification, user: User, text: str,
     """The unit's answer to the reviewer (整改结果或解释说明), published with the review."""
     _require(ticket, user, T.rectifying, T.verified)
     now = now or utcnow()
+    review = _review_of(session, ticket)
+    before = rollups.contribution(review, ticket)
     ticket.answer, ticket.answered_at, ticket.answered_by = text.strip(), now, user.username
     ticket.answered_on_time = china_date(now) <= ticket.rectify_due
     ticket.status = T.answered
     session.flush()
+    rollups.settle(session, review, ticket, before)
     _audit(session, ticket, user, "answer", {"on_time": ticket.answered_on_time})
     return ticket
 

@@ -12,7 +12,7 @@ from app.core import audit
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.identity.models import User
-from app.evaluation import rectification, rules
+from app.evaluation import rectification, rollups, rules
 from app.evaluation.exceptions import (AlreadyReviewed, NotReviewable, OwnTransaction, ReviewInvalid,
                                        ReviewNotFound, ReviewPeriodOver)
 from app.evaluation.models import Responsibility, Review, ReviewChannel
@@ -116,8 +116,8 @@ def create_review(session: Session, number: str, user: User, body: ReviewCreate,
         raise AlreadyReviewed() from None
     audit.record(session, actor=user.username, action="review.create", object_type="application",
                  object_id=app.number, ip=ip, detail={"score": body.score, "channel": body.channel.value})
-    if review.is_bad:
-        rectification.open_ticket(session, review, now)
+    ticket = rectification.open_ticket(session, review, now) if review.is_bad else None
+    rollups.apply(session, review, rollups.contribution(review, ticket))
     return review
 
 

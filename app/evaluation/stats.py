@@ -1,5 +1,7 @@
-"""Statistics of reviews, computed from the records (never stored, never editable): satisfaction,
-bad reviews, rectification and contact rates by department, matter, window, officer, channel or period."""
+"""Statistics of reviews (never editable): satisfaction, bad reviews, rectification and contact rates
+by department, matter, window, officer, channel or period. `compute` reads the rollups kept on write
+(app.evaluation.rollups); `compute_raw` is the same figures by a GROUP BY over the reviews themselves
+(the property tests and `make bench` hold the two equal)."""
 from __future__ import annotations
 
 import csv
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.core.clock import CHINA_TZ
 from app.core.i18n import pick
-from app.evaluation import rules
+from app.evaluation import rollups, rules
 from app.evaluation.models import Rectification, Review, ReviewChannel
 from app.matters.models import Department, Matter
 
@@ -115,9 +117,31 @@ def _names(session: Session, by: str, keys: list[str]) -> dict[str, str]:
     return {}
 
 
+def _order(groups: list[Figures], by: str) -> None:
+    if by in ("day", "week", "month"):
+        groups.sort(key=lambda g: g.key)
+    else:
+        groups.sort(key=lambda g: (-(g.satisfaction_rate or 0), -g.reviews, g.key))
+        for i, g in enumerate(groups, 1):
+            g.rank = i
+
+
 def compute(session: Session, by: str, start: date | None = None, end: date | None = None,
             filters: dict[str, str] | None = None) -> tuple[list[Figures], Figures]:
-    """Groups (ranked by satisfaction, then volume) and the total, straight from the records."""
+    """Groups (ranked by satisfaction, then volume) and the total, from the rollups."""
+    if by not in DIMENSIONS:
+        raise ValueError(by)
+    rows = rollups.grouped(session, by, start, end, filters)
+    names = _names(session, by, [k for k, _ in rows if k])
+    groups = [figures(key, names.get(key, key or pick("（未确责）", "(unassigned)")), *counts) for key, counts in rows]
+    _order(groups, by)
+    total = [sum(c[i] for _, c in rows) for i in range(len(rollups.COUNTS))]
+    return groups, figures("total", pick("合计", "Total"), *total)
+
+
+def compute_raw(session: Session, by: str, start: date | None = None, end: date | None = None,
+                filters: dict[str, str] | None = None) -> tuple[list[Figures], Figures]:
+    """The figures by a GROUP BY over the reviews (with the ticket join): the reference for the rollups."""
     if by not in DIMENSIONS:
         raise ValueError(by)
     dim = COLUMNS.get(by)
@@ -132,12 +156,7 @@ def compute(session: Session, by: str, start: date | None = None, end: date | No
         key = "" if key is None else str(key)
         groups.append(figures(key, names.get(key, key or pick("（未确责）", "(unassigned)")),
                               *[int(x or 0) for x in r[1:]]))
-    if by in ("day", "week", "month"):
-        groups.sort(key=lambda g: g.key)
-    else:
-        groups.sort(key=lambda g: (-(g.satisfaction_rate or 0), -g.reviews, g.key))
-        for i, g in enumerate(groups, 1):
-            g.rank = i
+    _order(groups, by)
     total_row = session.execute(_filtered(select(*_aggregates()), start, end, filters)).one()
     total = figures("total", pick("合计", "Total"), *[int(x or 0) for x in total_row])
     return groups, total

@@ -124,6 +124,13 @@ def sees_scores(user: User | None) -> bool:
     return user is not None and user.role.is_staff
 
 
+def shows_rating_pad(user: User, *, window_code: str, applicant_user_id: int) -> bool:
+    """评价器: the rating pad of a window transaction shows on the desk screen of that window (turned
+    to the applicant); never when the officer would be rating a transaction of their own."""
+    return (user.role == Role.window_officer and bool(user.window_code) and user.window_code == window_code
+            and user.id != applicant_user_id)
+
+
 def can_lookup(user: User) -> bool:
     """Lookup by number with the applicant's ID number (the applicant is at the window)."""
     return user.role == Role.window_officer

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from app.core.clock import china_today
-from app.core.db import SessionDep
+from app.core.db import RowId, SessionDep
 from app.core.errors import PortalError
 from app.core.i18n import gettext as _, pick
 from app.core.templating import render
@@ -139,13 +139,13 @@ def mine(request: Request, session: SessionDep, user: ApplicantUser, done: str =
 
 
 @router.post("/me/appointments/{appointment_id}/cancel", dependencies=[CsrfProtected])
-def cancel(appointment_id: int, request: Request, session: SessionDep, user: ApplicantUser):
+def cancel(appointment_id: RowId, request: Request, session: SessionDep, user: ApplicantUser):
     appointments.cancel(session, user, appointment_id, ip=client_ip(request))
     return RedirectResponse("/me/appointments?done=cancelled", status_code=303)
 
 
 @router.get("/me/appointments/{appointment_id}/reschedule")
-def reschedule_page(appointment_id: int, request: Request, session: SessionDep, user: ApplicantUser,
+def reschedule_page(appointment_id: RowId, request: Request, session: SessionDep, user: ApplicantUser,
                     centre: str = "", day: str = ""):
     appt = appointments.get_own(session, user, appointment_id)
     url = f"/me/appointments/{appt.id}/reschedule"
@@ -154,7 +154,7 @@ def reschedule_page(appointment_id: int, request: Request, session: SessionDep, 
 
 
 @router.post("/me/appointments/{appointment_id}/reschedule", dependencies=[CsrfProtected])
-def reschedule(appointment_id: int, request: Request, session: SessionDep, user: ApplicantUser,
+def reschedule(appointment_id: RowId, request: Request, session: SessionDep, user: ApplicantUser,
                centre: Annotated[str, Form(max_length=40)] = "", day: Annotated[str, Form(max_length=10)] = "",
                start: Annotated[str, Form(max_length=5)] = ""):
     appt = appointments.get_own(session, user, appointment_id)
@@ -183,6 +183,6 @@ def todays(request: Request, session: SessionDep, user: Officer, day: str = "", 
 
 
 @router.post("/window/appointments/{appointment_id}/no-show", dependencies=[CsrfProtected])
-def no_show(appointment_id: int, session: SessionDep, user: Officer):
+def no_show(appointment_id: RowId, session: SessionDep, user: Officer):
     appt = appointments.mark_no_show(session, user, appointment_id)
     return RedirectResponse(f"/window/appointments?day={appt.day.isoformat()}&done=no_show", status_code=303)
