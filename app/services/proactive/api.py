@@ -109,7 +109,9 @@ def service_points(session: SessionDep, matter: Annotated[str | None, Query(max_
     return ServicePointList(items=point_items(session, matter, near, within_minutes, open_now))
 
 
-@router.get("/service-points.geojson")
+@router.get("/service-points.geojson", response_class=JSONResponse,
+            responses={200: {"content": {"application/geo+json": {"schema": {"type": "object"}}},
+                             "description": "GeoJSON"}})
 def service_points_geojson(session: SessionDep, matter: Annotated[str | None, Query(max_length=80)] = None,
                            near: Annotated[str | None, Query(max_length=60)] = None,
                            within_minutes: Annotated[int | None, Query(ge=1, le=120)] = None,
@@ -122,7 +124,9 @@ def service_points_geojson(session: SessionDep, matter: Annotated[str | None, Qu
         media_type="application/geo+json")
 
 
-@router.get("/service-map/outline")
+@router.get("/service-map/outline", response_class=JSONResponse,
+            responses={200: {"content": {"application/geo+json": {"schema": {"type": "object"}}},
+                             "description": "GeoJSON"}})
 def district_outline():
     """The district's outline (approximate), GeoJSON: the map's base, no tile server needed."""
     return JSONResponse(points.district_outline(), media_type="application/geo+json")

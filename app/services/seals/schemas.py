@@ -174,7 +174,7 @@ class SealCreate(BaseModel):
     characters."""
     owner_type: Literal["department", "enterprise"] = "enterprise"
     owner_code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
-    owner_name: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
+    owner_name: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")
     owner_name_en: str = Field(default="", max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
 
 
