@@ -297,7 +297,7 @@ def my_applications(request: Request, session: SessionDep, user: ApplicantUser, 
 def inbox(request: Request, session: SessionDep, user: CurrentUser, page: int = 1, done: str = ""):
     page = _page(page)
     rows, total = svc.inbox(session, user, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    messages = [{"title": pick(m.title, m.title_en), "body": pick(m.body, m.body_en), "number": m.application_number,
+    messages = [{"title": pick(m.title, m.title_en), "body": pick(m.body, m.body_en), "body_verbatim": bool(m.body) and not m.body_en, "number": m.application_number,
                  "at": china_time(m.created_at), "unread": m.read_at is None} for m in rows]
     return render(request, "applications/inbox.html", {
         "messages": messages, "total": total, "unread": svc.unread_count(session, user), "page": page,
