@@ -261,6 +261,11 @@ def _address_subject(app: Application) -> str | None:
     return next((app.form[f] for f in ADDRESS_FIELDS if app.form.get(f)), None)
 
 
+def _count(n: int, noun: str) -> str:
+    """An English count with its noun in the right number: "1 field", "2 fields"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def missing_materials(app: Application) -> list[ApplicationMaterial]:
     return [m for m in app.materials if m.required and m.status == MaterialStatus.missing]
 
@@ -301,7 +306,8 @@ def create_draft(session: Session, *, matter_code: str, user: User, form: dict[s
     resolve_materials(session, app, matter, user)
     lifecycle.note_event(session, app, "create", actor=actor or user.username,
                          note=(f"预填{len(sources)}项，免交材料{app.exempt_materials}份",
-                               f"{len(sources)} fields pre-filled, {app.exempt_materials} materials exempt"))
+                               f"{_count(len(sources), 'field')} pre-filled, "
+                               f"{_count(app.exempt_materials, 'material')} exempt"))
     audit.record(session, actor=actor or user.username, action="application.create", object_type="application",
                  object_id=number, detail={"matter": matter_code, "channel": channel.value})
     return app
