@@ -74,10 +74,17 @@ class FieldView:
     source: str | None = None  # where a pre-filled value comes from
     options: list[tuple[str, str]] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
+    source_editable: bool = False  # pre-filled as a default the person may change
     verbatim: bool = False  # shown as entered or recorded (a name, an address, typed text), not translated
 
 
-def display_value(f: content.FieldDef, value: Any, *, mask: bool = False) -> str:
+def mask_account(number: str) -> str:
+    """A bank card or account number as shown outside its owner's edit view: the last four digits."""
+    digits = number.replace(" ", "")
+    return "•••• " + digits[-4:] if len(digits) > 4 else digits
+
+
+def display_value(f: content.FieldDef, value: Any, *, mask: bool = False, editing: bool = False) -> str:
     if value is None or value == "":
         return ""
     if f.type == "boolean" and isinstance(value, bool):
@@ -86,6 +93,8 @@ def display_value(f: content.FieldDef, value: Any, *, mask: bool = False) -> str
         return f.enum_label(value, get_locale())
     if mask and f.check == "id-number":
         return mask_id(str(value))
+    if f.name.endswith("bank_account") and not editing:
+        return mask_account(str(value))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -119,9 +128,12 @@ def field_views(code: str, values: Mapping[str, Any], sources: Mapping[str, str]
         value = values.get(f.name)
         v = FieldView(name=f.name, label=label, help=help_text, kind="input", required=f.required,
                       error=errors.get(f.name), display=display_value(f, value, mask=mask),
-                      value="" if value is None else display_value(f, value) if f.type != "enum" else str(value))
+                      value="" if value is None else display_value(f, value, editing=True) if f.type != "enum" else str(value))
         v.verbatim = f.type not in ("enum", "boolean")
-        if f.name in sources:
+        if f.name in sources and f.prefill in svc.EDITABLE_PREFILL:
+            v.source, v.source_editable = source_label(sources[f.name]), True  # a default the person may change
+            v.input_type = INPUT_TYPES.get(f.type, "text")
+        elif f.name in sources:
             v.kind, v.source = "readonly", source_label(sources[f.name])
         elif f.type == "text":
             v.kind = "textarea"

@@ -190,13 +190,30 @@ def validate(app: Application, locale: str | None = None, strict: bool = True) -
     return errors
 
 
+# Pre-filled values a person may change: a contact number is theirs to give (the registered one is
+# the default, and the page says where it came from); what the government holds otherwise wins.
+EDITABLE_PREFILL = frozenset({"profile.phone"})
+
+
+def editable_prefill(code: str) -> set[str]:
+    return {f.name for f in content.form_fields(code) if f.prefill in EDITABLE_PREFILL}
+
+
+def readonly_fields(app: Application) -> set[str]:
+    """The fields the applicant cannot change: pre-filled from government data."""
+    return set(app.prefilled or {}) - editable_prefill(app.matter_code)
+
+
 def _merge_form(code: str, submitted: dict[str, Any], prefilled: dict[str, Any]) -> dict[str, Any]:
     known = {f.name: f for f in content.form_fields(code)}
+    editable = editable_prefill(code)
     form = {}
     for k, v in (submitted or {}).items():
-        if k in known and k not in prefilled:
+        if k in known and (k not in prefilled or k in editable):
             form[k] = v.replace("\x00", "").strip() if isinstance(v, str) else v
-    form.update(prefilled)  # read-only: the government's value wins
+    for k, v in prefilled.items():  # read-only: the government's value wins (an editable one is a default)
+        if k not in editable or form.get(k) in (None, ""):
+            form[k] = v
     return form
 
 
