@@ -115,6 +115,11 @@ def seed(demo: bool = typer.Option(False, "--demo", help="Also create the demo a
             from app.services.demo import seed_demo_wallets
 
             console.print(f"demo licence wallets: {seed_demo_wallets(session)} licences issued")
+            # The night's eligibility scan, once: the personas find what they may qualify for at first login.
+            from app.services.proactive import scan
+
+            report = scan.scan_batch(session, batch_size=100_000)
+            console.print(f"proactive eligibility scan: {report['offers']} offers")
 
 
 def _follow_port(host: str, port: int) -> None:

@@ -26,6 +26,8 @@ def test_upgrade_seed_idempotent_users_and_audit(env, tmp_path):
     assert run(env, "db", "upgrade").returncode == 0
     first = run(env, "seed", "--demo")
     assert first.returncode == 0 and "76" not in first.stderr
+    scanned = [ln for ln in first.stdout.splitlines() if ln.startswith("proactive eligibility scan: ")]
+    assert scanned and int(scanned[0].split(": ")[1].split()[0]) >= 1, first.stdout  # citizen-elder: the allowance
     second = run(env, "seed", "--demo")
     assert "catalogue: 0 created, 0 updated, 0 deleted" in second.stdout
     assert "demo accounts: 0 created" in second.stdout

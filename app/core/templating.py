@@ -4,6 +4,7 @@ Domain helpers (template globals, the CSRF token's source) are registered by the
 (`register`), so that core imports nothing above it."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote
@@ -44,6 +45,28 @@ def _china(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 env.filters["china"] = _china
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def proper(text: object) -> Markup:
+    """A proper name or an address (a person, an organisation without an English name, a street),
+    shown as written: marked so that the language check of English pages knows it is a name, and
+    with lang="zh-CN" when it is Chinese, so that a screen reader reads it as Chinese."""
+    value = "" if text is None else str(text)
+    lang = ' lang="zh-CN"' if _CJK.search(value) else ""
+    return Markup(f'<span data-proper-name{lang}>{escape(value)}</span>')
+
+
+def user_text(text: object) -> Markup:
+    """What a person typed (a form answer, a reviewer's reason): shown verbatim, in the language
+    it was written in, and marked as such for the language check of English pages."""
+    value = "" if text is None else str(text)
+    lang = ' lang="zh-CN"' if _CJK.search(value) else ""
+    return Markup(f'<span data-user-text{lang}>{escape(value)}</span>')
+
+
+env.globals.update(proper=proper, user_text=user_text)
 env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
 
 

@@ -318,6 +318,19 @@ def guide_for(code: str, materials: Iterable[Any] = ()) -> dict[str, Any]:
     return load_guides().get(code) or default_guide(code, materials)
 
 
+CHECKLIST_CHANGES = ("add_materials", "remove_materials", "add_steps", "channel", "skip_matters")
+
+
+def guide_is_personal(guide: dict[str, Any] | None) -> bool:
+    """Does the guide ask something whose answer changes the checklist? Only then is it offered
+    as a personal guide (no generic guide dressed as a personal one)."""
+    if not guide:
+        return False
+    asked = {q.get("id") for q in guide.get("questions", [])}
+    return any(set(r.get("when") or {}) & asked and any(r.get(k) for k in CHECKLIST_CHANGES)
+               for r in guide.get("rules", []))
+
+
 def _matches(when: dict[str, Any], answers: dict[str, Any]) -> bool:
     for key, expected in (when or {}).items():
         given = answers.get(key)

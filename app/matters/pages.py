@@ -7,7 +7,7 @@ from app.core.db import SessionDep
 from app.core.i18n import get_locale
 from app.core.templating import render
 from app.identity.deps import OptionalUser
-from app.matters import service
+from app.matters import content, service
 from app.matters.presenters import channels, form_schema_for, guide_for
 
 router = APIRouter(include_in_schema=False)
@@ -52,7 +52,7 @@ def matter_page(code: str, request: Request, session: SessionDep, user: Optional
     m = service.get_matter(session, code)
     return render(request, "matters/detail.html", {
         "m": m, "channels": channels(m), "licence_names": service.licence_type_names(session, en=get_locale() == "en"),
-        "guide": guide_for(m.code, [(x.name, x.source) for x in m.materials]),
+        "guide": guide_for(m.code, [(x.name, x.source) for x in m.materials]), "guide_is_personal": content.guide_is_personal,
         "form_schema": form_schema_for(m.code)})
 
 

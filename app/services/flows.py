@@ -144,6 +144,7 @@ def _decide(session: Session, app: Application, user: User, matter: Matter, outc
     if outcome == "approve":
         issue_result(session, app, matter, actor=user.username)
     else:
+        issue_denial(session, app, matter, actor=user.username)
         applications.notify(session, app, ("申请未获批准", "Application denied"), note)
 
 
@@ -184,6 +185,48 @@ def _valid_to(licence_type: str | None, start: date) -> date | None:
         return start.replace(year=start.year + years, day=28)
 
 
+# Shanghai's elderly allowance (老年综合津贴) by age band: (from age, yuan a month).
+ELDERLY_ALLOWANCE_BANDS = [(100, 600), (90, 350), (80, 180), (70, 150), (65, 75)]
+
+
+def _age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def granted_terms(app: Application, matter: Matter, today: date) -> list[tuple[str, str]]:
+    """What an approval grants, as the decision states it: the amount, the period, when and how it
+    is paid (benefits paid into the applicant's bank account, card shown by its last four digits)."""
+    form = app.form or {}
+    account = str(form.get("bank_account") or "")
+    to_card = f"发放至申请人本人银行账户（{form.get('bank_name') or '开户银行'}，尾号{account[-4:]}）" if account else ""
+    if matter.code == "elderly-allowance" and form.get("birth_date"):
+        age = _age_on(date.fromisoformat(str(form["birth_date"])), today)
+        amount = next((yuan for start, yuan in ELDERLY_ALLOWANCE_BANDS if age >= start), None)
+        if amount is None:
+            return []
+        first = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+        return [("金额 Amount", f"每月人民币{amount}元（{age}周岁，按年龄段标准）"),
+                ("期间 Period", f"自{first.year}年{first.month}月起按月发放，年龄段变化时自动调整"),
+                ("发放 Payment", f"每月10日前{to_card or '按月发放'}")]
+    if matter.code == "temporary-assistance" and form.get("amount_requested"):
+        return [("金额 Amount", f"一次性救助人民币{form['amount_requested']}元"),
+                ("期间 Period", "一次性发放"),
+                ("发放 Payment", f"决定之日起10个工作日内{to_card or '发放'}")]
+    return []
+
+
+def issue_denial(session: Session, app: Application, matter: Matter, *, actor: str) -> None:
+    """A denial is a decision too: a sealed 不予…决定书 with the reasons, the authority's full name
+    and how to appeal (行政复议 within 60 days, 行政诉讼 within 6 months)."""
+    department = matter_service.get_department(session, matter.department_code)
+    doc = documents.issue_result(session, ResultDocumentInput(
+        number=app.number, matter_code=matter.code, matter_name=matter.name, result_type="decision",
+        department_code=department.code, department_name=department.full_name, applicant_name=app.applicant_name,
+        applicant_id_number=app.subject_key, outcome="deny", reasons=list(app.decision_reasons or []),
+        decided_at=app.decided_at), actor=actor)
+    app.result_document_id = doc.id
+
+
 def issue_result(session: Session, app: Application, matter: Matter, *, actor: str) -> None:
     """Seal the result PDF with the department's e-seal; online results are issued at once and
     licences land in the holder's wallet."""
@@ -199,7 +242,8 @@ def issue_result(session: Session, app: Application, matter: Matter, *, actor: s
         department_code=department.code, department_name=department.full_name, applicant_name=app.applicant_name,
         applicant_id_number=app.subject_key, outcome="approve", reasons=list(app.decision_reasons or []),
         decided_at=app.decided_at, licence_type=matter.issues_licence, licence_name=licence_name,
-        licence_number=licence_number, valid_to=valid_to), actor=actor)
+        licence_number=licence_number, valid_to=valid_to,
+        granted=granted_terms(app, matter, today) if not matter.issues_licence else []), actor=actor)
     app.result_document_id = doc.id
     if matter.issues_licence:
         lic = licences.issue_licence(session, holder_key=app.subject_key, holder_name=app.applicant_name,

@@ -196,7 +196,7 @@ class ConsultationIndex:
                 "name_en": m.get("name_en", ""),
                 "description": m.get("description", ""),
                 "description_en": m.get("description_en", ""),
-                "guides": " ".join([_text(m.get("faq")), guide_text.get(m["code"], {}).get("text", "")]),
+                "guides": " ".join([_text([(f.get("q"), f.get("a")) for f in m.get("faq") or []]), guide_text.get(m["code"], {}).get("text", "")]),
                 "materials": " ".join(str(mat[0]) if isinstance(mat, (list, tuple)) else _text(mat)
                                       for mat in m.get("materials") or []),
                 "context": " ".join([theme.get("name", ""), theme.get("name_en", ""),

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
 from app.core.db import RowId, SessionDep
+from app.core.i18n import get_locale
 from app.core.templating import render
 from app.identity import access
 from app.identity.deps import CsrfProtected, OptionalUser, ensure_web_session, require_roles
@@ -18,15 +19,16 @@ from app.matters.consultation.query_log import QueryLogDep
 router = APIRouter(include_in_schema=False)
 AdminUser = Annotated[User, Depends(require_roles("admin"))]
 
-EXAMPLES = ["宝宝刚出生怎么上户口", "公积金能付房租吗", "电瓶车怎么上牌", "开个小饭馆要办什么证",
-            "How do I register a new company?"]
+EXAMPLES = ["宝宝刚出生怎么上户口", "公积金能付房租吗", "电瓶车怎么上牌", "开个小饭馆要办什么证"]
+EXAMPLES_EN = ["How do I register my newborn baby?", "Can I use my housing fund to pay rent?",
+               "How do I register an e-bike?", "How do I register a new company?"]
 
 
 @router.get("/consultation")
 def consultation_page(request: Request, session: SessionDep, query_log: QueryLogDep, user: OptionalUser,
                       q: str = "", thanks: str = ""):
     ctx = {"q": q, "answer": None, "query_id": None, "error": None, "thanks": thanks == "1",
-           "examples": EXAMPLES, "themes": engine.get_index().themes,
+           "examples": EXAMPLES_EN if get_locale() == "en" else EXAMPLES, "themes": engine.get_index().themes,
            "show_scores": access.sees_scores(user)}  # citizens see no raw scores
     if q.strip():
         # The browser's session carries a short conversation: "那要多少钱？" refers to the matter before.

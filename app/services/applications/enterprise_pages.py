@@ -53,7 +53,7 @@ def _centre(request: Request, session: Session, enterprise: User, errors: dict |
         "applications": [{"number": a.number, "matter": matter_names(a.matter_code), "status": a.status.value,
                           "status_label": pick(*lifecycle.STATUS_LABELS[a.status]),
                           "updated": china_time(a.submitted_at or a.created_at)} for a in apps],
-        "total": total, "licences": wallet,
+        "total": total, "licences": wallet, "licence_labels": licences.labels(session, wallet),
         "seals": seal_service.list_seals(session, owner_code=enterprise.uscc) if enterprise.uscc else [],
         "agents": identity_service.agents_of(session, enterprise), "activity": _activity(session, enterprise),
         "messages": messages, "unread": svc.unread_count(session, enterprise),

@@ -75,9 +75,17 @@ class FieldView:
     source: str | None = None  # where a pre-filled value comes from
     options: list[tuple[str, str]] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
+    source_editable: bool = False  # pre-filled as a default the person may change
+    verbatim: bool = False  # shown as entered or recorded (a name, an address, typed text), not translated
 
 
-def display_value(f: content.FieldDef, value: Any, *, mask: bool = False) -> str:
+def mask_account(number: str) -> str:
+    """A bank card or account number as shown outside its owner's edit view: the last four digits."""
+    digits = number.replace(" ", "")
+    return "•••• " + digits[-4:] if len(digits) > 4 else digits
+
+
+def display_value(f: content.FieldDef, value: Any, *, mask: bool = False, editing: bool = False) -> str:
     if value is None or value == "":
         return ""
     if f.type == "boolean" and isinstance(value, bool):
@@ -86,6 +94,8 @@ def display_value(f: content.FieldDef, value: Any, *, mask: bool = False) -> str
         return f.enum_label(value, get_locale())
     if mask and f.check == "id-number":
         return mask_id(str(value))
+    if f.name.endswith("bank_account") and not editing:
+        return mask_account(str(value))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -119,8 +129,12 @@ def field_views(code: str, values: Mapping[str, Any], sources: Mapping[str, str]
         value = values.get(f.name)
         v = FieldView(name=f.name, label=label, help=help_text, kind="input", required=f.required,
                       error=errors.get(f.name), display=display_value(f, value, mask=mask),
-                      value="" if value is None else display_value(f, value) if f.type != "enum" else str(value))
-        if f.name in sources:
+                      value="" if value is None else display_value(f, value, editing=True) if f.type != "enum" else str(value))
+        v.verbatim = f.type not in ("enum", "boolean")
+        if f.name in sources and f.prefill in svc.EDITABLE_PREFILL:
+            v.source, v.source_editable = source_label(sources[f.name]), True  # a default the person may change
+            v.input_type = INPUT_TYPES.get(f.type, "text")
+        elif f.name in sources:
             v.kind, v.source = "readonly", source_label(sources[f.name])
         elif f.type == "text":
             v.kind = "textarea"
@@ -195,13 +209,27 @@ def _material_names_en(session: Session, matter_code: str) -> dict[int, str]:
     return dict(session.execute(select(Material.id, Material.name_en).where(Material.matter_code == matter_code)).all())
 
 
-def _material_view(m: ApplicationMaterial, editable: bool, name_en: str = "") -> dict[str, Any]:
+def _exempt_label(m: ApplicationMaterial, licence_names_en: Mapping[str, str]) -> str:
+    """Where an exempt material comes from, in the reader's language: the e-licence (its type's
+    name and number) or the shared data source."""
+    kind, _sep, ref = (m.source or "").partition(":")
+    if m.status == MaterialStatus.exempt_data and kind == "data":
+        return source_name(ref)
+    if m.status == MaterialStatus.exempt_licence and kind == "licence" and get_locale() == "en":
+        number = m.exempt_note.rsplit(" ", 1)[-1] if " " in m.exempt_note else ""
+        return f"{licence_names_en.get(ref, ref)} {number}".strip()
+    return m.exempt_note
+
+
+def _material_view(m: ApplicationMaterial, editable: bool, name_en: str = "", show_hash: bool = False,
+                   licence_names_en: Mapping[str, str] | None = None) -> dict[str, Any]:
     exempt = m.status in (MaterialStatus.exempt_licence, MaterialStatus.exempt_data)
     return {"id": m.material_id, "name": m.name, "name_en": name_en, "required": m.required,
             "status": m.status.value,
-            "exempt": exempt, "exempt_note": m.exempt_note, "file_name": m.original_name or m.stored_name,
-            "stored_name": m.stored_name, "sha_prefix": (m.blob_sha256 or "")[:12], "size": m.size,
-            "can_upload": editable and not exempt}
+            "exempt": exempt, "exempt_note": _exempt_label(m, licence_names_en or {}) if exempt else m.exempt_note,
+            "file_name": m.original_name or m.stored_name,
+            "stored_name": m.stored_name, "sha_prefix": (m.blob_sha256 or "")[:12] if show_hash else "",
+            "size": m.size, "can_upload": editable and not exempt}
 
 
 def _event_view(e, names: Mapping[str, str]) -> dict[str, Any]:
@@ -211,7 +239,8 @@ def _event_view(e, names: Mapping[str, str]) -> dict[str, Any]:
         status = pick(*lifecycle.STATUS_LABELS[Status(e.to_status)])
     return {"at": china_time(e.at), "iso": e.at.isoformat(), "actor": e.actor,
             "actor_name": names.get(e.actor, e.actor), "action": pick(zh, en),
-            "status": status, "note": pick(e.note, e.note_en)}
+            "status": status, "note": pick(e.note, e.note_en),
+            "note_verbatim": bool(e.note) and not e.note_en}  # what a person typed, shown as typed
 
 
 def primary_next(app: Application, matter: Matter, readiness: dict | None) -> str | None:
@@ -238,8 +267,12 @@ def application_context(session: Session, app: Application, matter: Matter, user
     owner = app.applicant_user_id == user.id
     editable = owner and app.status in EDITABLE
     readiness = svc.readiness(app, matter) if editable else None
+    if readiness is not None and get_locale() == "en":  # the missing materials by their English names
+        en = _material_names_en(session, app.matter_code)
+        readiness["missing_materials"] = [en.get(m.material_id) or m.name for m in svc.missing_materials(app)]
     correction = next((e for e in reversed(app.events) if e.action in lifecycle.CORRECTION_ACTIONS), None)
     names_en = _material_names_en(session, app.matter_code) if get_locale() == "en" else {}
+    licence_en = matter_service.licence_type_names(session, en=True) if get_locale() == "en" else {}
     # Timelines name people, not login names.
     names = identity_service.full_names(session, {e.actor for e in app.events} | {app.decision_by or ""}
                                         | {app.assigned_to or "", app.review_by or ""})
@@ -247,7 +280,8 @@ def application_context(session: Session, app: Application, matter: Matter, user
         "app": app, "matter": matter, "owner": owner, "editable": editable, "errors": dict(errors or {}),
         "status_label": pick(*lifecycle.STATUS_LABELS[app.status]), "notice": notice,
         "fields": field_views(app.matter_code, app.form, app.prefilled, errors, mask=not user.role.is_staff),
-        "materials": [_material_view(m, editable, names_en.get(m.material_id, "")) for m in app.materials],
+        "materials": [_material_view(m, editable, names_en.get(m.material_id, ""), show_hash=user.role.is_staff,
+                                     licence_names_en=licence_en) for m in app.materials],
         "events": [_event_view(e, names) for e in app.events],
         "decided_by_name": names.get(app.decision_by or "", app.decision_by),
         "readiness": readiness, "next_actions": presenters.next_actions(app, matter) if owner else [],

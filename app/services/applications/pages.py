@@ -7,7 +7,7 @@ import secrets
 import time
 from typing import Annotated, Any, Callable
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -105,10 +105,14 @@ def guide_page(code: str, request: Request, session: SessionDep, user: OptionalU
 def _apply_page(request: Request, session: Session, matter: Matter, user: User, *, token: str,
                 posted: dict[str, Any] | None = None, errors: dict[str, str] | None = None, status_code: int = 200):
     values, sources = svc.prefill(session, matter.code, user, None)
-    shown = {**(posted or {}), **values}
+    posted, editable = posted or {}, svc.editable_prefill(matter.code)
+    shown = {**posted, **{k: v for k, v in values.items() if k not in editable or posted.get(k) in (None, "")}}
+    materials = [(x.name, x.source, x.name_en) for x in matter.materials]
     return render(request, "applications/apply.html", {
         "m": matter, "fields": field_views(matter.code, shown, sources, errors, mask=True), "token": token,
-        "errors": errors or {}, "prefilled": len(sources), "blocked": None}, status_code=status_code)
+        "errors": errors or {}, "prefilled": len(sources), "blocked": None,
+        "personal_guide": content.guide_is_personal(content.guide_for(matter.code, materials))},
+        status_code=status_code)
 
 
 def _blocked(request: Request, matter: Matter, user: User):
@@ -157,6 +161,10 @@ def apply_submit(code: str, request: Request, session: SessionDep, user: Applica
     token = posted.get("form_token", "")
     form = parse_posted(matter.code, posted, set())
     errors = draft_errors(matter.code, form)
+    own = [f.name for f in content.form_fields(matter.code) if not f.prefill]
+    if own and not errors and all(form.get(name) in (None, "", False) for name in own):
+        # Nothing of the person's own was entered: say so, and create no draft behind their back.
+        errors["form"] = _("您还没有填写任何内容。请至少填写一项再保存；如暂不办理，可直接离开本页，不会保存任何信息。")
     if not token or len(token) > 100:
         token, errors["form"] = secrets.token_urlsafe(24), _("表单已过期，请检查后重新提交")
     if errors:
@@ -205,7 +213,7 @@ def _act(request: Request, session: Session, app: Application, user: User, actio
 def save_form(number: str, request: Request, session: SessionDep, user: ApplicantUser, posted: PostedForm):
     """Save the answers; errors are shown at each field and the values kept."""
     app = svc.get_own_draft(session, number, user)
-    form = parse_posted(app.matter_code, posted, set(app.prefilled))
+    form = parse_posted(app.matter_code, posted, svc.readonly_fields(app))
     version = posted.get("version", "")
     found: dict[str, str] = {}
 
@@ -235,6 +243,14 @@ def upload_material(number: str, material_id: RowId, request: Request, session: 
 
     return _act(request, session, app, user, store, "uploaded", f"material-{material_id}",
                 error_key=f"material_{material_id}")
+
+
+@router.post("/applications/{number}", dependencies=[CsrfProtected])
+def upload_material_here(number: str, request: Request, session: SessionDep, user: ApplicantUser,
+                         material_id: Annotated[int, Form()], file: Annotated[UploadFile | None, File()] = None):
+    """The page's own upload form posts to the page's address: a refused file is explained on the
+    page at its own URL (reload, bookmark and back work), an accepted one redirects to it (PRG)."""
+    return upload_material(number, material_id, request, session, user, file)
 
 
 @router.post("/applications/{number}/submit", dependencies=[CsrfProtected])
@@ -297,7 +313,7 @@ def my_applications(request: Request, session: SessionDep, user: ApplicantUser, 
 def inbox(request: Request, session: SessionDep, user: CurrentUser, page: int = 1, done: str = ""):
     page = _page(page)
     rows, total = svc.inbox(session, user, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    messages = [{"title": pick(m.title, m.title_en), "body": pick(m.body, m.body_en), "number": m.application_number,
+    messages = [{"title": pick(m.title, m.title_en), "body": pick(m.body, m.body_en), "body_verbatim": bool(m.body) and not m.body_en, "number": m.application_number,
                  "at": china_time(m.created_at), "unread": m.read_at is None} for m in rows]
     return render(request, "applications/inbox.html", {
         "messages": messages, "total": total, "unread": svc.unread_count(session, user), "page": page,

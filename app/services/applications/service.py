@@ -20,6 +20,7 @@ from app.identity.models import Role, User
 from app.matters import content, form_validation
 from app.matters import service as matter_service
 from app.matters.data_sources import DATA_SOURCE_NAMES
+from app.matters.models import Material as MaterialDef
 from app.matters.models import Matter
 from app.services.applications import deadlines, lifecycle
 from app.services.applications.exceptions import (ApplicationNotFound, ConcurrentEdit, FormInvalid,
@@ -189,13 +190,30 @@ def validate(app: Application, locale: str | None = None, strict: bool = True) -
     return errors
 
 
+# Pre-filled values a person may change: a contact number is theirs to give (the registered one is
+# the default, and the page says where it came from); what the government holds otherwise wins.
+EDITABLE_PREFILL = frozenset({"profile.phone"})
+
+
+def editable_prefill(code: str) -> set[str]:
+    return {f.name for f in content.form_fields(code) if f.prefill in EDITABLE_PREFILL}
+
+
+def readonly_fields(app: Application) -> set[str]:
+    """The fields the applicant cannot change: pre-filled from government data."""
+    return set(app.prefilled or {}) - editable_prefill(app.matter_code)
+
+
 def _merge_form(code: str, submitted: dict[str, Any], prefilled: dict[str, Any]) -> dict[str, Any]:
     known = {f.name: f for f in content.form_fields(code)}
+    editable = editable_prefill(code)
     form = {}
     for k, v in (submitted or {}).items():
-        if k in known and k not in prefilled:
+        if k in known and (k not in prefilled or k in editable):
             form[k] = v.replace("\x00", "").strip() if isinstance(v, str) else v
-    form.update(prefilled)  # read-only: the government's value wins
+    for k, v in prefilled.items():  # read-only: the government's value wins (an editable one is a default)
+        if k not in editable or form.get(k) in (None, ""):
+            form[k] = v
     return form
 
 
@@ -260,6 +278,11 @@ def _address_subject(app: Application) -> str | None:
     return next((app.form[f] for f in ADDRESS_FIELDS if app.form.get(f)), None)
 
 
+def _count(n: int, noun: str) -> str:
+    """An English count with its noun in the right number: "1 field", "2 fields"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def missing_materials(app: Application) -> list[ApplicationMaterial]:
     return [m for m in app.materials if m.required and m.status == MaterialStatus.missing]
 
@@ -300,7 +323,8 @@ def create_draft(session: Session, *, matter_code: str, user: User, form: dict[s
     resolve_materials(session, app, matter, user)
     lifecycle.note_event(session, app, "create", actor=actor or user.username,
                          note=(f"预填{len(sources)}项，免交材料{app.exempt_materials}份",
-                               f"{len(sources)} fields pre-filled, {app.exempt_materials} materials exempt"))
+                               f"{_count(len(sources), 'field')} pre-filled, "
+                               f"{_count(app.exempt_materials, 'material')} exempt"))
     audit.record(session, actor=actor or user.username, action="application.create", object_type="application",
                  object_id=number, detail={"matter": matter_code, "channel": channel.value})
     return app
@@ -361,7 +385,9 @@ def attach_upload(session: Session, app: Application, material_id: int, checked:
     _unsign(app)
     app.updated_at = utcnow()
     session.flush()
-    lifecycle.note_event(session, app, "upload", actor=actor, note=f"{am.name}（{am.stored_name}）")
+    name_en = session.scalar(select(MaterialDef.name_en).where(MaterialDef.id == material_id)) or am.name
+    lifecycle.note_event(session, app, "upload", actor=actor,
+                         note=(f"{am.name}（{am.stored_name}）", f"{name_en} ({am.stored_name})"))
     return am
 
 

@@ -10,6 +10,8 @@ from app.core import audit
 from app.core.db import SessionDep
 from app.core.errors import ValidationFailed
 from app.core.templating import render
+from app.core.i18n import bilingual
+from app.identity import service as identity_service
 from app.identity.deps import ApplicantUser, client_ip, require_roles, verify_csrf
 from app.identity.models import Role, User
 from app.matters.data_sources import DATA_SOURCE_NAMES
@@ -23,7 +25,10 @@ router = APIRouter(include_in_schema=False)
 def my_data_access(request: Request, session: SessionDep, user: ApplicantUser):
     """Every read of the applicant's government data: who, when, which source, for which application."""
     rows = service.access_log(session, subject_key=user.subject_key, limit=200)
-    return render(request, "datahub/access.html", {"rows": rows, "names": DATA_SOURCE_NAMES})
+    # Who read it: the person's name (or "the system"), not a login name.
+    people = identity_service.full_names(session, {r.actor for r in rows} - {"system"})
+    return render(request, "datahub/access.html", {"rows": rows, "names": DATA_SOURCE_NAMES, "people": people,
+                                                   "purpose": bilingual})
 
 
 @router.get("/admin/datahub")

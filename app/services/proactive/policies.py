@@ -22,6 +22,14 @@ from app.services.proactive.models import PolicyPush
 POLICIES_FILE = Path(__file__).parent / "data" / "policies.yaml"
 DISTRICT = "310104"
 GRADES = "DCMBA"  # tax credit grades, worst first
+# The parks' English names, for English pages (a park not listed keeps its Chinese name).
+PARKS_EN = {"漕河泾开发区": "Caohejing Development Zone", "徐汇滨江": "Xuhui Riverside"}
+
+
+def _park_en(name: str) -> str:
+    return PARKS_EN.get(name, name)
+
+
 PURPOSE = "惠企政策匹配 / enterprise policy matching"
 
 
@@ -83,7 +91,7 @@ def _check(name: str, want: Any, r: dict[str, Any], today: date) -> tuple[bool, 
     if name == "park_any":
         park = addr.get("park")
         ok = park in want
-        return ok, f"住所云：所在园区{park or '无'}（{'、'.join(want)}）", f"Address cloud: park {park or 'none'} ({', '.join(want)})"
+        return ok, f"住所云：所在园区{park or '无'}（{'、'.join(want)}）", f"Address cloud: park {_park_en(park) if park else 'none'} ({', '.join(_park_en(w) for w in want)})"
     if name == "credit_min":
         grade = tax.get("credit_rating")
         ok = grade in GRADES and GRADES.index(grade) >= GRADES.index(want)

@@ -64,6 +64,27 @@ def active_types(session: Session, holder_keys: list[str]) -> dict[str, set[str]
     return held
 
 
+def labels(session: Session, rows: list[Licence]) -> dict[int, dict[str, str | None]]:
+    """Licence id → what a reader sees: the licence's name in the reader's language (the catalogue's
+    English name of its type), and the issuer in the reader's language when it is one of the
+    district's departments (`issuer` None: an authority elsewhere, shown as its proper name)."""
+    from app.core.i18n import get_locale
+    from app.matters.models import Department, LicenceType
+
+    if get_locale() != "en":
+        return {r.id: {"name": r.licence_name, "issuer": r.issuer_name} for r in rows}
+    types = {t.code: t for t in session.scalars(select(LicenceType).where(
+        LicenceType.code.in_({r.licence_type for r in rows})))}
+    depts = {d.code: d for d in session.scalars(select(Department).where(
+        Department.code.in_({r.issuer_code for r in rows})))}
+    out: dict[int, dict[str, str | None]] = {}
+    for r in rows:
+        t, d = types.get(r.licence_type), depts.get(r.issuer_code)
+        issuer = d.full_name_en if d is not None and r.issuer_name in (d.name, d.full_name) else None
+        out[r.id] = {"name": (t.name_en if t is not None and t.name_en else None) or r.licence_name, "issuer": issuer}
+    return out
+
+
 def get_licence(session: Session, licence_id: int, holder_key: str | None = None) -> Licence:
     """One licence; with `holder_key`, someone else's licence is not found."""
     lic = session.get(Licence, licence_id)

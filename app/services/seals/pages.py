@@ -132,7 +132,7 @@ def enterprise_apply(request: Request, session: SessionDep, user: EnterpriseUser
 @router.get("/me/licences")
 def wallet_page(request: Request, session: SessionDep, user: CurrentUser):
     rows = licences.list_licences(session, user.subject_key) if user.subject_key else []
-    return render(request, "seals/wallet.html", {"licences": rows})
+    return render(request, "seals/wallet.html", {"licences": rows, "labels": licences.labels(session, rows)})
 
 
 @router.get("/me/licences/{licence_id}/download")

@@ -171,6 +171,7 @@ def render_result_pdf(data: ResultDocumentInput, *, document_id: str, seal_png: 
     if data.approved:
         if not data.licence_name:  # a licence says what it grants in its own rows
             rows.insert(5, ("准予事项 Granted", f"准予办理“{data.matter_name}”"))
+            rows[6:6] = list(data.granted)  # the amount, the period, when and how it is paid
         notice = "本文书加盖电子印章，与纸质文书具有同等法律效力。"
     else:
         notice = APPEAL_NOTICE

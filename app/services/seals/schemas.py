@@ -41,6 +41,7 @@ class ResultDocumentInput:
     licence_name: str | None = None
     licence_number: str | None = None
     valid_to: date | None = None
+    granted: list[tuple[str, str]] = field(default_factory=list)  # what an approval grants: (label, text)
 
     @property
     def approved(self) -> bool:

@@ -121,6 +121,6 @@ def test_the_timeline_names_people_not_login_names(client, auth):
     accept(client, civil, number)
     web_login(client, "citizen-young")
     page = client.get(f"/applications/{number}").text
-    actors = re.findall(r'class="muted event-actor">([^<]*)<', page)
+    actors = re.findall(r'class="muted event-actor">(?:<span data-proper-name[^>]*>)?([^<]*)<', page)
     assert actors and "citizen-young" not in actors and "reviewer-civil" not in actors
     assert "李明" in actors  # the applicant, by the name on her ID

@@ -219,7 +219,9 @@ def test_deny_needs_reasons_and_reviewer_of_other_department_cannot_decide(clien
     accept(client, auth("reviewer-civil"), app["number"])
     r = client.post(url, headers=auth("reviewer-civil"), json={"outcome": "deny", "reasons": ["收入超过标准"]})
     assert r.json()["status"] == "denied" and r.json()["decision"]["reasons"] == ["收入超过标准"]
-    assert client.get(f"/api/v1/applications/{app['number']}/result.pdf", headers=auth("citizen-young")).status_code == 404
+    # a denial is a decision too: a sealed 不予…决定书 (its wording: tests/services/seals/test_granted_terms.py)
+    r = client.get(f"/api/v1/applications/{app['number']}/result.pdf", headers=auth("citizen-young"))
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
 
 
 def test_window_officer_decides_only_window_direct_matters(client, auth, db_session):

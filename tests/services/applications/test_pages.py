@@ -227,16 +227,22 @@ def _draft(client) -> str:
     return number_from(client.post(f"/matters/{CODE}/apply", data=apply_form(client), follow_redirects=False))
 
 
+def _upload_form(doc, number, material_id):
+    """The upload form of one material: it posts to the page's own address (a refusal is shown at it)."""
+    return one(doc, f"//form[@action='/applications/{number}#material-{material_id}']")
+
+
 def _upload(client, number, material_id, name, data, media="application/pdf"):
     doc = parse(client.get(f"/applications/{number}"))
-    f = form(doc, f"/applications/{number}/materials/{material_id}")
-    return client.post(f"/applications/{number}/materials/{material_id}", data=values(f),
+    f = _upload_form(doc, number, material_id)
+    assert values(f)["material_id"] == str(material_id)
+    return client.post(f"/applications/{number}", data=values(f),
                        files={"file": (name, io.BytesIO(data), media)}, follow_redirects=False)
 
 
 def _upload_ids(doc, number) -> list[int]:
-    prefix = f"/applications/{number}/materials/"
-    return [int(f.get("action")[len(prefix):]) for f in doc.xpath(f"//form[starts-with(@action,'{prefix}')]")]
+    return [int(i.get("value")) for i in doc.xpath(
+        f"//form[starts-with(@action,'/applications/{number}#material-')]//input[@name='material_id']")]
 
 
 def _post(client, number, action, extra=None):
@@ -272,13 +278,13 @@ def test_spoofed_upload_shows_the_message_on_the_page(client):
     assert one(doc, "//h1").text_content().strip() == "临时救助申请"
 
     # an empty selection is explained too, and a real PNG is accepted
-    r = client.post(f"/applications/{number}/materials/{mid}", data=values(form(doc, f"/applications/{number}/materials/{mid}")),
-                    follow_redirects=False)
+    r = client.post(f"/applications/{number}", data=values(_upload_form(doc, number, mid)), follow_redirects=False)
     assert r.status_code == 422 and "请选择要上传的文件" in text(parse(r))
     r = _upload(client, number, mid, "photo.png", PNG_1PX, "image/png")
     assert r.status_code == 303
     row = one(parse(client.get(f"/applications/{number}")), f"//tr[@id='material-{mid}']")
-    assert "已上传" in text(row) and "photo.png" in text(row) and "SHA-256" in text(row)
+    assert "已上传" in text(row) and "photo.png" in text(row)
+    assert "SHA-256" not in text(row)  # hashes are for staff, not for applicants
 
 
 def test_form_save_shows_errors_per_field(client):
@@ -383,6 +389,9 @@ def test_another_applicant_gets_404_on_every_page_route(client, auth):
         r = client.post(f"/applications/{number}/{action}", data={"csrf_token": csrf, **extra})
         assert r.status_code == 404, action
     r = client.post(f"/applications/{number}/materials/{mid}", data={"csrf_token": csrf},
+                    files={"file": ("a.pdf", io.BytesIO(tiny_pdf()), "application/pdf")})
+    assert r.status_code == 404
+    r = client.post(f"/applications/{number}", data={"csrf_token": csrf, "material_id": str(mid)},
                     files={"file": ("a.pdf", io.BytesIO(tiny_pdf()), "application/pdf")})
     assert r.status_code == 404
     r = client.get(f"/api/v1/applications/{number}", headers=auth("citizen-young"))

@@ -1,4 +1,6 @@
 """Who used my data; switching a data source off."""
+import re
+
 from tests.conftest import csrf_from, web_login
 from tests.services.applications.helpers import create
 
@@ -8,7 +10,9 @@ def test_applicant_sees_who_read_their_data(client, auth):
     web_login(client, "citizen-young")
     page = client.get("/me/data-access")
     assert page.status_code == 200 and app["number"] in page.text and "人口库" in page.text
-    assert "citizen-young" in page.text
+    # who read it, by name (the applicant's own reads here), not by login name
+    assert re.search(r"<td><span data-proper-name[^>]*>李明</span></td>", page.text)
+    assert "citizen-young" not in page.text.split("<main", 1)[1]
 
 
 def test_admin_switches_a_source_off_and_prefill_stops(client, auth):
