@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 def test_home_search_matter_english(page):
     page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("一网通办")
-    page.get_by_label("搜索事项").fill("公积金")
+    page.get_by_role("searchbox", name="搜索事项").fill("公积金")
     page.get_by_role("button", name="搜索", exact=True).click()
     expect(page).to_have_url(re.compile(r"/matters\?q="))
     link = page.get_by_role("link", name=re.compile("住房公积金")).first

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.core.clock import CHINA_TZ
 
@@ -177,6 +177,19 @@ class SealCreate(BaseModel):
     owner_code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
     owner_name: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")
     owner_name_en: str = Field(default="", max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
+
+    @field_validator("owner_name")
+    @classmethod
+    def _fits_a_certificate(cls, value: str) -> str:
+        """The name becomes the certificate's CN and O: it must be a valid X.509 name attribute."""
+        from cryptography import x509
+        from cryptography.x509.oid import NameOID
+
+        try:
+            x509.NameAttribute(NameOID.COMMON_NAME, value)
+        except ValueError as e:
+            raise ValueError(f"名称不能用于印章证书 / the name cannot go into a seal certificate: {e}") from None
+        return value
 
 
 class SealedDocumentRead(_Read):
