@@ -41,11 +41,14 @@ def pages_for(username: str, n: dict[str, str]) -> list[str]:
         "enterprise-demo": ["/enterprise", "/me/applications", "/me/licences", "/enterprise/seal"],
         "reviewer-civil": ["/review", f"/applications/{n['in_review']}", f"/applications/{n['approved']}",
                            f"/applications/{n['elder_draft']}", "/rectifications"],
-        "window-officer": [],
-        "evaluator": ["/evaluation", "/evaluation/reviews", "/evaluation/ranking"],
-        "admin": ["/admin", "/evaluation", "/admin/datahub"],
+        "reviewer-amr": ["/review", "/rectifications"],
+        "window-officer": ["/window", "/window/intake", "/window/handout", "/window/appointments",
+                           "/window/dashboard", "/ticket/XH", "/display/XH"],
+        "evaluator": ["/evaluation", "/evaluation/reviews", "/evaluation/ranking", "/kpis", "/window/dashboard"],
+        "admin": ["/admin", "/evaluation", "/admin/datahub", "/admin/approval", "/admin/proactive", "/admin/jobs",
+                  "/admin/seals", "/admin/consultation", "/kpis"],
     }[username]
 
 
 ACCOUNTS = ["citizen-young", "citizen-elder", "citizen-nodata", "enterprise-demo", "reviewer-civil",
-            "window-officer", "evaluator", "admin"]
+            "reviewer-amr", "window-officer", "evaluator", "admin"]

@@ -46,7 +46,10 @@ def test_kiosk_ticket_called_served_and_shown_on_the_display(client, db_session)
     assert 'id="serving"' in desk and ticket.number in desk
     display = client.get("/display/XH")
     assert display.status_code == 200 and ticket.number in display.text and "综合受理窗口1" in display.text
-    assert '<meta http-equiv="refresh" content="10">' in display.text and "<script" not in display.text
+    # Refreshed by a same-origin script (CSP: no inline script), with a <noscript> meta as the fallback.
+    assert '<noscript><meta http-equiv="refresh" content="10"></noscript>' in display.text
+    assert 'data-refresh-seconds="10"' in display.text
+    assert re.findall(r"<script[^>]*>", display.text) == ['<script src="/static/js/auto-refresh.js" defer>']
     r = _post(client, "/window", f"/window/tickets/{first}/served")
     assert r.status_code == 303 and db_session.get(QueueTicket, first).status.value == "served"
     assert _post(client, "/window", f"/window/tickets/{first}/served").status_code == 404  # twice: not served again
