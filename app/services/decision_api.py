@@ -58,5 +58,5 @@ def department_inbox(session: SessionDep, user: Reviewer, matter: str = "", chan
     items = []
     for a in rows:
         m = matters.get(a.matter_code) or matters.setdefault(a.matter_code, matter_service.get_matter(session, a.matter_code))
-        items.append(to_out(session, a, m))
+        items.append(to_out(session, a, m, in_list=True))
     return ApplicationList(items=items, total=total, limit=limit, offset=offset)

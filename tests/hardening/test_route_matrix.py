@@ -136,3 +136,22 @@ def test_the_scanner_finds_a_valid_number_and_ignores_a_wrong_check_digit():
     assert full_id_numbers(f"号码 {good} 结束") == {good}
     assert full_id_numbers(f"号码 {bad} 结束") == set()
     assert full_id_numbers(f"{good}9") == set()  # part of a longer number
+
+
+def test_staff_lists_mask_the_numbers_their_detail_views_show(client, auth, db_session):
+    """A list is not a detail view: the department's queue and inbox and the window's list show the
+    applicant's number masked; the application itself shows it to the staff who may open it."""
+    from tests.services.applications.helpers import apply, take_in_at_window
+
+    owner = auth("citizen-young")
+    number = apply(client, owner, "temporary-assistance")["number"]
+    take_in_at_window(db_session, number)
+    own = client.get("/api/v1/me", headers=owner).json()["id_number"]
+    civil, officer = auth("reviewer-civil"), auth("window-officer")
+    detail = client.get(f"/api/v1/applications/{number}", headers=civil)
+    assert own in full_id_numbers(detail.text)
+    for path, headers in (("/api/v1/review/applications", civil), ("/api/v1/review/inbox", civil),
+                          ("/api/v1/window/applications", officer)):
+        r = client.get(path, headers=headers)
+        assert r.status_code == 200 and number in r.text, path
+        assert full_id_numbers(r.text) == set(), path

@@ -194,7 +194,8 @@ def review_queue(session: SessionDep, user: User = Depends(require_roles(Role.re
                  limit: Annotated[int, Query(ge=1, le=100)] = 50, offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0):
     """The reviewer's department queue, earliest due first."""
     rows, total = svc.list_for_department(session, user.department_code, limit=limit, offset=offset)
-    return ApplicationList(items=[_out(session, a) for a in rows], total=total, limit=limit, offset=offset)
+    return ApplicationList(items=[to_out(session, a, matter_service.get_matter(session, a.matter_code), in_list=True)
+                                  for a in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/me/inbox")

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.core.i18n import pick
 from app.identity import service as identity
-from app.identity.validation import mask_id
+from app.identity.validation import id_check_digit, mask_id
 from app.matters.models import Matter
 from app.services.applications import lifecycle
 from app.services.applications import service as svc
@@ -47,7 +47,21 @@ def auto_approval_out(session: Session, app: Application) -> AutoApprovalOut | N
     return next((out for hook in AUTO_APPROVAL if (out := hook(session, app)) is not None), None)
 
 
-def to_out(session: Session, app: Application, matter: Matter) -> ApplicationOut:
+def _masked(values):
+    """Form data with every full ID number (an 18-character value with a right GB 11643 check digit)
+    masked: what a list shows to staff, who open the application itself to see it whole."""
+    if isinstance(values, dict):
+        return {k: _masked(v) for k, v in values.items()}
+    if isinstance(values, list):
+        return [_masked(v) for v in values]
+    if isinstance(values, str) and len(values) == 18 and values[:17].isdigit() \
+            and id_check_digit(values[:17]) == values[17].upper():
+        return mask_id(values)
+    return values
+
+
+def to_out(session: Session, app: Application, matter: Matter, *, in_list: bool = False) -> ApplicationOut:
+    """The application as the API shows it; `in_list`: as a row of a staff list (ID numbers masked)."""
     auto = auto_approval_out(session, app)
     bundle_number = None
     if app.bundle_application_id:
@@ -66,7 +80,7 @@ def to_out(session: Session, app: Application, matter: Matter) -> ApplicationOut
         number=app.number, status=app.status.value, status_label=pick(*lifecycle.STATUS_LABELS[app.status]),
         matter_code=app.matter_code, matter_name=pick(matter.name, matter.name_en), department=app.department_code,
         channel=app.channel.value, applicant_name=app.applicant_name, applicant_id_number=mask_id(app.subject_key),
-        form=app.form, prefilled=app.prefilled,
+        form=_masked(app.form) if in_list else app.form, prefilled=_masked(app.prefilled) if in_list else app.prefilled,
         prefill_stats={"prefilled_fields": app.prefilled_fields, "total_fields": app.total_fields,
                        "exempt_materials": app.exempt_materials, "total_materials": app.total_materials},
         materials=[MaterialOut(id=m.material_id, name=m.name, source=m.source, required=m.required,

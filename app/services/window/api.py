@@ -45,7 +45,8 @@ def take_in(body: WindowIntakeCreate, request: Request, session: SessionDep, use
 def handled(session: SessionDep, user: Officer):
     """What the officer's window took in, newest first."""
     rows = svc.handled_by_window(session, svc.officer_window(session, user).code)
-    return ApplicationList(items=[_out(session, a) for a in rows],
+    return ApplicationList(items=[to_out(session, a, matter_service.get_matter(session, a.matter_code), in_list=True)
+                                  for a in rows],
                            total=len(rows), limit=50, offset=0)
 
 
