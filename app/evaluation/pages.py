@@ -87,11 +87,8 @@ async def _posted(request: Request) -> FormData:
 def post_review(number: str, request: Request, session: SessionDep, user: ApplicantUser,
                 form: Annotated[FormData, Depends(_posted)]):
     """The review form: score, the channel's indicators, tags, comment, anonymous or not."""
-    indicators = {k[4:]: v for k, v in form.items() if k.startswith("ind_") and v}
     try:
-        body = ReviewCreate(score=int(form.get("score") or 0), indicators={k: int(v) for k, v in indicators.items()},
-                            tags=form.getlist("tags"), comment=str(form.get("comment") or ""),
-                            anonymous=form.get("anonymous") == "1")
+        body = ReviewCreate.from_form(form)
     except (ValidationError, ValueError):
         return _again(request, session, number, user, {"score": _("请选择1至5星的评价，评论不超过500字")}, 422)
     try:

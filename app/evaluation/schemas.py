@@ -22,6 +22,14 @@ class ReviewCreate(BaseModel):
     channel: ReviewChannel = ReviewChannel.online
     anonymous: bool = False
 
+    @classmethod
+    def from_form(cls, form) -> ReviewCreate:
+        """The review forms' fields (score, ind_<indicator>, tags, comment, anonymous); raises
+        ValidationError or ValueError on what a person could send wrong."""
+        indicators = {k[4:]: int(v) for k, v in form.items() if k.startswith("ind_") and v}
+        return cls(score=int(form.get("score") or 0), indicators=indicators, tags=form.getlist("tags"),
+                   comment=str(form.get("comment") or ""), anonymous=form.get("anonymous") == "1")
+
 
 class FollowUpCreate(BaseModel):
     comment: str = Field(min_length=1, max_length=500)

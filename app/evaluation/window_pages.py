@@ -50,11 +50,8 @@ async def _posted(request: Request) -> FormData:
 @router.post("/window/rate/{intake_id}", dependencies=[CsrfProtected])
 def post_rating(intake_id: RowId, request: Request, session: SessionDep, user: OfficerUser,
                 form: Annotated[FormData, Depends(_posted)]):
-    indicators = {k[4:]: v for k, v in form.items() if k.startswith("ind_") and v}
     try:
-        body = ReviewCreate(score=int(form.get("score") or 0), indicators={k: int(v) for k, v in indicators.items()},
-                            tags=form.getlist("tags"), comment=str(form.get("comment") or ""),
-                            anonymous=form.get("anonymous") == "1")
+        body = ReviewCreate.from_form(form)
     except (ValidationError, ValueError):
         return _page(request, session, intake_id, user, status_code=422,
                      errors={"score": _("请选择1至5星的评价，评论不超过500字")})

@@ -15,7 +15,7 @@ from app.matters import service as matter_service
 from app.services import flows
 from app.services.applications import service as svc
 from app.services.applications import workbench
-from app.services.applications.presenters import to_out
+from app.services.applications.presenters import list_out, to_out
 from app.services.applications.schemas import ApplicationList, ApplicationOut, AssignmentCreate, DecisionCreate
 
 router = APIRouter(prefix="/api/v1", tags=["applications"])
@@ -54,9 +54,4 @@ def department_inbox(session: SessionDep, user: Reviewer, matter: str = "", chan
     assigned (me | none | others)."""
     f = workbench.clean_filter(matter, channel, status, overdue, assigned)
     rows, total = workbench.inbox(session, user, f, limit=limit, offset=offset)
-    matters = {}
-    items = []
-    for a in rows:
-        m = matters.get(a.matter_code) or matters.setdefault(a.matter_code, matter_service.get_matter(session, a.matter_code))
-        items.append(to_out(session, a, m, in_list=True))
-    return ApplicationList(items=items, total=total, limit=limit, offset=offset)
+    return ApplicationList(items=list_out(session, rows), total=total, limit=limit, offset=offset)

@@ -17,7 +17,7 @@ from app.matters import service as matter_service
 from app.services.applications import esign, idempotency, sign_proof
 from app.services.applications import service as svc
 from app.services.applications.models import Status
-from app.services.applications.presenters import to_out
+from app.services.applications.presenters import list_out, to_out
 from app.services.applications.schemas import (ApplicationCreate, ApplicationList, ApplicationOut,
                                                 ApplicationUpdate, LookupRequest, SignRequest)
 from app.services.applications.uploads import check_upload
@@ -57,7 +57,7 @@ def create_application(body: ApplicationCreate, request: Request, session: Sessi
 def my_applications(session: SessionDep, user: ApplicantUser, status: Status | None = None,
                     limit: Annotated[int, Query(ge=1, le=100)] = 20, offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0):
     rows, total = svc.list_for_applicant(session, user, status.value if status else None, limit, offset)
-    return ApplicationList(items=[_out(session, a) for a in rows], total=total, limit=limit, offset=offset)
+    return ApplicationList(items=list_out(session, rows, in_list=False), total=total, limit=limit, offset=offset)
 
 
 READ_RESPONSES = {403: {"description": "administrator without a reason (`?reason=` or `X-Access-Reason`)"},
@@ -194,8 +194,7 @@ def review_queue(session: SessionDep, user: User = Depends(require_roles(Role.re
                  limit: Annotated[int, Query(ge=1, le=100)] = 50, offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0):
     """The reviewer's department queue, earliest due first."""
     rows, total = svc.list_for_department(session, user.department_code, limit=limit, offset=offset)
-    return ApplicationList(items=[to_out(session, a, matter_service.get_matter(session, a.matter_code), in_list=True)
-                                  for a in rows], total=total, limit=limit, offset=offset)
+    return ApplicationList(items=list_out(session, rows), total=total, limit=limit, offset=offset)
 
 
 @router.get("/me/inbox")

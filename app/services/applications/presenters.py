@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.core.i18n import pick
 from app.identity import service as identity
 from app.identity.validation import id_check_digit, mask_id
+from app.matters import service as matter_service
 from app.matters.models import Matter
 from app.services.applications import lifecycle
 from app.services.applications import service as svc
@@ -58,6 +59,14 @@ def _masked(values):
             and id_check_digit(values[:17]) == values[17].upper():
         return mask_id(values)
     return values
+
+
+def list_out(session: Session, apps, *, in_list: bool = True) -> list[ApplicationOut]:
+    """Rows of a list, each matter read once; `in_list` masks ID numbers (staff lists)."""
+    matters: dict[str, Matter] = {}
+    return [to_out(session, a, matters.get(a.matter_code)
+                   or matters.setdefault(a.matter_code, matter_service.get_matter(session, a.matter_code)),
+                   in_list=in_list) for a in apps]
 
 
 def to_out(session: Session, app: Application, matter: Matter, *, in_list: bool = False) -> ApplicationOut:

@@ -47,13 +47,12 @@ def _centre_points(session: Session) -> list[dict[str, Any]]:
     """The service centres as points: the window service's own records (one list, not two), serving
     every matter one of their windows may take in."""
     subdistricts = window_service.centre_subdistricts()
-    order = [code for code, _, _ in session.execute(select(Matter.code, Matter.department_code, Matter.subject)
-                                                    .order_by(Matter.position, Matter.code))]
+    matters = list(session.scalars(select(Matter).order_by(Matter.position, Matter.code)))
+    order = [m.code for m in matters]
     points = []
     for c in window_service.list_centres(session):
-        served: set[str] = set()
-        for w in window_service.windows_of(session, c.code):
-            served.update(m.code for m in window_service.authorised_matters(session, w))
+        served = {m.code for w in window_service.windows_of(session, c.code) for m in matters
+                  if window_service.authorised(w, m)}
         points.append({"id": c.code, "name": c.name, "name_en": c.name_en, "kind": c.kind, "place": "centre",
                        "subdistrict": subdistricts.get(c.code, ""), "address": c.address,
                        "address_en": c.address_en, "lat": c.lat, "lng": c.lng, "hours": c.hours,

@@ -13,7 +13,7 @@ from app.identity.deps import ApplicantUser, client_ip, require_roles
 from app.identity.models import Role, User
 from app.matters import service as matter_service
 from app.services.applications import service as applications
-from app.services.applications.presenters import to_out
+from app.services.applications.presenters import list_out, to_out
 from app.services.applications.schemas import ApplicationList, ApplicationOut
 from app.services.window import appointments, queue
 from app.services.window import service as svc
@@ -45,8 +45,7 @@ def take_in(body: WindowIntakeCreate, request: Request, session: SessionDep, use
 def handled(session: SessionDep, user: Officer):
     """What the officer's window took in, newest first."""
     rows = svc.handled_by_window(session, svc.officer_window(session, user).code)
-    return ApplicationList(items=[to_out(session, a, matter_service.get_matter(session, a.matter_code), in_list=True)
-                                  for a in rows],
+    return ApplicationList(items=list_out(session, rows),
                            total=len(rows), limit=50, offset=0)
 
 
@@ -74,7 +73,7 @@ def correction_notice(number: str, session: SessionDep, user: Annotated[User, De
 def handout_list(session: SessionDep, user: Officer):
     """统一窗口出件: approved window applications of the officer's centre, waiting to be collected."""
     rows = svc.ready_for_handout(session, user)
-    return ApplicationList(items=[_out(session, a) for a in rows], total=len(rows), limit=len(rows), offset=0)
+    return ApplicationList(items=list_out(session, rows), total=len(rows), limit=len(rows), offset=0)
 
 
 @router.post("/window/handout/{number}", response_model=ApplicationOut)
