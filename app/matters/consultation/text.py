@@ -57,9 +57,15 @@ _T2S = OpenCC("t2s")
 _NOISE = re.compile(r"[^\w\s，。！？；,.!?;:：'\-+]", re.UNICODE)
 _CLAUSE_BREAK = re.compile(r"[，。！？；,!?;：:…~]+|\.+(?![a-z0-9])|\s{2,}"
                            f"|(?<=[{_CJK}])\\s+(?=[{_CJK}])")
-# A story typed without punctuation still turns where these words start a new thought.
-_SOFT_BREAK = re.compile(r"(?=但是|可是|不过|所以|结果|然后|后来|现在|听说|请问|想问|我想|想知道)")
-SOFT_SPLIT_CHARS = 24  # a clause this long without punctuation is cut at those words
+# A story typed without punctuation still turns where these words start a new thought: connectives,
+# time words, hearsay, and the words that start the ask or the want ("我该怎么", "能不能", "我想").
+_SOFT_BREAK = re.compile(
+    "但是|可是|不过(?![来去])|所以|因为|而且|结果|然后|后来|现在|最近|去年|今年|前年|上个月|上周|听人?说"
+    "|听?(?:邻居|同事|朋友|老师|医生|房东|中介|人事|居委会?|街道|别人|家长|老乡|工作人员)说"
+    "|请问|想问|(?:我们|我)?想知道|(?:我们|我)想|打算|需要|具体"
+    "|(?:我们|我|她|他|你)?(?:该|应该)?(?:怎么|如何|去哪|在哪|到哪|哪里|能不能|可不可以|是不是|有没有|要什么|要准备|找谁)")
+SOFT_SPLIT_CHARS = 16  # a clause this long without punctuation is cut at those words
+MIN_CLAUSE_CHARS = 3   # a cut piece shorter than this ("但是", "我") joins what follows
 
 
 def normalise(text: str) -> str:
@@ -94,9 +100,9 @@ def clauses(text: str) -> list[str]:
         pieces = [part]
         if len(part) >= SOFT_SPLIT_CHARS and not part.isascii():
             pieces = []
-            for x in _SOFT_BREAK.split(part):
-                x = x.strip()
-                if pieces and len(pieces[-1]) <= 2:  # "但是" alone joins what follows
+            cuts = [0, *(m.start() for m in _SOFT_BREAK.finditer(part) if m.start()), len(part)]
+            for x in (part[a:b].strip() for a, b in zip(cuts, cuts[1:])):
+                if pieces and len(pieces[-1]) < MIN_CLAUSE_CHARS:  # "但是" alone joins what follows
                     pieces[-1] += x
                 elif x:
                     pieces.append(x)
