@@ -80,6 +80,8 @@ STORY_WORDS = frozenset("""
 上海 一直 现在 去年 今年 明年 年 月 天 人 医院 房子 朋友 同事 邻居 东西 事情 情况
 """.split())
 STORY_WORD_WEIGHT = 0.3
+STRONG_CLAUSE = 12.0      # a story with a clause scoring a matter this high is about that matter
+LIFT_REACH = 2            # an ask that names nothing refers to one of the clauses just before it
 # Characters too common to tie a contentless ask to the clause it refers to.
 _TIE_STOP = frozenset("我你他她们的了是在有要去办什么怎么哪里儿个一这那就都也还说能可以吗呢啊吧想需该到给把被上下")
 
@@ -268,6 +270,7 @@ class ConsultationIndex:
         df: Counter = Counter()
         df_main: Counter = Counter()
         self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._term_freq: dict[str, dict[int, float]] = defaultdict(dict)  # the postings by matter
         for i, d in enumerate(self.docs):
             terms: dict[str, float] = defaultdict(float)
             for f, counts in d.fields.items():
@@ -277,6 +280,7 @@ class ConsultationIndex:
             for t, wtf in terms.items():
                 df[t] += 1
                 self.postings[t].append((i, wtf))
+                self._term_freq[t][i] = wtf
             # Words every application needs (身份证, 户口簿) say little about which matter is
             # meant: document frequency counts the fields that describe the matter itself.
             for t in {t for f in IDENTIFYING_FIELDS for t in d.fields[f]}:
@@ -397,7 +401,8 @@ class ConsultationIndex:
             if j is not None:
                 weights[j] = max(weights[j], WANT_WEIGHT)
             if j is None or not names[j]:
-                j = next((j for j in range((i if j is None else j) - 1, -1, -1) if names[j]), None)
+                start = i if j is None else j
+                j = next((j for j in range(start - 1, max(-1, start - 1 - LIFT_REACH), -1) if names[j]), None)
                 if j is not None:
                     weights[j] = max(weights[j], WANT_WEIGHT)
         return weights
@@ -439,28 +444,35 @@ class ConsultationIndex:
         out.need_text = "，".join(p for p, f in zip(parts, factors) if f >= NEED_WEIGHT)
         return out
 
-    def _rank(self, weights: dict[str, float], hinted: dict[str, list[str]]
-              ) -> tuple[dict[int, float], dict[int, list[tuple[float, str]]]]:
+    def _rank(self, weights: dict[str, float], hinted: dict[str, list[str]]) -> dict[int, float]:
         """BM25F of every matter sharing a term with the weights, plus the lexicon hints' bonus."""
         scores: dict[int, float] = defaultdict(float)
-        matched: dict[int, list[tuple[float, str]]] = defaultdict(list)
         for t, qw in weights.items():
             posting = self.postings.get(t)
             if not posting:
                 continue
-            idf = self.idf[t]
+            x = qw * self.idf[t]
             for i, wtf in posting:
-                s = qw * idf * wtf * (K1 + 1) / (K1 + wtf)
-                scores[i] += s
-                matched[i].append((s, t))
+                scores[i] += x * wtf * (K1 + 1) / (K1 + wtf)
         for code, ps in hinted.items():
             i = self._code_index.get(code)
             if i is not None:
                 # The keywords field already holds the phrase; make a whole-phrase hit decisive.
-                b = 2.0 * len(ps)
-                scores[i] += b
-                matched[i].append((b, "「" + "」「".join(ps) + "」"))
-        return scores, matched
+                scores[i] += 2.0 * len(ps)
+        return scores
+
+    def _contributions(self, i: int, weights: dict[str, float], hinted: dict[str, list[str]],
+                       share: float = 1.0) -> list[tuple[float, str]]:
+        """What each term (and lexicon hint) added to matter i's score: the reasons shown for it."""
+        out = []
+        for t, qw in weights.items():
+            wtf = self._term_freq.get(t, {}).get(i)
+            if wtf:
+                out.append((share * qw * self.idf[t] * wtf * (K1 + 1) / (K1 + wtf), t))
+        ps = hinted.get(self.docs[i].code)
+        if ps:
+            out.append((share * 2.0 * len(ps), "「" + "」「".join(ps) + "」"))
+        return out
 
     def search(self, question: str, limit: int = 5) -> Answer:
         q, fixes = self.corrector.correct(normalise_question(question[:MAX_QUESTION_CHARS]))
@@ -468,32 +480,38 @@ class ConsultationIndex:
         answer = Answer(query=question[:MAX_QUESTION_CHARS], corrections=[f"{a} → {b}" for a, b in fixes])
         query = self._expand(q)
         weights, bonus, notes, need, need_text = query.weights, query.bonus, query.notes, query.need, query.need_text
-        route = self.hotline.match(q)
-        if route is not None and not bonus:  # a city problem, not a service matter
+        # A city problem, not a service matter, unless a longer lexicon phrase holds its words (污水管 ⊃ 污水).
+        fired = {n.split(" → ", 1)[0] for n in notes} | {p for ps in query.phrases.values() for p in ps}
+        route = self.hotline.match(q, fired)
+        if route is not None and not bonus:
             answer.hotline = route
             return answer
+        shares: list[dict[int, float]] = []  # per clause: how much of its score each matter kept
+        strongest = 0.0  # the best score one clause of a story gave one matter
         if query.story:
             # Each clause ranks the matters on its own; the rankings are summed by the clause's
             # weight, each saturating so that one clause's strong word cannot outvote the story.
             scores: dict[int, float] = defaultdict(float)
-            matched: dict[int, list[tuple[float, str]]] = defaultdict(list)
             for factor, w, hinted in query.clauses:
-                clause_scores, clause_matched = self._rank(w, hinted)
-                for i, s in clause_scores.items():
-                    if s <= 0:
-                        continue
-                    share = factor / (1 + s / CLAUSE_SATURATION)
-                    scores[i] += s * share
-                    matched[i] += [(x * share, t) for x, t in clause_matched[i]]
+                kept: dict[int, float] = {}
+                for i, s in self._rank(w, hinted).items():
+                    if s > 0:
+                        strongest = max(strongest, s)
+                        kept[i] = share = factor / (1 + s / CLAUSE_SATURATION)
+                        scores[i] += s * share
+                shares.append(kept)
         else:
-            scores, matched = self._rank(weights, query.clauses[0][2])
+            scores = self._rank(weights, query.clauses[0][2])
         known_words = 0
         content_words = 0
         for t in weights:
-            if not t.startswith("§") and t in need:
-                content_words += 1
-                # A lone character (证, 房) is too weak to say the question is about us at all.
-                known_words += t in self.postings and len(t) > 1
+            if t.startswith("§") or t not in need:
+                continue
+            if query.story and (len(t) < 2 or t in STORY_WORDS):
+                continue  # a story's filler (说, 弄, 孩子, 工作) says nothing either way
+            content_words += 1
+            # A lone character (证, 房) is too weak to say the question is about us at all.
+            known_words += t in self.postings and len(t) > 1
         enterprise = any(mk in need_text for mk in ENTERPRISE_MARKERS)
         person = any(mk in need_text for mk in PERSON_MARKERS)
         for i in list(scores):
@@ -506,8 +524,12 @@ class ConsultationIndex:
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         best = ranked[0][1] if ranked else 0.0
         coverage = known_words / content_words if content_words else 0.0
-        # A colloquial phrase from the lexicon is evidence enough that the question is ours.
-        if not ranked or best < MIN_SCORE or (coverage < MIN_COVERAGE and not bonus and not notes):
+        # A colloquial phrase from the lexicon is evidence enough that the question is ours; in a
+        # story not when it is only a story word ("我妈" → 老人), but so is one clause that plainly
+        # names a matter.
+        evidence = bool(bonus) or any(not query.story or n.split(" → ", 1)[0] not in STORY_WORDS for n in notes)
+        evidence = evidence or strongest >= STRONG_CLAUSE
+        if not ranked or best < MIN_SCORE or (coverage < MIN_COVERAGE and not evidence):
             answer.not_found = True
             answer.themes = self.themes
             return answer
@@ -515,19 +537,25 @@ class ConsultationIndex:
             d = self.docs[i]
             answer.results.append(Hit(
                 matter_code=d.code, name=d.name, name_en=d.name_en, score=round(s, 3),
-                why=self._why(d, matched[i], notes), subject=d.subject, theme=d.theme,
+                why=self._why(d, self._reasons(i, query, shares), notes), subject=d.subject, theme=d.theme,
                 summary=d.summary, summary_en=d.summary_en, apply_url=f"/matters/{d.code}/apply",
             ))
         answer.bundles = self.bundles.rank(q, weights, self.idf, {self.docs[i].code: s for i, s in ranked[:5]},
                                            need_text if query.story else None)
-        typed = set(query.words)
-        short = len([t for t in typed if not any(t != u and t in u for u in typed)]) <= 2
+        typed = set(query.words)  # a story is never short
+        short = not query.story and len([t for t in typed if not any(t != u and t in u for u in typed)]) <= 2
         answer.clarify = self._clarify(answer.results, enterprise or person,
                                        SHORT_CLOSE_RATIO if short else CLOSE_RATIO)
         kind = details.intent(q)
         if kind and not answer.bundles:
             answer.detail = self.detail(answer.results[0].matter_code, kind)
         return answer
+
+    def _reasons(self, i: int, query: _Query, shares: list[dict[int, float]]) -> list[tuple[float, str]]:
+        if not query.story:
+            return self._contributions(i, query.weights, query.clauses[0][2])
+        return [c for (_, w, hinted), kept in zip(query.clauses, shares) if i in kept
+                for c in self._contributions(i, w, hinted, kept[i])]
 
     def detail(self, code: str, kind: str) -> details.Detail:
         """One matter's answer to a detail question (materials, time, fees, where, online, who)."""
