@@ -66,10 +66,13 @@ BACKGROUND_WEIGHT = 0.4
 NEED_WEIGHT = 0.7         # clauses weighted at least this are the need (coverage, subject)
 ASK_MARKERS = ("怎么", "如何", "哪里", "哪儿", "去哪", "在哪", "哪个", "哪些", "能不能", "能否", "可不可以", "可以吗",
                "行不行", "吗", "什么", "啥", "多少", "多久", "几天", "怎样", "手续", "有没有", "是不是", "找谁", "谁管",
-               "归谁", "咋", "?", "how ", "where ", "can i", "can we", "what ", "which ", "do i ", "should i",
-               "is there", "are there")
+               "归谁", "咋", "想问", "请问", "问一下", "问下", "咨询", "?", "how ", "where ", "can i", "can we",
+               "what ", "which ", "do i ", "should i", "is there", "are there")
 WANT_MARKERS = ("想", "打算", "准备", "需要", "要去", "要办", "得办", "该", "申请", "办理", "领", "报名", "登记",
                 "补办", "帮我", "i want", "we want", "i need", "we need", "would like", "plan to", "going to")
+# A clause that says something is done or had already ("执照办下来了", "养老金也开始发了") is not the need.
+DONE_MARKERS = re.compile("(?:办好|办完|办下来|拿到|领到|批下来|批好|开始发|搞定|补好)了|是有的|已经有了|都有了")
+DONE_WEIGHT = 0.15
 TOLD_MARKERS = ("说", "告诉", "通知", "让我", "叫我", "要求", "必须", "得先", "要先", "told", "said", "asked me")
 RECENCY = 0.95            # a story ends with its need: each later clause lowers an earlier one this much
 BACKGROUND_FLOOR = 0.3    # ... but no clause counts less than this
@@ -367,6 +370,8 @@ class ConsultationIndex:
     @staticmethod
     def clause_kind(part: str) -> float:
         """The weight of a clause by what it does: asks, says what is wanted or was told, or tells the background."""
+        if DONE_MARKERS.search(part) and not any(m in part for m in ("吗", "?", "怎么", "什么", "哪")):
+            return DONE_WEIGHT
         if any(m in part for m in ASK_MARKERS):
             return ASK_WEIGHT
         if any(m in part for m in WANT_MARKERS):
@@ -382,7 +387,8 @@ class ConsultationIndex:
         (the need comes last), down to BACKGROUND_FLOOR. An ask that names nothing itself
         ("去哪里领", "这个证怎么办") lifts the clauses it refers to: the nearest earlier one sharing
         a character with it ("把证领了") and, when that one names nothing either, the nearest
-        earlier one that does. With no ask at all the last clause is taken as the ask.
+        earlier one that does. With no ask at all the last clause is taken as the ask. A clause
+        saying something is done already ("执照办下来了") counts DONE_WEIGHT and is never lifted.
         `names[i]`: clause i names something (`_names`); worked out here when not given.
         """
         n = len(parts)
@@ -391,13 +397,14 @@ class ConsultationIndex:
         kinds = [self.clause_kind(p) for p in parts]
         if ASK_WEIGHT not in kinds:
             kinds[-1] = ASK_WEIGHT
-        weights = [k if k == ASK_WEIGHT else max(BACKGROUND_FLOOR, k * RECENCY ** (n - 1 - i))
+        weights = [k if k in (ASK_WEIGHT, DONE_WEIGHT) else max(BACKGROUND_FLOOR, k * RECENCY ** (n - 1 - i))
                    for i, k in enumerate(kinds)]
+        names = [x and k != DONE_WEIGHT for x, k in zip(names, kinds)]  # what is done is not what is asked
         for i in range(1, n):
             if kinds[i] != ASK_WEIGHT or names[i]:
                 continue
             own = set(parts[i]) - _TIE_STOP
-            j = next((j for j in range(i - 1, -1, -1) if own & set(parts[j])), None)
+            j = next((j for j in range(i - 1, -1, -1) if kinds[j] != DONE_WEIGHT and own & set(parts[j])), None)
             if j is not None:
                 weights[j] = max(weights[j], WANT_WEIGHT)
             if j is None or not names[j]:
