@@ -53,7 +53,7 @@ class Bundles:
         hits = []
         for code, terms in self._terms.items():
             b = self.items[code]
-            score = sum(qw * idf.get(t, 1.0) * terms[t] for t, qw in weights.items() if t in terms)
+            score = sum(qw * idf.get(t, 1.0) * bw for t, bw in terms.items() if (qw := weights.get(t)))
             score += MEMBER_SHARE * 10 * sum(matter_scores.get(m, 0.0) for m in b["matters"]) / top
             named = "一件事" in question and b["name"].replace("一件事", "") in question
             if score >= MIN_BUNDLE_SCORE and (event or named):

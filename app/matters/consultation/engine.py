@@ -468,14 +468,14 @@ class ConsultationIndex:
                 scores[i] += 2.0 * len(ps)
         return scores
 
-    def _contributions(self, i: int, weights: dict[str, float], hinted: dict[str, list[str]],
-                       share: float = 1.0) -> list[tuple[float, str]]:
+    def _indexed(self, weights: dict[str, float]) -> list[tuple[str, float, dict[int, float]]]:
+        """The weighted terms the index holds: (term, weight × idf, its frequency per matter)."""
+        return [(t, qw * self.idf[t], tf) for t, qw in weights.items() if (tf := self._term_freq.get(t))]
+
+    def _contributions(self, i: int, terms: list[tuple[str, float, dict[int, float]]],
+                       hinted: dict[str, list[str]], share: float = 1.0) -> list[tuple[float, str]]:
         """What each term (and lexicon hint) added to matter i's score: the reasons shown for it."""
-        out = []
-        for t, qw in weights.items():
-            wtf = self._term_freq.get(t, {}).get(i)
-            if wtf:
-                out.append((share * qw * self.idf[t] * wtf * (K1 + 1) / (K1 + wtf), t))
+        out = [(share * x * wtf * (K1 + 1) / (K1 + wtf), t) for t, x, tf in terms if (wtf := tf.get(i))]
         ps = hinted.get(self.docs[i].code)
         if ps:
             out.append((share * 2.0 * len(ps), "「" + "」「".join(ps) + "」"))
@@ -540,11 +540,12 @@ class ConsultationIndex:
             answer.not_found = True
             answer.themes = self.themes
             return answer
+        indexed = [self._indexed(w) for _, w, _ in query.clauses] if query.story else [self._indexed(weights)]
         for i, s in ranked[:limit]:
             d = self.docs[i]
             answer.results.append(Hit(
                 matter_code=d.code, name=d.name, name_en=d.name_en, score=round(s, 3),
-                why=self._why(d, self._reasons(i, query, shares), notes), subject=d.subject, theme=d.theme,
+                why=self._why(d, self._reasons(i, query, shares, indexed), notes), subject=d.subject, theme=d.theme,
                 summary=d.summary, summary_en=d.summary_en, apply_url=f"/matters/{d.code}/apply",
             ))
         answer.bundles = self.bundles.rank(q, weights, self.idf, {self.docs[i].code: s for i, s in ranked[:5]},
@@ -558,11 +559,12 @@ class ConsultationIndex:
             answer.detail = self.detail(answer.results[0].matter_code, kind)
         return answer
 
-    def _reasons(self, i: int, query: _Query, shares: list[dict[int, float]]) -> list[tuple[float, str]]:
+    def _reasons(self, i: int, query: _Query, shares: list[dict[int, float]],
+                 indexed: list[list[tuple[str, float, dict[int, float]]]]) -> list[tuple[float, str]]:
         if not query.story:
-            return self._contributions(i, query.weights, query.clauses[0][2])
-        return [c for (_, w, hinted), kept in zip(query.clauses, shares) if i in kept
-                for c in self._contributions(i, w, hinted, kept[i])]
+            return self._contributions(i, indexed[0], query.clauses[0][2])
+        return [c for (_, _, hinted), kept, terms in zip(query.clauses, shares, indexed) if i in kept
+                for c in self._contributions(i, terms, hinted, kept[i])]
 
     def detail(self, code: str, kind: str) -> details.Detail:
         """One matter's answer to a detail question (materials, time, fees, where, online, who)."""

@@ -36,6 +36,8 @@ class PinyinCorrector:
         for w in sorted(set(vocabulary)):
             if 2 <= len(w) <= 4 and _is_cjk(w):
                 self.words.setdefault(self._key(w), w)
+        # The sounds of the words' first two characters: a window not starting so is no typo of them.
+        self._starts = {" ".join(k.split(" ")[:2]) for k in self.words}
 
     def _key(self, text: str) -> str:
         return " ".join(self._sound_of(ch) for ch in text)
@@ -54,7 +56,8 @@ class PinyinCorrector:
         fixes: list[tuple[str, str]] = []
         i = 0
         while i < len(text):
-            for n in (4, 3, 2):
+            start = i + 1 < len(text) and sounds[i] and sounds[i + 1] and f"{sounds[i]} {sounds[i + 1]}"
+            for n in (4, 3, 2) if start in self._starts else ():
                 if i + n > len(text) or None in sounds[i:i + n]:
                     continue
                 meant = self.words.get(" ".join(sounds[i:i + n]))
