@@ -48,7 +48,8 @@ class Bundles:
         """Bundles the question is about, best first; only for an event question or a bundle named outright.
 
         `asked`: the part of a long story that asks (an event word in its background does not count)."""
-        event = any(m in (question if asked is None else asked) for m in EVENT_MARKERS)
+        asked = (question if asked is None else asked).replace("第一次", "")  # "第一次办" is no "一次办"
+        event = any(m in asked for m in EVENT_MARKERS)
         top = max(matter_scores.values(), default=0.0) or 1.0
         hits = []
         for code, terms in self._terms.items():

@@ -554,7 +554,7 @@ class ConsultationIndex:
         short = not query.story and len([t for t in typed if not any(t != u and t in u for u in typed)]) <= 2
         answer.clarify = self._clarify(answer.results, enterprise or person,
                                        SHORT_CLOSE_RATIO if short else CLOSE_RATIO)
-        kind = details.intent(q)
+        kind = details.intent(need_text if query.story else q)  # in a story, the detail its ask asks for
         if kind and not answer.bundles:
             answer.detail = self.detail(answer.results[0].matter_code, kind)
         return answer

@@ -115,10 +115,11 @@ def test_staff_see_raw_scores_citizens_do_not(client):
     assert "匹配度" in client.get("/consultation", params=q).text
 
 
-@pytest.mark.parametrize("q", ["", "   ", "x" * 10_000, "字" * 5_000, "😀" * 2_000])  # (the client caps a URL at 64 KiB)
-def test_empty_and_huge_questions_answer_422(client, q):
+@pytest.mark.parametrize("q, problem", [("", "required"), ("   ", "required"), ("x" * 10_000, "too_long"),
+                                        ("字" * 5_000, "too_long"), ("😀" * 2_000, "too_long")])
+def test_empty_and_huge_questions_answer_422(client, q, problem):  # (the client caps a URL at 64 KiB)
     r = client.get("/api/v1/consultation", params={"q": q})
-    assert r.status_code == 422 and r.json()["fields"]["q"] in ("required", "too_long")
+    assert r.status_code == 422 and r.json()["fields"]["q"] == problem
     if q.strip():  # the page with an empty question is the blank form
         page = client.get("/consultation", params={"q": q})
         assert page.status_code == 422 and "error-summary" in page.text

@@ -52,9 +52,16 @@ def test_long_story_weights_the_clause_that_asks(index):
 
 
 @pytest.mark.parametrize("q, bundle", [("孩子刚出生要办哪些事", "newborn-bundle"),
-                                       ("开个小饭馆要办什么证", "restaurant-opening-bundle")])
+                                       ("开个小饭馆要办什么证", "restaurant-opening-bundle"),
+                                       ("开公司要办哪些证", "company-opening-bundle"),
+                                       ("公司注销要办哪些事", "company-closing-bundle"),
+                                       ("退休了要办哪些事", "retirement-bundle"),
+                                       ("买二手房要办哪些手续", "home-purchase-bundle")])
 def test_event_questions_offer_the_bundle_first(index, q, bundle):
-    assert index.search(q).bundles[0].code == bundle
+    answer = index.search(q)
+    assert answer.bundles[0].code == bundle
+    members = set(index.bundles.items[bundle]["matters"])
+    assert members & {h.matter_code for h in answer.results[:3]}  # then its matters
 
 
 def test_a_single_matter_question_offers_no_bundle(index):
@@ -66,6 +73,11 @@ def test_a_single_matter_question_offers_no_bundle(index):
     ("身份证换领要多久", "id-card-renewal", "time", "工作日"),
     ("新生儿落户要什么材料", "newborn-hukou", "materials", "出生医学证明"),
     ("营业执照办下来要几天", "company-establishment", "time", "「企业设立登记」"),
+    ("第一次办社保卡需要带什么", "social-security-card", "materials", "身份证"),
+    ("电动车上牌要多少钱", "e-bike-registration", "fees", "收费"),
+    ("居住证在哪里办", "residence-permit", "where", "公安"),
+    ("社保卡可以网上办吗", "social-security-card", "online", "网上办理"),
+    ("谁可以申请公租房", "public-rental-housing", "eligibility", "可申请"),
 ])
 def test_detail_questions_get_the_answer_from_the_catalogue(index, q, code, kind, needle):
     detail = index.search(q).detail
