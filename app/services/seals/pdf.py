@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
 import threading
 from datetime import date, datetime, timezone
 
-import segno
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from PIL import Image
@@ -16,6 +14,7 @@ from app.core import clock
 from app.core.clock import CHINA_TZ
 from app.core.config import get_settings
 from app.identity.validation import mask_id
+from app.services.seals import qr
 from app.services.seals.fonts import FAMILY, attach_cjk_font, output
 from app.services.seals.schemas import ResultDocumentInput
 
@@ -43,9 +42,11 @@ def verification_url(document_id: str) -> str:
 def qr_image(url: str, scale: int = 6, border: int = 2) -> Image.Image:
     """The QR code as a 1-bit image (the pixels segno's PNG writer gives, without the PNG round trip:
     writing it in Python and fpdf2 decoding it again cost ≈ 3 ms a document)."""
-    rows = segno.make(url, error="m", micro=False).matrix_iter(scale=1, border=border)
-    modules = b"".join(bytes(0 if dark else 255 for dark in row) for row in rows)
-    side = math.isqrt(len(modules))
+    rows = qr.matrix(url)
+    side = len(rows) + 2 * border
+    quiet = b"\xff" * border
+    modules = b"\xff" * (side * border) + b"".join(
+        quiet + bytes(0 if dark else 255 for dark in row) + quiet for row in rows) + b"\xff" * (side * border)
     return Image.frombytes("L", (side, side), modules).convert("1").resize((side * scale, side * scale),
                                                                           Image.Resampling.NEAREST)
 
