@@ -180,7 +180,7 @@ class _GlyphStore:
                 codes[name].append(code)
             self.cmaps.append(((sub.format, sub.platformID, sub.platEncID, sub.language), dict(codes)))
         font.close()
-        self._trim_cache: dict[int, bytes] = {}
+        self._trimmed_gids: set[int] = set()
         self._fixed: dict[str, bytes] | None = None
 
     def font_for(self, names: list[str]) -> ttLib.TTFont:
@@ -261,12 +261,14 @@ class _GlyphStore:
         return out.getvalue(), order
 
     def _trimmed(self, gid: int) -> bytes:
-        data = self._trim_cache.get(gid)
-        if data is None:
+        """A glyph's data without its padding, as the subsetter trims it (done once, kept in place:
+        the subsetter leaves trimmed data as it is)."""
+        if gid not in self._trimmed_gids:
             glyph = TTGlyph(self.glyphs[gid])
             glyph.trim()
-            data = self._trim_cache[gid] = bytes(getattr(glyph, "data", b""))
-        return data
+            self.glyphs[gid] = bytes(getattr(glyph, "data", b""))
+            self._trimmed_gids.add(gid)
+        return self.glyphs[gid]
 
     def _fixed_tables(self) -> dict[str, bytes]:
         """BASE, name and post as fontTools writes them after fpdf2's subsetting (they do not depend

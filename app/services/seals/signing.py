@@ -104,14 +104,24 @@ class LoadedKeySigner(signers.SimpleSigner):
 
 _lock = threading.Lock()
 _signers: dict[str, tuple[ca.LoadedCredential, signers.Signer]] = {}
+# Per credential: the seals (a few per department) and the persons who signed lately. Bounded, as
+# every applicant who signs has a credential of their own; the oldest entry goes first.
+CACHED_CREDENTIALS = 512
+
+
+def _remember(cache: dict, key: str, value) -> None:
+    with _lock:
+        cache.pop(key, None)
+        while len(cache) >= CACHED_CREDENTIALS:
+            cache.pop(next(iter(cache)))
+        cache[key] = value
 
 
 def _signer_for(credential: ca.LoadedCredential) -> signers.Signer:
     cached = _signers.get(credential.serial)
     if cached is None or cached[0] is not credential:
-        with _lock:
-            cached = (credential, LoadedKeySigner(credential))
-            _signers[credential.serial] = cached
+        cached = (credential, LoadedKeySigner(credential))
+        _remember(_signers, credential.serial, cached)
     return cached[1]
 
 
@@ -155,7 +165,7 @@ async def _sign(session: Session, credential: ca.LoadedCredential, pdf_bytes: by
     else:
         info = await signing_session.perform_presign_validation(writer)
         until = min(cert.not_valid_after for path in info.validation_paths for cert in path)
-        _validation[credential.serial] = (key, context, info, until)
+        _remember(_validation, credential.serial, (key, context, info, until))
     tbs = signing_session.prepare_tbs_document(validation_info=info, bytes_reserved=BYTES_RESERVED)
     prepared, output = tbs.digest_tbs_document()
     post = await tbs.perform_signature(

@@ -232,3 +232,15 @@ def test_ca_init_moves_a_root_key_out_and_reissues_seals_without_crl_point(db_se
     current = service.find_active_seal(db_session, "91310104MA1OLD001X")
     cert = ca.load_credential(db_session, current.credential_id).cert
     assert ca.has_crl_distribution_point(cert)
+
+
+def test_per_credential_caches_are_bounded_and_an_evicted_signer_signs_again(db_session, monkeypatch):
+    """Every applicant who signs has a credential: the signer and validation caches keep the latest few."""
+    monkeypatch.setattr(signing, "CACHED_CREDENTIALS", 2)
+    summary = pdf.render_summary_pdf("申请", "XH9", [("申请人", "李明")])
+    people = [("陈缓存", "310104199001010011"), ("林缓存", "310104199001010038"), ("周缓存", "310104199001010054")]
+    for name, id_number in people + people[:1]:  # the first comes back after being evicted
+        signed = signing.sign_as_person(db_session, full_name=name, id_number=id_number, user_id=None,
+                                        pdf_bytes=summary)
+        assert service.verify_pdf(db_session, signed).status == "valid"
+        assert len(signing._signers) <= 2 and len(signing._validation) <= 2
