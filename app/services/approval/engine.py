@@ -48,9 +48,13 @@ def loaded(text: str) -> tuple[dict[str, Any], Any]:
     """(content, compiled decision) of a model version's stored JSON text, parsed and compiled once per
     distinct text: keyed by the content itself, so it can never answer for another model, and nothing
     needs invalidating when a version is activated or rolled back (the active row is read every time).
-    The content is shared by every caller: read it, never change it (an edit is a deep copy)."""
+    The content is shared by every caller: read it, never change it (an edit is a deep copy). A content
+    zen-engine cannot load has no decision (None): `evaluate` then refers, as it does for any model error."""
     content = json.loads(text)
-    return content, decision(content)
+    try:
+        return content, decision(content)
+    except Exception:  # zen raises RuntimeError with a JSON description; evaluate() says so in the trace
+        return content, None
 
 
 def shipped_models() -> dict[str, dict[str, Any]]:

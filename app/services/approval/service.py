@@ -61,7 +61,7 @@ class ActiveDecision(NamedTuple):
     id: int
     version: int
     content: dict[str, Any]
-    decision: Any  # the compiled zen decision
+    decision: Any  # the compiled zen decision (None if zen-engine cannot load the content)
 
 
 _MODEL = DecisionModel.__table__

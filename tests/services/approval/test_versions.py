@@ -117,3 +117,17 @@ def test_a_submit_after_an_activation_is_decided_by_the_new_version(client, auth
     decided = service.decision_by_number(db_session, second["number"])
     assert decided.model_version == draft.version and decided.model_id == draft.id
     assert "under_65" not in [r["code"] for r in decided.reasons]
+
+
+def test_a_live_model_zen_cannot_load_refers_rather_than_failing(db_session):
+    from sqlalchemy import update
+
+    from app.services.approval.models import DecisionModel
+
+    live = service.active_decision(db_session, CODE)
+    broken = {**live.content, "nodes": [{"id": "x", "type": "noSuchNode"}], "edges": [{"id": "e"}]}
+    db_session.execute(update(DecisionModel).where(DecisionModel.id == live.id).values(content=broken))
+    now = service.active_decision(db_session, CODE)
+    assert now.id == live.id and now.decision is None
+    verdict = service.judge(now.content, {"applicant": {"age": 70}, "sources": {"population": "found"}})
+    assert verdict["outcome"] == "refer" and [r["code"] for r in verdict["reasons"]] == ["model_error"]
