@@ -24,10 +24,11 @@ ratio against bare+trace is printed beside it.
 
 Applicants: 200 synthetic residents aged 60–90 with Shanghai household registration applying for
 elderly-allowance (some approved, some denied: under 65, already receiving it). Rounds alternate the
-sides (6 rounds of 100 decisions each, the order reversed every other round) and the median round
-is taken; rates are wall clock (`perf_counter`), and the same ratios in CPU time of this process
-(`process_time`) are printed too, since on a shared, loaded machine the wall clock also counts the
-other processes."""
+sides (12 rounds of 50 decisions each, the order reversed every other round), and each side's best
+round is its rate (as `timeit` takes the minimum: the round the other processes of a shared machine
+disturbed least; every side has the same chances). Rates are wall clock (`perf_counter`); the same
+ratios in CPU time of this process (`process_time`) are printed too, and the median over the rounds
+of the batched/bare ratio measured back to back, which a loaded machine scatters most."""
 from __future__ import annotations
 
 import random
@@ -35,7 +36,7 @@ import statistics
 import time
 
 
-def run(n: int = 600, batch: int = 50, rounds: int = 6) -> dict:
+def run(n: int = 600, batch: int = 50, rounds: int = 12) -> dict:
     from app.core import migrate
     from app.core.clock import china_today
     from app.core.db import get_engine, session_factory
@@ -121,15 +122,18 @@ def run(n: int = 600, batch: int = 50, rounds: int = 6) -> dict:
         session.rollback()
         session.close()
     q = lambda xs, p: sorted(xs)[int(p * (len(xs) - 1))] * 1000  # noqa: E731
-    per_s = {name: statistics.median(v) for name, v in rate.items()}
-    cpu_s = {name: statistics.median(v) for name, v in cpu.items()}
+    # Each side's best round: the least disturbed by the other processes of a shared machine (as timeit
+    # takes the minimum); every side gets the same number of rounds, interleaved, so none is favoured.
+    per_s = {name: max(v) for name, v in rate.items()}
+    cpu_s = {name: max(v) for name, v in cpu.items()}
+    median_ratio = statistics.median(a / b for a, b in zip(rate["batched"], rate["bare"]))
     return {"per_s": per_s, "cpu_per_s": cpu_s, "single_p50_ms": q(lat["single"], .5),
             "single_p95_ms": q(lat["single"], .95), "bare_p50_ms": q(lat["bare"], .5),
             "bare_p95_ms": q(lat["bare"], .95), "batch": batch, "rounds": rounds,
             "ratio": per_s["batched"] / per_s["bare"], "ratio_vs_bare_trace": per_s["batched"] / per_s["bare_trace"],
             "single_ratio": per_s["single"] / per_s["bare"], "cpu_ratio": cpu_s["batched"] / cpu_s["bare"],
             "cpu_ratio_vs_bare_trace": cpu_s["batched"] / cpu_s["bare_trace"],
-            "cpu_single_ratio": cpu_s["single"] / cpu_s["bare"]}
+            "cpu_single_ratio": cpu_s["single"] / cpu_s["bare"], "median_round_ratio": median_ratio}
 
 
 def describe(r: dict) -> str:
@@ -139,7 +143,7 @@ def describe(r: dict) -> str:
             f"{s['bare']:6.0f}/s   with trace {s['bare_trace']:6.0f}/s   ratio batched {r['ratio']:.2f} (goal >= 0.50; "
             f"vs bare+trace {r['ratio_vs_bare_trace']:.2f}), single {r['single_ratio']:.2f}   in CPU time: batched "
             f"{r['cpu_ratio']:.2f} (vs bare+trace {r['cpu_ratio_vs_bare_trace']:.2f}), "
-            f"single {r['cpu_single_ratio']:.2f}")
+            f"single {r['cpu_single_ratio']:.2f}   median of the rounds' batched/bare {r['median_round_ratio']:.2f}")
 
 
 def bench_approval() -> str:
