@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 import time
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
 from app.core import audit
@@ -56,6 +56,29 @@ def active_model(session: Session, matter_code: str) -> DecisionModel | None:
                                                       DecisionModel.status == ModelStatus.active.value))
 
 
+class ActiveDecision(NamedTuple):
+    """The live version of a matter's model, as auto-approval runs it (`content` is shared: read only)."""
+    id: int
+    version: int
+    content: dict[str, Any]
+    decision: Any  # the compiled zen decision (None if zen-engine cannot load the content)
+
+
+_MODEL = DecisionModel.__table__
+_ACTIVE = select(_MODEL.c.id, _MODEL.c.version, cast(_MODEL.c.content, Text)).where(
+    _MODEL.c.matter_code == bindparam("matter_code"), _MODEL.c.status == ModelStatus.active.value)
+
+
+def active_decision(session: Session, matter_code: str) -> ActiveDecision | None:
+    """The active model of a matter, read on every call (an activation or roll-back counts at once,
+    in every process), its content parsed and compiled once per distinct content (`engine.loaded`)."""
+    row = session.execute(_ACTIVE, {"matter_code": matter_code}).first()
+    if row is None:
+        return None
+    content, compiled = engine.loaded(row[2])
+    return ActiveDecision(row[0], row[1], content, compiled)
+
+
 def setting(session: Session, matter_code: str) -> ApprovalSetting:
     row = session.get(ApprovalSetting, matter_code)
     if row is None:
@@ -99,7 +122,7 @@ def auto_decide(session: Session, app: Application) -> AutoDecision | None:
     """Decide a just-submitted application of an auto-approval matter; None if no model applies."""
     if app.status != Status.submitted:
         return None  # a resubmission after a person's correction request stays with that person
-    model = active_model(session, app.matter_code)
+    model = active_decision(session, app.matter_code)
     if model is None:
         return None
     started = time.perf_counter()
