@@ -330,7 +330,8 @@ class ScheduleReport:
             for w in self.ran.get(k, []):
                 by[w] = by.get(w, 0) + 1
         return (f"{len(self.slots)} (job, slot) pairs enqueued by each of {self.schedulers} schedulers: {done} done, "
-                f"{once} run exactly once, {sum(self.skipped.values())} copies skipped, run by {sorted(by.items())}, "
+                f"{once} run exactly once, {sum(self.skipped.get(k, 0) for k in self.slots)} copies skipped, "
+                f"run by {sorted(by.items())}, "
                 f"in {self.took:.1f} s")
 
 

@@ -50,7 +50,9 @@ def district():
     from app.identity.demo import load_demo
     from app.identity.models import Role
     from app.matters.service import seed_catalogue
+    from app.services.seals import fonts
 
+    fonts.warm_up()  # the CJK subset on disk (once per machine), not built again by each instance
     schema = f"multi_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
