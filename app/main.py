@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.body_limit import BodyLimitMiddleware
 from app.core.config import PROJECT_ROOT, get_settings
-from app.core.db import SessionDep, lost_race, too_busy
+from app.core.db import SessionDep, lost_race, request_slots, too_busy
 from app.core.errors import PortalError
 from app.core.i18n import _, bilingual
 from app.core.logging import configure_logging
@@ -133,6 +133,7 @@ async def lifespan(app: FastAPI):
     settings = get_settings()
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
     app.state.edge_limiter = anyio.CapacityLimiter(settings.edge_threads)
+    app.state.db_slots = anyio.Semaphore(request_slots())
     threading.Thread(target=engine.get_index, name="consultation-index", daemon=True).start()
     fonts.warm_up_in_background()
     yield
