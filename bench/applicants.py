@@ -1,5 +1,5 @@
-"""A rush of applicants against a live `portal serve` on loopback: every applicant, at once, logs
-in, creates an application with an Idempotency-Key, uploads the materials it still needs, signs,
+"""A rush of applicants against a live `portal serve` on loopback: every applicant (a person of
+their own), at once, logs in, creates an application with an Idempotency-Key, uploads the materials it still needs, signs,
 submits and reads it back; a failed or lost answer (503, a timeout, a refused connection) is sent
 again, the create with the same key; some creates are re-sent even when answered (a lost answer).
 
@@ -18,7 +18,7 @@ import json
 import os
 import random
 import signal
-import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -32,7 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.live import PASSWORD, Portal  # noqa: E402
 
 MATTER = "temporary-assistance"
-ACCOUNTS = ("citizen-young", "citizen-elder")
 RETRIES = 30
 STEPS = ("login", "create", "upload", "sign", "submit", "read")
 
@@ -102,9 +101,8 @@ class Rush:
         with self.lock:
             self.retried[why] += 1
 
-    def applicant(self, index: int, each: int, form: dict, gate: threading.Barrier) -> None:
-        rnd = random.Random(index)
-        username = ACCOUNTS[index % len(ACCOUNTS)]
+    def applicant(self, username: str, each: int, form: dict, gate: threading.Barrier) -> None:
+        rnd = random.Random(username)
         with httpx.Client(base_url=self.base, timeout=self.timeout) as http:
             gate.wait()
             try:
@@ -170,6 +168,35 @@ def turn_figures(path: str) -> dict:
     return out
 
 
+def make_applicants(portal: Portal, count: int) -> list[str]:
+    """`count` applicants of their own (distinct people, real-name accounts), made in the portal's
+    own environment (its audit key) before it starts."""
+    subprocess.run([sys.executable, __file__, "--make-applicants", str(count)], env=portal.env, cwd=portal.dir,
+                   check=True, stdout=subprocess.DEVNULL)
+    return [applicant_name(i) for i in range(count)]
+
+
+def applicant_name(i: int) -> str:
+    return f"rush-{i:04d}"
+
+
+def _make_applicants(count: int) -> None:
+    from datetime import date, timedelta
+
+    from app.core.db import session_factory
+    from app.identity import service
+    from app.identity.models import Role
+    from app.services.datahub.synthetic import DISTRICT_CODE, make_id_number
+
+    hashed = service.hash_password(PASSWORD)  # one hash for all: the rush, not the setup, is measured
+    with session_factory().begin() as session:
+        for i in range(count):
+            service.create_user(session, username=applicant_name(i), password=PASSWORD, password_hash=hashed,
+                                role=Role.applicant_person, full_name=f"申请人{i:04d}", phone=f"139{i:08d}",
+                                id_number=make_id_number(DISTRICT_CODE, date(1960, 1, 1) + timedelta(days=7 * i), i),
+                                actor="bench")
+
+
 def held_applications(db_url: str) -> list[tuple[str, str, str]]:
     """(key, number, status) of every application of the rush in the database."""
     from sqlalchemy import create_engine, text
@@ -196,10 +223,11 @@ def run(clients: int, each: int, database_url: str | None, timeout: float = 120)
     portal = Portal(database_url, log_level="WARNING")
     portal.env["PORTAL_WRITER_STATS"] = stats_file
     try:
+        applicants = make_applicants(portal, clients)
         portal.start()
         rush = Rush(portal.base, timeout)
         gate = threading.Barrier(clients)
-        threads = [threading.Thread(target=rush.applicant, args=(i, each, form, gate)) for i in range(clients)]
+        threads = [threading.Thread(target=rush.applicant, args=(name, each, form, gate)) for name in applicants]
         start = time.monotonic()
         for t in threads:
             t.start()
@@ -264,7 +292,11 @@ def main() -> int:
     ap.add_argument("--database-url", default=None, help="PostgreSQL URL (default: a fresh SQLite file)")
     ap.add_argument("--timeout", type=float, default=120, help="client timeout per request, seconds")
     ap.add_argument("--json", default=None, help="also write the figures to this file")
+    ap.add_argument("--make-applicants", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.make_applicants is not None:
+        _make_applicants(args.make_applicants)
+        return 0
     result = run(args.clients, args.each, args.database_url, args.timeout)
     print(report(result))
     if args.json:
