@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from app.core.audit_models import AuditCheckpoint, AuditRecord
 from app.core.config import get_settings
-from app.core.db import utcnow
+from app.core.db import hold_write_lock, utcnow
 
 log = logging.getLogger("portal.audit")
 
@@ -105,11 +105,14 @@ def record(session: Session, *, actor: str, action: str, object_type: str = "", 
 
 
 def _lock_chain(session: Session) -> None:
-    # Serialise appenders so two transactions never chain onto the same previous row. SQLite needs
-    # nothing: every writer holds the database's write lock from BEGIN IMMEDIATE. The lock is per
-    # schema, so separate portals (or test runs) in one PostgreSQL database do not queue together.
+    # Serialise appenders so two transactions never chain onto the same previous row. On SQLite the
+    # database's write lock does it: taken now if the transaction began deferred (a GET that
+    # audits a read), before the head is read. On PostgreSQL the lock is per schema, so separate
+    # portals (or test runs) in one database do not queue together.
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"), {"k": _LOCK_ID})
+    else:
+        hold_write_lock(session)
 
 
 def _head(session: Session) -> tuple[int, str]:

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     login_ip_max_failures: int = 30
     # Threads for sync handlers (anyio's limiter), threads for commits at the edge, and the
-    # connections kept open; the pool may grow to threads + edge_threads (see db.pool_sizes).
+    # connections kept open; on PostgreSQL the pool may grow to threads + edge_threads (see db.pool_sizes).
     threads: int = 40
     edge_threads: int = 10
     db_pool_size: int = 10

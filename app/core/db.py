@@ -1,12 +1,24 @@
 """Engine, sessions and the declarative base shared by every domain."""
 from __future__ import annotations
 
+import atexit
+import json
+import os
+import re
+import sqlite3
+import sys
+import threading
+import time
+import weakref
+from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Annotated
 
 import anyio
+import anyio.from_thread
 import anyio.to_thread
 from fastapi import Depends, Path, Request
 from sqlalchemy import DateTime, MetaData, create_engine, event
@@ -61,6 +73,237 @@ class Base(DeclarativeBase):
 
 _engine: Engine | None = None
 _sessionmaker: sessionmaker[Session] | None = None
+_deferred_sessionmaker: sessionmaker[Session] | None = None
+
+
+class WriterQueue:
+    """Turns at SQLite's write lock for the writers of one process, first come, first served.
+
+    SQLite lets one writer in at a time and leaves the others in its busy handler, polling with
+    sleeps of up to 100 ms. In the server that was worse than slow: a request's dependencies and
+    handler run in several hops through the thread pool, and when every pool thread held a request
+    polling for the lock, the request holding it could not get a thread for its next hop until
+    the pollers gave up after the busy timeout (a rush of applicants ended in 503s after 30 s).
+
+    Here a writer waits for its turn on a lock of its own, and lends its pool thread back while
+    it waits (the pool grows by one until the wait ends), so the holder always finds a thread for
+    its next hop. The turn passes straight to the next in line when the holder's transaction ends,
+    never free in between; SQLite's own wait is left for writers in other processes (CLI, worker).
+
+    With PORTAL_WRITER_STATS=<file>, each turn's holder, wait and hold (ms) are appended to that
+    file as one JSON line per process at exit (for the load test)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._line: deque[threading.Lock] = deque()
+        self._taken = False
+        self._since = 0.0
+        self._wait = 0.0
+        self._moved_at = 0.0  # when the turn last changed hands
+        self.stats: list[tuple[str, float, float]] | None = None
+        if os.environ.get("PORTAL_WRITER_STATS"):
+            self.stats = []
+            atexit.register(self._save_stats, os.environ["PORTAL_WRITER_STATS"])
+
+    def acquire(self, timeout: float) -> bool:
+        """Wait for the turn; give up (False) only when the line has not moved for `timeout`
+        seconds (the holder is stuck), or after LONGEST_WAIT_S in all. A long line that moves is
+        no reason to refuse: a writer that waits is served in its turn."""
+        asked = time.monotonic()
+        with self._mutex:
+            if not self._taken:
+                self._taken = True
+                self._moved_at = asked
+                self._granted(asked)
+                return True
+            mine = threading.Lock()
+            mine.acquire()
+            self._line.append(mine)
+        lent = _lend_pool_thread(1)
+        try:
+            while True:
+                now = time.monotonic()
+                left = min(self._moved_at + timeout, asked + LONGEST_WAIT_S) - now
+                if left > 0 and mine.acquire(timeout=left):
+                    break
+                with self._mutex:
+                    now = time.monotonic()
+                    if now < min(self._moved_at + timeout, asked + LONGEST_WAIT_S):
+                        continue  # the line moved meanwhile: wait on
+                    try:
+                        self._line.remove(mine)
+                        return False
+                    except ValueError:
+                        break  # handed over just as the wait ran out: the turn is ours
+        finally:
+            if lent:
+                _lend_pool_thread(-1)
+        self._granted(asked)
+        return True
+
+    def release(self) -> None:
+        with self._mutex:
+            if self.stats is not None:
+                self.stats.append((self._holder(), self._wait, round((time.monotonic() - self._since) * 1000, 2)))
+            self._moved_at = time.monotonic()
+            if self._line:
+                self._line.popleft().release()  # the turn passes on; it is never free in between
+            else:
+                self._taken = False
+
+    def _granted(self, asked: float) -> None:
+        if self.stats is not None:
+            self._since = time.monotonic()
+            self._wait = round((self._since - asked) * 1000, 2)
+            self._route = _current_route.get()
+
+    def _holder(self) -> str:
+        return getattr(self, "_route", "") or "no request"
+
+    def _save_stats(self, path: str) -> None:
+        with open(path, "a") as f:
+            f.write(json.dumps({"pid": os.getpid(), "argv": sys.argv, "turns": self.stats}) + "\n")
+
+
+# The pools a request's hops run in: anyio's default thread limiter and the app's edge limiter.
+_EDGE_LIMITERS: weakref.WeakSet = weakref.WeakSet()
+_current_route: ContextVar[str] = ContextVar("portal_route", default="")
+
+
+def _lend_pool_thread(delta: int) -> bool:
+    """Grow (or shrink back) the request thread pools by `delta`, from a pool thread about to wait
+    (or done waiting) for its turn; False outside an event loop's worker thread (CLI, jobs)."""
+    def resize() -> None:
+        for limiter in {anyio.to_thread.current_default_thread_limiter(), *_EDGE_LIMITERS}:
+            limiter.total_tokens = max(1, limiter.total_tokens + delta)
+
+    try:
+        anyio.from_thread.run_sync(resize)
+    except RuntimeError:  # not a worker thread of a running event loop
+        return False
+    return True
+
+
+_QUEUES: dict[str, WriterQueue] = {}
+_QUEUES_LOCK = threading.Lock()
+
+
+def writer_queue(path: str) -> WriterQueue:
+    """The one queue of this process's writers to the SQLite file at `path`."""
+    with _QUEUES_LOCK:
+        return _QUEUES.setdefault(path, WriterQueue())
+
+
+BUSY_TIMEOUT_S = 30  # SQLite's busy timeout; in the writer queue: the longest the line may stand still
+LONGEST_WAIT_S = 300  # the longest a writer waits in a line that moves
+SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT = 5, 517
+# Statements that do not write (anything else takes the write lock first; a SAVEPOINT too, so that
+# a savepoint is never lost when a read transaction becomes a write transaction).
+_READ_ONLY = ("SELECT", "PRAGMA", "EXPLAIN", "VALUES", "ROLLBACK", "RELEASE")
+_WRITE_WORDS = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+def _writes(sql: str) -> bool:
+    head = sql.lstrip()[:8].upper()
+    if head.startswith("WITH"):
+        return _WRITE_WORDS.search(sql) is not None
+    return not head.startswith(_READ_ONLY)
+
+
+class _SQLiteConnection(sqlite3.Connection):
+    """A pysqlite connection that takes its turn in the process's writer queue before SQLite's
+    write lock, and gives the turn back when its transaction ends (commit, rollback or close).
+
+    A write transaction (CLI, jobs) begins with BEGIN IMMEDIATE. A deferred one (every request,
+    read_session) reads the last committed state without any lock. At its first write it waits
+    for its turn, then takes the write lock inside the read transaction when no other writer has
+    committed since its first read (the transaction stays serialisable, as every SQLite writer was
+    before); otherwise SQLite refuses the upgrade at once, and the transaction ends its read and
+    begins again with BEGIN IMMEDIATE: what it writes then goes into the newest state, as under
+    PostgreSQL's READ COMMITTED, and a row it read before and changes is guarded by its version
+    column (409). What must build on the newest state takes the lock first: hold_write_lock()."""
+
+    queue: WriterQueue | None = None
+    probe_table: str | None = None
+    has_turn = False
+    deferred = False  # in a deferred (read) transaction that upgrades on its first write
+
+    def begin_write(self, upgrade: bool = False) -> None:
+        if self.queue is not None:
+            if not self.queue.acquire(BUSY_TIMEOUT_S):
+                raise sqlite3.OperationalError(
+                    f"database is locked (the line of this process's writers stood still for {BUSY_TIMEOUT_S} s)")
+            self.has_turn = True
+        try:
+            if upgrade:
+                if self._lock_in_place():
+                    return
+                sqlite3.Connection.commit(self)  # ends the read: nothing was written yet
+            self.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._give_back()
+            raise
+
+    def begin_deferred(self) -> None:
+        self.execute("BEGIN")
+        self.deferred = True
+
+    def upgrade(self) -> None:
+        """From a deferred read transaction to a write transaction (see the class)."""
+        self.deferred = False
+        self.begin_write(upgrade=True)
+
+    def _lock_in_place(self) -> bool:
+        """Take the write lock inside the open read transaction, which stays serialisable; False
+        when SQLite refuses at once (another writer committed since this transaction's first read,
+        or holds the lock from another process: SQLite never waits while a read is open)."""
+        if self.probe_table is None:
+            row = self.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                               "'sqlite%' ORDER BY name = 'alembic_version' DESC LIMIT 1").fetchone()
+            if row is None:
+                return False
+            self.probe_table = row[0].replace('"', '""')
+        try:
+            self.execute(f'DELETE FROM "{self.probe_table}" WHERE 0')  # writes nothing, takes the lock
+        except sqlite3.OperationalError as e:
+            if getattr(e, "sqlite_errorcode", None) in (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT):
+                return False
+            if "no such table" in str(e):  # dropped since (migrations): look again next time
+                self.probe_table = None
+                return False
+            raise
+        return True
+
+    def _give_back(self) -> None:
+        self.deferred = False
+        if self.has_turn:
+            self.has_turn = False
+            self.queue.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._give_back()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._give_back()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._give_back()
+
+
+def _as_dbapi_error(statement: str, fn) -> None:
+    try:
+        fn()
+    except sqlite3.Error as e:
+        raise DBAPIError.instance(statement, None, e, sqlite3.Error) from e
 
 
 def make_engine(url: str) -> Engine:
@@ -70,29 +313,37 @@ def make_engine(url: str) -> Engine:
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool_sizes())
+        queue = writer_queue(os.path.abspath(path)) if path and path != ":memory:" else None
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S,
+                                                  "factory": _SQLiteConnection}, **pool_sizes(sqlite=True))
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            dbapi_conn.isolation_level = None  # no implicit BEGIN by pysqlite: see _begin
+            dbapi_conn.queue = queue
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
-        # Take the write lock at BEGIN so concurrent writers queue instead of failing
-        # with "database is locked" on lock upgrade.
-        @event.listens_for(engine, "connect")
-        def _no_pysqlite_begin(dbapi_conn, _record):  # pragma: no cover - trivial
-            dbapi_conn.isolation_level = None
-
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn):  # pragma: no cover - trivial
-            # Read-only sessions (see read_session) take no write lock: in WAL mode they read the
-            # last committed state while a writer works.
-            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("portal_readonly")
-                                 else "BEGIN IMMEDIATE")
+        def _begin(conn):
+            # A write request's transaction takes its turn and the write lock at BEGIN (see
+            # WriterQueue); a read-only one (GET, read_session) begins deferred.
+            raw = conn.connection.dbapi_connection
+            options = conn.get_execution_options()
+            if options.get("portal_readonly") or options.get("portal_deferred"):
+                _as_dbapi_error("BEGIN", raw.begin_deferred)
+            else:
+                _as_dbapi_error("BEGIN IMMEDIATE", raw.begin_write)
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _write_needs_the_lock(conn, cursor, statement, _params, _context, _many):
+            raw = cursor.connection
+            if raw.deferred and _writes(statement):
+                _as_dbapi_error("BEGIN IMMEDIATE", raw.upgrade)
 
         return engine
     return create_engine(url, pool_pre_ping=True, **pool_sizes())
@@ -133,28 +384,40 @@ async def db_slot(request: Request) -> AsyncIterator[None]:
         yield
 
 
-def pool_sizes() -> dict[str, int]:
+def hold_write_lock(session: Session) -> None:
+    """Make the session's transaction a write transaction now (on SQLite: its turn and the write
+    lock), before it reads what it will build its writes on (e.g. the audit chain's head)."""
+    raw = session.connection().connection.dbapi_connection
+    if getattr(raw, "deferred", False):
+        _as_dbapi_error("BEGIN IMMEDIATE", raw.upgrade)
+
+
+def pool_sizes(sqlite: bool = False) -> dict[str, int]:
     """Enough connections for every handler thread and every commit at the edge at once, so that a
-    thread never waits for a connection held by a request that is itself waiting for a thread."""
+    thread never waits for a connection held by a request that is itself waiting for a thread.
+    On SQLite, no limit: a thread waiting for its turn lends its pool thread to another request
+    (see WriterQueue) and keeps its connection (a file handle), so the threads and their
+    connections grow with the line; a capped pool would make the holder of the turn wait for a
+    connection (a read session of its own) held by a request waiting for that turn."""
     settings = get_settings()
     capacity = settings.threads + settings.edge_threads
     size = min(settings.db_pool_size, capacity)
-    return {"pool_size": size, "max_overflow": capacity - size}
+    return {"pool_size": size, "max_overflow": -1 if sqlite else capacity - size}
 
 
 def get_engine() -> Engine:
-    global _engine, _sessionmaker
     if _engine is None:
-        _engine = make_engine(get_settings().effective_database_url)
-        _sessionmaker = sessionmaker(bind=_engine, expire_on_commit=False)
+        set_engine(make_engine(get_settings().effective_database_url))
     return _engine
 
 
 def set_engine(engine: Engine) -> None:
     """Point the application at another engine (tests, CLI)."""
-    global _engine, _sessionmaker
+    global _engine, _sessionmaker, _deferred_sessionmaker
     _engine = engine
     _sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
+    _deferred_sessionmaker = sessionmaker(bind=engine.execution_options(portal_deferred=True),
+                                          expire_on_commit=False)
 
 
 def session_factory() -> sessionmaker[Session]:
@@ -181,10 +444,20 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     the response leaves, so a failed commit becomes an error response, never a 2xx. Commit,
     rollback and close run on the edge limiter, not the handlers' thread pool: a request holding
     SQLite's write lock never waits for a thread held by a request waiting for that lock. The
-    session is opened once the request is admitted (see request_slots)."""
+    session is opened once the request is admitted (see request_slots).
+
+    On SQLite the transaction begins deferred: the request reads the last committed state without
+    any lock, and takes its turn and the write lock at its first write, until its commit (see
+    _SQLiteConnection). A password check or a PDF rendered before the first write keeps no other
+    writer waiting; a GET that writes nothing never waits."""
     limiter = getattr(request.app.state, "edge_limiter", None)
+    if limiter is not None:
+        _EDGE_LIMITERS.add(limiter)
+    get_engine()
+    route = request.scope.get("route")
+    _current_route.set(f"{request.method} {getattr(route, 'path', request.url.path)}")
     async with admitted(request):
-        session = session_factory()()
+        session = _deferred_sessionmaker()
         try:
             yield session
             await anyio.to_thread.run_sync(session.commit, limiter=limiter)

@@ -3,7 +3,8 @@ response; same key, other body → 422; the first request still in flight → 40
 
 On PostgreSQL the key is claimed in its own short transaction, so a concurrent request with the
 same key sees the claim at once (409) or, once the first has committed, replays its response.
-SQLite serialises writers (BEGIN IMMEDIATE), so there the second request simply waits and replays.
+SQLite serialises writers: the claim takes the write lock before it looks (a request's transaction
+begins deferred), so there the second request simply waits and replays.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from app.core.db import session_factory, utcnow
+from app.core.db import hold_write_lock, session_factory, utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.services.applications.models import IdempotencyRecord
 
@@ -56,6 +57,7 @@ def claim(session: Session, user_id: int, key: str, body: dict) -> Claim:
         raise ValidationFailed("Idempotency-Key 长度须为1–200个字符 / Idempotency-Key must have 1–200 characters")
     digest = request_hash(body)
     if session.get_bind().dialect.name != "postgresql":
+        hold_write_lock(session)
         rec = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id,
                                                              IdempotencyRecord.key == key))
         if rec is not None:
