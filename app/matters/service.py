@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, func, inspect, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.core.errors import NotFound
@@ -70,6 +70,7 @@ def seed_catalogue(session: Session, data: dict | None = None) -> SeedReport:
     """Make the catalogue tables equal the catalogue file; running twice changes nothing."""
     data = data or load_catalogue()
     report = SeedReport()
+    session.info.pop("matters", None)  # what get_matter kept may be about to change
     for code, d in data["departments"].items():
         _upsert(session, Department, code, {"code": code, "name": d["name"], "name_en": d.get("name_en", "")}, report)
     for pos, (code, t) in enumerate(data["themes"].items()):
@@ -177,12 +178,24 @@ def list_matters(session: Session, flt: MatterFilter, limit: int = 20, offset: i
     return list(rows), total
 
 
+_MATTER_LOADED = frozenset({"department", "theme", "materials"})
+
+
 def get_matter(session: Session, code: str) -> Matter:
-    """The matter with its department, theme and materials, or MatterNotFound."""
+    """The matter with its department, theme and materials, or MatterNotFound. A unit of work reads a
+    matter once however many of its steps ask: the session keeps what it read (`session.info`), and
+    hands it out again while it is loaded (a query would return that same object unrefreshed anyway)."""
+    held = session.info.setdefault("matters", {})
+    m = held.get(code)
+    if m is not None:
+        state = inspect(m)
+        if state.persistent and state.session_id == session.hash_key and not (state.unloaded & _MATTER_LOADED):
+            return m
     m = session.scalar(select(Matter).where(Matter.code == code).options(
         selectinload(Matter.department), selectinload(Matter.theme), selectinload(Matter.materials)))
     if m is None:
         raise MatterNotFound(f"事项不存在：{code} / No such service matter: {code}")
+    held[code] = m
     return m
 
 
