@@ -1,8 +1,8 @@
 """Where a simulated application's time goes: exclusive wall time and CPU time per step (create,
 submit, esign, decide, seal, review, collect, and the commit that ends each unit of work), and the raw
 cost of the same work measured in the same run (a bare Core INSERT of an application's rows; a bare
-pyHanko signature of the same result PDF), so the overhead of the service layer is visible. CPU time is this process's (each worker's, summed): on a
-shared, loaded machine it is the steadier figure.
+pyHanko signature of the same result PDF), so the overhead of the service layer is visible. CPU time
+is this process's (each worker's, summed): on a shared, loaded machine it is the steadier figure.
 
 The e-signature and seal steps are measured by wrapping, for the run only, the calls the services make
 into the seals module: the applicant's summary PDF and personal signature (`esign`), a result's
