@@ -21,8 +21,11 @@ def simulate(days: int = typer.Option(..., help="Working days to simulate."),
              scale: float = typer.Option(0.004, help="Share of the catalogue's annual volumes (1.0: the whole "
                                                      "district, about 2,000 applications a working day)."),
              start: str = typer.Option("2026-03-02", help="First simulated day (China date)."),
-             workers: int = typer.Option(1, min=1, max=16, help="Worker processes, each taking a partition of the "
-                                                                 "traffic (same seed, same KPIs for any number)."),
+             workers: Optional[int] = typer.Option(None, min=1, max=16, help="Worker processes, each taking a "
+                                                   "partition of the traffic (same seed, same KPIs for any number). "
+                                                   "Default: one per core (at most 2) on PostgreSQL; 1 on SQLite, "
+                                                   "whose writers queue one at a time (more workers only add "
+                                                   "overhead there)."),
              database_url: Optional[str] = typer.Option(None, "--database-url", help="The database to simulate in "
                                                         "(default: PORTAL_DATABASE_URL); PostgreSQL lets workers "
                                                         "write in parallel, SQLite serialises their writes."),
@@ -54,6 +57,8 @@ def simulate(days: int = typer.Option(..., help="Working days to simulate."),
     from app.simulation import keys, kpis, report, runner, timing, traffic
     from app.simulation.traffic import Params
 
+    if workers is None:
+        workers = 1 if get_settings().effective_database_url.startswith("sqlite") else min(2, os.cpu_count() or 1)
     params = Params(days=days, seed=seed, scale=scale, start=date.fromisoformat(start),
                     online_adoption=online_adoption, intake_error_rate=intake_error_rate,
                     auto_approval=auto_approval, comprehensive_windows=comprehensive_windows,
@@ -73,7 +78,8 @@ def simulate(days: int = typer.Option(..., help="Working days to simulate."),
     console.print(report.table(measured))
     console.print(f"{counters.submitted} applications submitted ({counters.abandoned} abandoned), "
                   f"{counters.decisions} staff decisions, {counters.reviews} reviews in {seconds:.1f} s, "
-                  f"{cpu:.1f} s CPU ({workers} worker{'s' if workers > 1 else ''}{', over HTTP' if http else ''})")
+                  f"{cpu:.1f} s CPU, {_max_rss_mb()} MB at most "
+                  f"({workers} worker{'s' if workers > 1 else ''}{', over HTTP' if http else ''})")
     raw = timing.raw_costs(session_factory()) if timings else {}
     if timings:
         console.print(report.cost_table(timer.as_dict(), counters.submitted, raw))
@@ -81,7 +87,7 @@ def simulate(days: int = typer.Option(..., help="Working days to simulate."),
            "workers": workers, "http": bool(http),
            "submitted": counters.submitted, "abandoned": counters.abandoned, "arrivals": counters.arrivals,
            "consultations": counters.consultations, "decisions": counters.decisions, "reviews": counters.reviews,
-           "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2)}
+           "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "max_rss_mb": _max_rss_mb()}
     data = {"kpis": measured, "run": run, "by_day": counters.by_day,
             "cost": {"steps": timer.as_dict(), "raw": raw}}
     if json_file:
@@ -94,3 +100,10 @@ def _cpu() -> float:
     """CPU seconds of this process and its finished worker processes."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _max_rss_mb() -> int:
+    """The largest resident set of this process or any of its worker processes (MB): flat in the days
+    when nothing of the district or of past days is held."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return round(max(own.ru_maxrss, children.ru_maxrss) / 1024)
