@@ -19,7 +19,7 @@ from typing import Callable, TypeVar
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.clock import CHINA_TZ, use
 from app.core.errors import PortalError

@@ -21,13 +21,13 @@ from app.services.window.models import Appointment, AppointmentStatus
 from app.simulation import window_adapter
 from app.simulation.keys import app_key, chance, working_days
 
+CENTRE = "XH"  # the district centre, where the simulated windows are
+
 
 def load(session: Session, app_id: int) -> Application:
     """An application with its materials and events (what the steps read)."""
     return session.scalar(select(Application).where(Application.id == app_id).options(
         selectinload(Application.materials), selectinload(Application.events)))
-
-CENTRE = "XH"  # the district centre, where the simulated windows are
 
 
 class WindowVisits:
