@@ -333,24 +333,28 @@ class Simulation(WindowVisits):
 
     # -- reviews and rectification -------------------------------------------------------------------
     def review(self, day: date) -> None:
+        """Completed applications are reviewed (read as the columns the grade needs; the review service
+        loads the application itself)."""
         since = at(day, 0) - timedelta(days=4)
+        c = Application
         with self._reading() as session:
-            rows = [(i, number, key_of(m, s, c)) for i, number, m, s, c in session.execute(
-                select(Application.id, Application.number, Application.matter_code, Application.subject_key,
-                       Application.created_at).outerjoin(Review, Review.application_id == Application.id)
-                .where(Application.status.in_(DONE), Application.updated_at >= since, Review.id.is_(None))
-                .order_by(Application.id))]
-        for app_id, number, key in rows:
+            rows = list(session.execute(
+                select(c.id, c.number, c.matter_code, c.subject_key, c.created_at, c.status, c.channel, c.due_date,
+                       c.issued_at, c.decided_at, c.updated_at, c.applicant_user_id)
+                .outerjoin(Review, Review.application_id == c.id)
+                .where(c.status.in_(DONE), c.updated_at >= since, Review.id.is_(None)).order_by(c.id)))
+        for row in rows:
+            key = app_key(row)
             if not self.mine(key) or chance(self.p.seed, key, "reviews") >= self.p.review_rate:
                 continue
             try:
-                self._retrying(lambda session: self._review_one(session, app_id))
+                self._retrying(lambda session: self._review_one(session, row))
                 self.counters.reviews += 1
             except PortalError:
                 pass
 
-    def _review_one(self, session: Session, app_id: int) -> None:
-        app = _load(session, app_id)
+    def _review_one(self, session: Session, app) -> None:
+        """`app`: the application's columns (a row)."""
         user = session.get(User, app.applicant_user_id)
         score = self._grade(app)
         window = app.channel == Channel.window
