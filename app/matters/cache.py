@@ -41,6 +41,11 @@ def invalidate() -> None:
         _responses.clear()
 
 
+def generation() -> int:
+    """Bumped by every `invalidate` in this process (what was built before is stale)."""
+    return _generation
+
+
 def get(key: tuple) -> bytes | None:
     """The cached bytes for `key` if fresh (cheap: called on the event loop)."""
     with _lock:

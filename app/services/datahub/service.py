@@ -239,7 +239,7 @@ def load_records(session: Session, records: Iterable[Record | Mapping[str, Mappi
     by_source: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     for source, key, payload in _iter_records(records):
         by_source[source][key] = payload
-    written = 0
+    written, new = 0, []
     for source, payloads in by_source.items():
         keys = list(payloads)
         for i in range(0, len(keys), 500):
@@ -249,13 +249,14 @@ def load_records(session: Session, records: Iterable[Record | Mapping[str, Mappi
             for key in chunk:
                 row = existing.get(key)
                 if row is None:
-                    session.add(DataRecord(source=source, subject_key=key, payload=payloads[key]))
-                    written += 1
+                    new.append({"source": source, "subject_key": key, "payload": payloads[key]})
                 elif row.payload != payloads[key]:
                     row.payload = payloads[key]
                     written += 1
+    if new:  # one multi-row INSERT (a district's records load in chunks of thousands)
+        session.execute(insert(DataRecord), new)
     session.flush()
-    return written
+    return written + len(new)
 
 
 @lru_cache
