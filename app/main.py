@@ -176,7 +176,7 @@ def create_app() -> FastAPI:
     from app.services.seals import audit_timestamps
 
     audit_timestamps.register()  # core's audit checkpoints are timestamped by the seals TSA
-    app = FastAPI(title="一网通办 One-network service portal", version="0.1.0", docs_url=None,
+    app = PortalApp(title="一网通办 One-network service portal", version="0.1.0", docs_url=None,
                   redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "static")), name="static")
 
@@ -243,8 +243,16 @@ def create_app() -> FastAPI:
     _register_hooks()
     _include_routers(app)
     _document_error_body(app)
-    # PortalMiddleware is outermost: its locale and headers apply to a 413 too.
     app.add_middleware(BodyLimitMiddleware,
                        respond=lambda request, detail: _error_response(request, 413, "too_large", detail))
-    app.add_middleware(PortalMiddleware, session_cookie=SESSION_COOKIE, fast_path=cache.cached_answer)
     return app
+
+
+class PortalApp(FastAPI):
+    """FastAPI with PortalMiddleware outside its whole stack: the locale and the security headers
+    apply to every answer (a 413, a 500 from the server-error layer too), and the fast path
+    (cached catalogue answers) goes out before any of FastAPI's middleware or routing."""
+
+    def build_middleware_stack(self):
+        return PortalMiddleware(super().build_middleware_stack(), session_cookie=SESSION_COOKIE,
+                                fast_path=cache.cached_answer)

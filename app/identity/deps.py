@@ -41,11 +41,10 @@ def _load(request: Request, session) -> None:
         request.state.via_token = True
         return
     request.state.acting_person = None
-    ws = service.load_session(session, request.cookies.get(SESSION_COOKIE))
+    ws, user = service.load_session_user(session, request.cookies.get(SESSION_COOKIE))
     if ws is not None:
         request.state.web_session = ws
         if ws.user_id is not None:
-            user = session.get(User, ws.user_id)
             request.state.user = user if user is not None and user.active else None
         if ws.acting_for_user_id is not None and request.state.user is not None:
             # Acting for an enterprise: checked on every request, so a revoked authorisation ends it.
