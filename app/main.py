@@ -23,6 +23,7 @@ from app.core.db import SessionDep, lost_race, too_busy
 from app.core.errors import PortalError
 from app.core.i18n import _, bilingual
 from app.core.logging import configure_logging
+from app.core import route_index
 from app.core.middleware import PortalMiddleware
 from app.identity.deps import SESSION_COOKIE
 from app.matters import cache
@@ -125,8 +126,10 @@ def _register_hooks() -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     """Size the thread pools, and warm up in the background what the first request would
-    otherwise pay for: the consultation index (jieba, ~1 s) and the CJK font of sealed PDFs.
+    otherwise pay for: the consultation index (jieba, ~1 s), the templates and the CJK font of
+    sealed PDFs.
     At shutdown, write out the consultation log still queued."""
+    from app.core import templating
     from app.matters.consultation import engine, query_log
     from app.services.seals import fonts
 
@@ -134,6 +137,7 @@ async def lifespan(app: FastAPI):
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
     app.state.edge_limiter = anyio.CapacityLimiter(settings.edge_threads)
     threading.Thread(target=engine.get_index, name="consultation-index", daemon=True).start()
+    threading.Thread(target=templating.precompile, name="templates", daemon=True).start()
     fonts.warm_up_in_background()
     yield
     await anyio.to_thread.run_sync(query_log.writer.flush)
@@ -245,6 +249,7 @@ def create_app() -> FastAPI:
     _document_error_body(app)
     app.add_middleware(BodyLimitMiddleware,
                        respond=lambda request, detail: _error_response(request, 413, "too_large", detail))
+    route_index.install(app)
     return app
 
 

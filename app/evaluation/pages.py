@@ -85,6 +85,7 @@ def _note_review_writes(session: Session, _flush_context) -> None:
     for objects in (session.new, session.dirty, session.deleted):
         if any(isinstance(o, _REVIEW_TYPES) for o in objects):
             session.info["reviews_written"] = True
+            session.info["reviews_ever_written"] = True
             _bump_reviews_generation()  # a panel built meanwhile from this session is not kept
             return
 
@@ -112,6 +113,8 @@ def matter_panel(request: Request, *, m, **_ctx):
     reviews = [review_view(r) for r in svc.public_reviews(session, m.code, limit=10)]
     panel = Markup(env.get_template("evaluation/_matter_panel.html").render(
         request=request, figures=figures, reviews=reviews, m=m))
+    if session.info.get("reviews_ever_written"):
+        return panel  # a session that wrote reviews may still roll them back: not for everyone
     with _panel_lock:
         if generation == _reviews_generation:
             _panel_cache[key] = (generation, started, panel)
