@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
-from app.core import audit
+from app.core import audit, reads
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
@@ -332,4 +332,4 @@ def full_names(session: Session, usernames: set[str]) -> dict[str, str]:
     """Login names → the names people know (for timelines: people, not accounts)."""
     if not usernames:
         return {}
-    return dict(session.execute(_FULL_NAMES, {"usernames": list(usernames)}).all())
+    return dict(reads.rows(session, _FULL_NAMES, {"usernames": list(usernames)}).all())

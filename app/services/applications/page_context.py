@@ -13,6 +13,7 @@ from fastapi import Request
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from app.core import reads
 from app.core.clock import CHINA_TZ
 from app.core.errors import NotFound, PortalError
 from app.core.i18n import bilingual, get_locale, gettext as _, pick  # noqa: F401 (bilingual: used by pages)
@@ -266,7 +267,7 @@ _DOCUMENT_PARTIES = (select(SealedDocument.holder_key, Seal.owner_code)
 def _can_download_result(session: Session, app: Application, user: User, reason: str | None) -> bool:
     if not app.result_document_id:
         return False
-    row = session.execute(_DOCUMENT_PARTIES, {"id": app.result_document_id}).first()
+    row = reads.rows(session, _DOCUMENT_PARTIES, {"id": app.result_document_id}).first()
     if row is None:
         raise documents.DocumentNotFound("文书不存在 / document not found")
     return access.can_download_document(user, holder_key=row.holder_key, reason=reason, issuer_code=row.owner_code)

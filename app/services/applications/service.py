@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.core import audit, blobs
+from app.core import audit, blobs, reads
 from app.core.clock import china_today
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
@@ -519,7 +519,7 @@ _UNREAD = select(func.count()).select_from(InboxMessage).where(
 
 
 def unread_count(session: Session, user: User) -> int:
-    return session.scalar(_UNREAD, {"user_id": user.id}) or 0
+    return reads.rows(session, _UNREAD, {"user_id": user.id}).scalar() or 0
 
 
 def mark_read(session: Session, user: User) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from app.core import audit
+from app.core import audit, reads
 from app.core.clock import china_today
 from app.core.db import utcnow
 from app.core.i18n import get_locale
@@ -146,7 +146,7 @@ def decision_for(session: Session, application_id: int) -> AutoDecision | None:
 
 def auto_approval_out(session: Session, app: Application) -> AutoApprovalOut | None:
     """The auto-approval's decision on an application, as shown with it (API and pages)."""
-    auto = session.execute(_OUTCOME_FOR, {"application_id": app.id}).first()  # the two columns shown
+    auto = reads.rows(session, _OUTCOME_FOR, {"application_id": app.id}).first()  # the two columns shown
     if auto is None:
         return None
     return AutoApprovalOut(outcome=auto.outcome, reasons=reason_texts(auto.reasons, get_locale()),
