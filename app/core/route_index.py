@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
 
 from fastapi import FastAPI
 from fastapi.routing import APIRouter
 
 log = logging.getLogger("portal")
 
+RECHECK_SECONDS = 1.0
 ANY = None  # the key of routes whose first segment is a parameter (they stay in every list)
 
 
@@ -52,6 +54,8 @@ class RouteIndex:
         self.version = None
         self.shadows: dict[str, APIRouter] = {}
         self.fallback: APIRouter = router
+        self.top = -1
+        self.checked = 0.0
 
     def _build(self) -> None:
         table: list[tuple[object, set[str | None]]] = [(r, _segments(r)) for r in self.router.routes]
@@ -64,10 +68,17 @@ class RouteIndex:
         self.fallback = copy.copy(self.router)
         self.fallback.routes = [r for r, segs in table if ANY in segs]
         self.version = self.router._get_routes_version()
+        self.top = len(self.router.routes)
+        self.checked = time.monotonic()
 
     def router_for(self, path: str) -> APIRouter:
-        if self.version != self.router._get_routes_version():
-            self._build()
+        # Routes are added at start-up: the top level is compared on every request, the whole tree
+        # (a walk over every included router) at most once every RECHECK_SECONDS.
+        now = time.monotonic()
+        if len(self.router.routes) != self.top or now - self.checked > RECHECK_SECONDS:
+            self.checked = now
+            if self.version != self.router._get_routes_version():
+                self._build()
         head = path[1:] if path.startswith("/") else path
         return self.shadows.get(head.split("/", 1)[0], self.fallback)
 
