@@ -204,11 +204,14 @@ def issue_token(session: Session, user: User, ip: str) -> str:
     return raw
 
 
+_TOKEN_USER = (select(ApiToken, User).outerjoin(User, User.id == ApiToken.user_id)
+               .where(ApiToken.id == bindparam("id")))
+
+
 def user_for_token(session: Session, raw: str) -> User | None:
     if not raw or len(raw) >= 100:
         return None
-    row = session.execute(select(ApiToken, User).outerjoin(User, User.id == ApiToken.user_id)
-                          .where(ApiToken.id == _sha(raw))).first()
+    row = session.execute(_TOKEN_USER, {"id": _sha(raw)}).first()
     if row is None or row[0].expires_at < utcnow():
         return None
     user = row[1]

@@ -65,7 +65,8 @@ def cached_answer(path: str, query_string: bytes, locale: str) -> tuple[bytes, b
         return None
     hit = (body, etag_of(body))
     with _lock:
-        if generation == _generation and body in _responses.values() and len(_raw) < MAX_ENTRIES * 4:  # bounded: another spelling of the same query is another key
+        # Kept only if still current; bounded (another spelling of the same query is another key).
+        if generation == _generation and body in _responses.values() and len(_raw) < MAX_ENTRIES * 4:
             _raw[raw] = hit
     return hit
 

@@ -54,7 +54,8 @@ def matter_page(code: str, request: Request, session: SessionDep, user: Optional
     m = service.cached_matter(code)
     return render(request, "matters/detail.html", {
         "m": m, "channels": channels(m), "licence_names": service.cached_licence_type_names(en=get_locale() == "en"),
-        "guide": guide_for(m.code, [(x.name, x.source) for x in m.materials]), "guide_is_personal": content.guide_is_personal})
+        "guide": guide_for(m.code, [(x.name, x.source) for x in m.materials]),
+        "guide_is_personal": content.guide_is_personal})
 
 
 @router.get("/bundles")
