@@ -6,8 +6,10 @@ one table of ratios is printed and everything is saved as JSON (default var/benc
    access log on) vs bench/bare_bytes.py (an async Starlette endpoint) serving the same bytes; each
    server its own process pinned to core 0, wrk pinned to core 1, alternated pair by pair;
 2. pages: a matter page and an application page (HTML, as the logged-in applicant) vs
-   bench/bare_page.py: the same template with the same data rendered by bare Jinja in an async
-   Starlette endpoint, served the same way (pinned, wrk with the same session cookie, 4 connections; the bare server reads a copy of the database);
+   bench/bare_page.py: an async Starlette endpoint that per request checks the session cookie,
+   reads the page's rows with plain SQL (sqlite3) from a copy of the database and renders the same
+   templates with the same data (the same bytes, checked); served the same way (pinned, wrk with
+   the same session cookie, 4 connections);
 3. submissions: application creation throughput and p95 on SQLite and PostgreSQL vs the same rows
    inserted by bare SQLAlchemy Core (bench/submissions.py; PostgreSQL at --pg, skipped if it is down);
 4. consultation: the ranking per question (in-process) vs a bare substring scan of the names;
@@ -146,8 +148,9 @@ def bench_consultation() -> dict:
 
 
 def bench_pages() -> dict:
-    """The matter page and an issued application's page, as citizen-elder sees them, against the same
-    template and data rendered by bare Jinja (bench/bare_page.py) on the same database."""
+    """The matter page and an issued application's page, as citizen-elder sees them, against a bare
+    page (bench/bare_page.py) that checks the session, reads the same rows and renders the same
+    templates, on a copy of the same database."""
     from bench.submit_sealed import issued_application
 
     portal = Portal(demo=True, pin="0").start()
@@ -173,8 +176,12 @@ def bench_pages() -> dict:
                                     stderr=subprocess.DEVNULL)
             try:
                 bare_url = f"http://127.0.0.1:{port}{path}"
-                wait_until_up(bare_url, proc=bare)
-                bare_bytes = len(httpx.get(bare_url, timeout=60).content)
+                wait_until_up(bare_url, seconds=240, proc=bare, headers=headers)
+                bare_page = httpx.get(bare_url, headers=headers, timeout=60).content
+                if bare_page != page.content:
+                    raise RuntimeError(f"{path}: the bare page differs from the portal's "
+                                       f"({len(bare_page)} vs {len(page.content)} bytes)")
+                bare_bytes = len(bare_page)
                 result = _side_by_side(portal.base + path, bare_url, headers=headers, connections=4)
             finally:
                 bare.terminate()

@@ -250,6 +250,55 @@ def _catalogue_settled(session: Session, transaction) -> None:
         from app.matters import cache
 
         cache.invalidate()
+@dataclass(frozen=True)
+class CatalogueSnapshot:
+    """The catalogue as pages read it, loaded once per process (see app.matters.cache)."""
+    matters: dict[str, Matter]
+    departments: dict[str, Department]
+    licence_names: dict[str, str]
+    licence_names_en: dict[str, str]
+
+
+def _build_snapshot() -> CatalogueSnapshot:
+    from app.core.db import read_session
+
+    with read_session() as session:
+        matters = {m.code: m for m in session.scalars(select(Matter).options(
+            selectinload(Matter.department), selectinload(Matter.theme), selectinload(Matter.materials)))}
+        departments = {d.code: d for d in session.scalars(select(Department))}
+        types = list(session.scalars(select(LicenceType)))
+        session.expunge_all()  # detached, fully loaded: read by every request thread, never changed
+    return CatalogueSnapshot(matters=matters, departments=departments,
+                             licence_names={lt.code: lt.name for lt in types},
+                             licence_names_en={lt.code: lt.name_en or lt.name for lt in types})
+
+
+def catalogue_snapshot() -> CatalogueSnapshot:
+    from app.matters import cache
+
+    return cache.snapshot(_build_snapshot)
+
+
+def cached_matter(code: str) -> Matter:
+    """get_matter from the process's catalogue snapshot, for pages that only show the matter: the
+    object is shared (never change it, nor add it to a session)."""
+    m = catalogue_snapshot().matters.get(code)
+    if m is None:
+        raise MatterNotFound(f"事项不存在：{code} / No such service matter: {code}")
+    return m
+
+
+def cached_department(code: str) -> Department:
+    d = catalogue_snapshot().departments.get(code)
+    if d is None:
+        raise NotFound(f"部门不存在：{code} / No such department: {code}")
+    return d
+
+
+def cached_licence_type_names(en: bool = False) -> dict[str, str]:
+    """licence_type_names from the snapshot (a shared dict: read it only)."""
+    snap = catalogue_snapshot()
+    return snap.licence_names_en if en else snap.licence_names
 
 
 def list_departments(session: Session) -> list[Department]:

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Text, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
-from app.core import audit
+from app.core import audit, reads
 from app.core.clock import china_today
 from app.core.db import utcnow
 from app.core.i18n import get_locale
@@ -158,13 +158,18 @@ def approvals_today(session: Session, matter_code: str) -> int:
         AutoDecision.decided_at >= china_day_start())) or 0
 
 
+_DECISION_FOR = select(AutoDecision).where(AutoDecision.application_id == bindparam("application_id"))
+_OUTCOME_FOR = select(AutoDecision.outcome, AutoDecision.reasons).where(
+    AutoDecision.application_id == bindparam("application_id"))
+
+
 def decision_for(session: Session, application_id: int) -> AutoDecision | None:
-    return session.scalar(select(AutoDecision).where(AutoDecision.application_id == application_id))
+    return session.scalar(_DECISION_FOR, {"application_id": application_id})
 
 
 def auto_approval_out(session: Session, app: Application) -> AutoApprovalOut | None:
     """The auto-approval's decision on an application, as shown with it (API and pages)."""
-    auto = decision_for(session, app.id)
+    auto = reads.rows(session, _OUTCOME_FOR, {"application_id": app.id}).first()  # the two columns shown
     if auto is None:
         return None
     return AutoApprovalOut(outcome=auto.outcome, reasons=reason_texts(auto.reasons, get_locale()),
