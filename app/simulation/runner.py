@@ -4,6 +4,7 @@ come back to the parent, the KPIs are measured from the database at the end."""
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import traceback
 from dataclasses import asdict
 from typing import Callable
@@ -65,19 +66,32 @@ def run(sessions, url: str, params: Params, *, workers: int = 1, http: str | Non
              for i in range(workers)]
     for p in procs:
         p.start()
-    total, timer, done, error = Counters(), Timer(), 0, None
-    while done < workers:
-        kind_, index, payload, timings = events.get()
+    total, timer, reported, error, silent = Counters(), Timer(), set(), None, 0
+    while len(reported) < workers:
+        try:
+            kind_, index, payload, timings = events.get(timeout=2)
+        except queue.Empty:  # a worker that ended without a word (killed): the run cannot finish
+            gone = [(i, p.exitcode) for i, p in enumerate(procs) if p.exitcode is not None and i not in reported]
+            silent = silent + 1 if gone else 0
+            if silent >= 2:  # still nothing from it after one more wait: it is not a message in flight
+                barrier.abort()
+                for p in procs:
+                    p.join(timeout=5)
+                    if p.exitcode is None:
+                        p.terminate()
+                raise RuntimeError("simulation worker(s) ended without reporting: "
+                                   + ", ".join(f"worker {i} exit code {code}" for i, code in gone)) from None
+            continue
         if kind_ == "step":
             if index == 0:  # one worker's days advance the bar (they run in lock step)
                 on_step(payload, timings)
         elif kind_ == "done":
             _merge(total, payload)
             timer.merge(timings)
-            done += 1
+            reported.add(index)
         else:
             error = payload
-            done += 1
+            reported.add(index)
     for p in procs:
         p.join(timeout=30)
     if error:
