@@ -6,6 +6,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.core.clock import china_now
+from app.core.db import side_session
 
 from app.services.applications.models import NumberSequence
 
@@ -28,7 +29,7 @@ def next_number(session: Session, prefix: str = "XH") -> str:
     stmt = stmt.on_conflict_do_update(index_elements=[NumberSequence.scope],
                                       set_={"last": NumberSequence.last + 1}).returning(NumberSequence.last)
     if postgres:
-        with Session(getattr(bind, "engine", bind)) as own:
+        with side_session(session) as own:
             value = own.execute(stmt).scalar_one()
             own.commit()
     else:
