@@ -40,8 +40,10 @@ bench: install
 	$(BIN)/python bench/run.py
 
 # The long runs (minutes; not part of `make test`): SIGKILLs under create load, a rush of
-# applicants with idempotency keys, a crowd of 50 and 200 clients; on SQLite, then PostgreSQL.
+# applicants with idempotency keys, a crowd of 50 and 200 clients; on SQLite, then PostgreSQL;
+# then two instances and two workers on PostgreSQL with the queue on Redis.
 STRESS_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+STRESS_REDIS ?= redis://127.0.0.1:6379/0
 stress: install
 	$(BIN)/python bench/crash.py
 	$(BIN)/python bench/crash.py --database-url $(STRESS_PG)
@@ -49,6 +51,7 @@ stress: install
 	$(BIN)/python bench/applicants.py --database-url $(STRESS_PG)
 	$(BIN)/python bench/crowd.py --clients 50 200
 	$(BIN)/python bench/crowd.py --clients 50 200 --database-url $(STRESS_PG)
+	$(BIN)/python bench/instances.py --database-url $(STRESS_PG) --queue-url $(STRESS_REDIS)
 
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -o app/locale/messages.pot --no-location --omit-header .

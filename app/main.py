@@ -19,10 +19,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.body_limit import BodyLimitMiddleware
 from app.core.config import PROJECT_ROOT, get_settings
-from app.core.db import SessionDep, lost_race, too_busy
+from app.core.db import SessionDep, lost_race, request_slots, too_busy
 from app.core.errors import PortalError
 from app.core.i18n import _, bilingual
 from app.core.logging import configure_logging
+from app.core import route_index
 from app.core.middleware import PortalMiddleware
 from app.identity.deps import SESSION_COOKIE
 from app.matters import cache
@@ -125,15 +126,19 @@ def _register_hooks() -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     """Size the thread pools, and warm up in the background what the first request would
-    otherwise pay for: the consultation index (jieba, ~1 s) and the CJK font of sealed PDFs.
+    otherwise pay for: the consultation index (jieba, ~1 s), the templates and the CJK font of
+    sealed PDFs.
     At shutdown, write out the consultation log still queued."""
+    from app.core import templating
     from app.matters.consultation import engine, query_log
     from app.services.seals import fonts
 
     settings = get_settings()
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
     app.state.edge_limiter = anyio.CapacityLimiter(settings.edge_threads)
+    app.state.db_slots = anyio.Semaphore(request_slots())
     threading.Thread(target=engine.get_index, name="consultation-index", daemon=True).start()
+    threading.Thread(target=templating.precompile, name="templates", daemon=True).start()
     fonts.warm_up_in_background()
     yield
     await anyio.to_thread.run_sync(query_log.writer.flush)
@@ -176,7 +181,7 @@ def create_app() -> FastAPI:
     from app.services.seals import audit_timestamps
 
     audit_timestamps.register()  # core's audit checkpoints are timestamped by the seals TSA
-    app = FastAPI(title="一网通办 One-network service portal", version="0.1.0", docs_url=None,
+    app = PortalApp(title="一网通办 One-network service portal", version="0.1.0", docs_url=None,
                   redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "static")), name="static")
 
@@ -243,8 +248,17 @@ def create_app() -> FastAPI:
     _register_hooks()
     _include_routers(app)
     _document_error_body(app)
-    # PortalMiddleware is outermost: its locale and headers apply to a 413 too.
     app.add_middleware(BodyLimitMiddleware,
                        respond=lambda request, detail: _error_response(request, 413, "too_large", detail))
-    app.add_middleware(PortalMiddleware, session_cookie=SESSION_COOKIE, fast_path=cache.cached_answer)
+    route_index.install(app)
     return app
+
+
+class PortalApp(FastAPI):
+    """FastAPI with PortalMiddleware outside its whole stack: the locale and the security headers
+    apply to every answer (a 413, a 500 from the server-error layer too), and the fast path
+    (cached catalogue answers) goes out before any of FastAPI's middleware or routing."""
+
+    def build_middleware_stack(self):
+        return PortalMiddleware(super().build_middleware_stack(), session_cookie=SESSION_COOKIE,
+                                fast_path=cache.cached_answer)

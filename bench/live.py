@@ -30,13 +30,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(url: str, seconds: float = 90, proc: subprocess.Popen | None = None) -> None:
+def wait_until_up(url: str, seconds: float = 90, proc: subprocess.Popen | None = None,
+                  headers: dict | None = None) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"{url}: the server exited with {proc.returncode}")
         try:
-            if httpx.get(url, timeout=5).status_code == 200:
+            if httpx.get(url, timeout=5, headers=headers).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

@@ -6,13 +6,15 @@ one table of ratios is printed and everything is saved as JSON (default var/benc
    access log on) vs bench/bare_bytes.py (an async Starlette endpoint) serving the same bytes; each
    server its own process pinned to core 0, wrk pinned to core 1, alternated pair by pair;
 2. pages: a matter page and an application page (HTML, as the logged-in applicant) vs
-   bench/bare_page.py: the same template with the same data rendered by bare Jinja in an async
-   Starlette endpoint, served the same way (pinned, wrk with the same session cookie, 4 connections; the bare server reads a copy of the database);
+   bench/bare_page.py: an async Starlette endpoint that per request checks the session cookie,
+   reads the page's rows with plain SQL (sqlite3) from a copy of the database and renders the same
+   templates with the same data (the same bytes, checked); served the same way (pinned, wrk with
+   the same session cookie, 4 connections);
 3. submissions: application creation throughput and p95 on SQLite and PostgreSQL vs the same rows
    inserted by bare SQLAlchemy Core (bench/submissions.py; PostgreSQL at --pg, skipped if it is down);
 4. consultation: the ranking per question (in-process) vs a bare substring scan of the names;
 5. e-seal: sealing, and issuing a sealed result (render, seal, timestamp, store), vs raw pyHanko
-   signing of the same finished PDF (bench/seal_bench.py);
+   PAdES B-LT signing of the same finished PDF (the same signature level; B-T shown too; bench/seal_bench.py);
 6. auto-approval: decisions/s with fact gathering vs bare zen-engine on the same model
    (bench/approval_bench.py), and submit → sealed result downloaded for citizen-elder
    (bench/submit_sealed.py, goal under 1 s);
@@ -86,6 +88,7 @@ def bench_catalogue() -> dict:
 
 def bench_consultation() -> dict:
     from app.matters.consultation import engine
+    from app.matters.consultation.sources import _load_yaml
     from app.matters.service import load_catalogue
 
     t0 = time.perf_counter()
@@ -95,42 +98,59 @@ def bench_consultation() -> dict:
     index = engine.build_index(segmenter=cold_index.segmenter)  # what a rebuild costs (admin lexicon)
     index.search("预热")
     build, build_cpu = time.perf_counter() - t0, time.process_time() - c0
+    # The bare baseline's "index": the catalogue read with the same YAML loader, the names listed.
+    t0, c0 = time.perf_counter(), time.process_time()
+    bare_names = [(m["code"], m["name"]) for m in (_load_yaml(engine.CATALOGUE_FILE) or {}).get("matters", [])]
+    bare_build, bare_build_cpu = time.perf_counter() - t0, time.process_time() - c0
+    data = ROOT / "tests/data"
     questions = [line.split("\t")[0] for f in ("consultation.tsv", "consultation-heldout-2.tsv")
-                 for line in (ROOT / "tests/data" / f).read_text(encoding="utf-8").splitlines()[1:]]
+                 for line in (data / f).read_text(encoding="utf-8").splitlines()[1:]]
+    # Long stories (the tuning set's "long" rows) are the slowest questions: timed on their own too.
+    stories = [row[0] for row in (line.split("\t") for line in
+                                  (data / "consultation-tuning-2.tsv").read_text(encoding="utf-8").splitlines()[1:])
+               if len(row) > 2 and row[2] == "long"]
     names = [(m["code"], m["name"]) for m in load_catalogue()["matters"]]
+    assert len(names) == len(bare_names)
 
     def bare(q):  # the simplest thing that could answer: names sharing a character with the question
         return sorted(names, key=lambda n: -sum(c in q for c in n[1]))[:5]
 
-    def timed(fn, clock=time.perf_counter):
+    def timed(fn, qs, clock=time.perf_counter):
         out = []
-        for q in questions:
+        for q in qs:
             t = clock()
             fn(q)
             out.append(clock() - t)
         out.sort()
         return out
 
-    ours, base = timed(lambda q: index.search(q, limit=5)), timed(bare)
+    ours, base = timed(lambda q: index.search(q, limit=5), questions), timed(bare, questions)
     # CPU time of this thread: what a question costs when other processes crowd the cores
-    ours_cpu, base_cpu = timed(lambda q: index.search(q, limit=5), time.thread_time), timed(bare, time.thread_time)
+    ours_cpu = timed(lambda q: index.search(q, limit=5), questions, time.thread_time)
+    base_cpu = timed(bare, questions, time.thread_time)
+    long_cpu, long_base_cpu = (timed(lambda q: index.search(q, limit=5), stories, time.thread_time),
+                               timed(bare, stories, time.thread_time))
     p95 = lambda xs: xs[int(0.95 * (len(xs) - 1))] * 1000  # noqa: E731
     load = os.getloadavg()[0]
     print(f"consultation    p95 {p95(ours):6.2f} ms/question   bare name scan p95 {p95(base):6.2f} ms   "
-          f"ratio {p95(ours) / max(p95(base), 1e-6):5.1f}x   (goal p95 <= 5 ms)")
+          f"ratio {p95(ours) / max(p95(base), 1e-6):5.1f}x   (goal p95 <= 5 ms; {len(questions)} questions)")
     print(f"                CPU p95 {p95(ours_cpu):6.2f} ms/question   bare name scan CPU p95 {p95(base_cpu):6.2f} ms; "
           f"load average {load:.1f} on {os.cpu_count()} cores")
-    print(f"                index built in {build:.2f} s, CPU {build_cpu:.2f} s (goal <= 1 s; "
-          f"{cold:.2f} s cold, with loading jieba's dictionary)")
+    print(f"                long stories CPU p95 {p95(long_cpu):6.2f} ms   bare name scan {p95(long_base_cpu):6.2f} ms "
+          f"({len(stories)} stories)")
+    print(f"                index built in {build:.2f} s, CPU {build_cpu:.2f} s (goal <= 1 s; {cold:.2f} s cold, with "
+          f"loading jieba's dictionary); bare name list {bare_build * 1000:.0f} ms, CPU {bare_build_cpu * 1000:.0f} ms")
     return {"p95_ms": p95(ours), "bare_p95_ms": p95(base), "cpu_p95_ms": p95(ours_cpu),
-            "bare_cpu_p95_ms": p95(base_cpu), "index_build_s": build, "index_build_cpu_s": build_cpu,
-            "index_build_cold_s": cold,
+            "bare_cpu_p95_ms": p95(base_cpu), "long_cpu_p95_ms": p95(long_cpu),
+            "bare_long_cpu_p95_ms": p95(long_base_cpu), "index_build_s": build, "index_build_cpu_s": build_cpu,
+            "bare_build_s": bare_build, "bare_build_cpu_s": bare_build_cpu, "index_build_cold_s": cold,
             "load_avg_1m": load}
 
 
 def bench_pages() -> dict:
-    """The matter page and an issued application's page, as citizen-elder sees them, against the same
-    template and data rendered by bare Jinja (bench/bare_page.py) on the same database."""
+    """The matter page and an issued application's page, as citizen-elder sees them, against a bare
+    page (bench/bare_page.py) that checks the session, reads the same rows and renders the same
+    templates, on a copy of the same database."""
     from bench.submit_sealed import issued_application
 
     portal = Portal(demo=True, pin="0").start()
@@ -156,8 +176,12 @@ def bench_pages() -> dict:
                                     stderr=subprocess.DEVNULL)
             try:
                 bare_url = f"http://127.0.0.1:{port}{path}"
-                wait_until_up(bare_url, proc=bare)
-                bare_bytes = len(httpx.get(bare_url, timeout=60).content)
+                wait_until_up(bare_url, seconds=240, proc=bare, headers=headers)
+                bare_page = httpx.get(bare_url, headers=headers, timeout=60).content
+                if bare_page != page.content:
+                    raise RuntimeError(f"{path}: the bare page differs from the portal's "
+                                       f"({len(bare_page)} vs {len(page.content)} bytes)")
+                bare_bytes = len(bare_page)
                 result = _side_by_side(portal.base + path, bare_url, headers=headers, connections=4)
             finally:
                 bare.terminate()
@@ -241,19 +265,29 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
     if "consultation" in results:
         r = results["consultation"]
         rows.append(("consultation p95 vs bare name scan", f"{r['p95_ms'] / max(r['bare_p95_ms'], 1e-6):.1f}x",
-                     "", f"{r['p95_ms']:.2f} vs {r['bare_p95_ms']:.2f} ms"))
+                     "p95 <= 5 ms", f"{r['p95_ms']:.2f} vs {r['bare_p95_ms']:.2f} ms"))
+        if "cpu_p95_ms" in r:
+            rows.append(("consultation CPU p95 vs bare name scan",
+                         f"{r['cpu_p95_ms'] / max(r['bare_cpu_p95_ms'], 1e-6):.1f}x", "p95 <= 5 ms",
+                         f"{r['cpu_p95_ms']:.2f} vs {r['bare_cpu_p95_ms']:.2f} ms; long stories "
+                         f"{r.get('long_cpu_p95_ms', 0):.2f} ms"))
+        if "bare_build_s" in r:
+            rows.append(("consultation index build vs bare name list", f"{r['index_build_s']:.2f} s",
+                         "<= 1 s", f"CPU {r['index_build_cpu_s']:.2f} s; bare {r['bare_build_s'] * 1000:.0f} ms "
+                         f"({r['index_build_s'] / max(r['bare_build_s'], 1e-6):.0f}x)"))
     if "seals" in results:
         r = results["seals"]
         ms = r["ms_per_doc"]
-        rows.append(("sealing vs raw pyHanko", f"{r['seal_ratio']:.2f}", ">= 0.70",
-                     f"{ms['seal']:.0f} vs {ms['raw']:.0f} ms/doc (vs raw B-LT {r['seal_ratio_vs_raw_lt']:.2f})"))
-        rows.append(("issuing a sealed result vs raw pyHanko", f"{r['issue_ratio']:.2f}", ">= 0.33",
-                     f"{ms['issue']:.0f} vs {ms['raw']:.0f} ms/doc (vs raw B-LT {r['issue_ratio_vs_raw_lt']:.2f})"))
+        rows.append(("sealing vs raw pyHanko B-LT", f"{r['seal_ratio']:.2f}", ">= 0.70",
+                     f"{ms['seal']:.0f} vs {ms['raw_lt']:.0f} ms/doc (vs raw B-T {r['seal_ratio_vs_raw_bt']:.2f})"))
+        rows.append(("issuing a sealed result vs raw pyHanko B-LT", f"{r['issue_ratio']:.2f}", ">= 0.33",
+                     f"{ms['issue']:.0f} vs {ms['raw_lt']:.0f} ms/doc (vs raw B-T {r['issue_ratio_vs_raw_bt']:.2f})"))
     if "approval" in results:
         r = results["approval"]
         rows.append(("auto-approval vs bare zen-engine", f"{r['ratio']:.2f}", ">= 0.50",
                      f"batched {r['per_s']['batched']:.0f} vs {r['per_s']['bare']:.0f}/s (vs traced "
-                     f"{r['ratio_vs_bare_trace']:.2f}); single p50 {r['single_p50_ms']:.1f} p95 {r['single_p95_ms']:.1f} ms"))
+                     f"{r['ratio_vs_bare_trace']:.2f}; in CPU time {r['cpu_ratio']:.2f}); single p50 "
+                     f"{r['single_p50_ms']:.1f} p95 {r['single_p95_ms']:.1f} ms"))
         s = r.get("submit_to_sealed")
         if s:
             rows.append(("submit -> sealed result (citizen-elder)", f"{s['p95_ms']:.0f} ms p95", "< 1000 ms",

@@ -245,6 +245,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
                      "or use `make test-pg`); this run used SQLite only")
     skipped = terminalreporter.stats.get("skipped", [])
     browser_skips = [r for r in skipped if "browser" in str(r.nodeid)]
+    if any("test_instances" in str(r.nodeid) for r in skipped):
+        notes.append("Several instances: NOT run (needs PostgreSQL and Redis at PORTAL_TEST_REDIS_URL, "
+                     "default redis://127.0.0.1:6379/0)")
     if browser_skips:
         notes.append(f"Browser: {len(browser_skips)} end-to-end test(s) skipped (no /usr/bin/chromium; "
                      "apt-get install -y chromium)")

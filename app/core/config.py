@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     log_json: bool = True
     # Task queue: SQLite file in data_dir unless a redis:// URL is given (several instances).
     queue_url: str = ""
+    # The queue's name (its keys on Redis): instances that share work share it.
+    queue_name: str = "portal"
     # Days after completion within which the applicant may review (好差评).
     review_period_days: int = 15
 

@@ -12,6 +12,7 @@ import time
 import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Annotated
@@ -352,6 +353,41 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def request_slots() -> int:
+    """Requests that may hold a database session at once. Without a bound, requests holding a
+    connection (or a row lock) while they wait for a thread — between a dependency and the
+    handler, or to serialise the response before the commit — and threads waiting for a
+    connection (or behind that row lock) starve each other: the pool times out, or, behind a
+    row lock, nothing moves again. A request holds at most two connections (its session, and a
+    short one of its own: an idempotency claim, a read beside the write), so the admitted never
+    wait for a connection; and there are fewer of them than threads, so one holding a row lock
+    always finds a thread to finish with."""
+    settings = get_settings()
+    return max(1, min(settings.threads - 1, (settings.threads + settings.edge_threads) // 2))
+
+
+@asynccontextmanager
+async def admitted(request: Request) -> AsyncIterator[None]:
+    """Wait (on the event loop: holding no thread and no connection) for one of the request slots;
+    once per request, however many sessions it opens."""
+    slots = getattr(request.app.state, "db_slots", None)
+    if slots is None or getattr(request.state, "db_admitted", False):
+        yield
+        return
+    await slots.acquire()
+    request.state.db_admitted = True
+    try:
+        yield
+    finally:
+        request.state.db_admitted = False
+        slots.release()
+
+
+async def db_slot(request: Request) -> AsyncIterator[None]:
+    async with admitted(request):
+        yield
+
+
 def hold_write_lock(session: Session) -> None:
     """Make the session's transaction a write transaction now (on SQLite: its turn and the write
     lock), before it reads what it will build its writes on (e.g. the audit chain's head)."""
@@ -409,7 +445,7 @@ def read_session() -> Session:
     return Session(bind=get_engine().execution_options(portal_readonly=True), expire_on_commit=False)
 
 
-def get_read_session() -> Iterator[Session]:
+def get_read_session(_slot: Annotated[None, Depends(db_slot, scope="function")] = None) -> Iterator[Session]:
     """A read-only session for a request that writes nothing (on SQLite: no write lock)."""
     with read_session() as session:
         yield session
@@ -420,7 +456,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
     Declared with scope="function" (SessionDep): the exit runs when the handler returns, before
     the response leaves, so a failed commit becomes an error response, never a 2xx. Commit,
-    rollback and close run on the edge limiter, not the handlers' thread pool.
+    rollback and close run on the edge limiter, not the handlers' thread pool: a request holding
+    SQLite's write lock never waits for a thread held by a request waiting for that lock. The
+    session is opened once the request is admitted (see request_slots).
 
     On SQLite the transaction begins deferred: the request reads the last committed state without
     any lock, and takes its turn and the write lock at its first write, until its commit (see
@@ -432,13 +470,14 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     get_engine()
     route = request.scope.get("route")
     _current_route.set(f"{request.method} {getattr(route, 'path', request.url.path)}")
-    session = _deferred_sessionmaker()
-    try:
-        yield session
-        await anyio.to_thread.run_sync(session.commit, limiter=limiter)
-    finally:
-        with anyio.CancelScope(shield=True):  # close() rolls back whatever was not committed
-            await anyio.to_thread.run_sync(session.close, limiter=limiter)
+    async with admitted(request):
+        session = _deferred_sessionmaker()
+        try:
+            yield session
+            await anyio.to_thread.run_sync(session.commit, limiter=limiter)
+        finally:
+            with anyio.CancelScope(shield=True):  # close() rolls back whatever was not committed
+                await anyio.to_thread.run_sync(session.close, limiter=limiter)
 
 
 # PostgreSQL: serialization_failure, deadlock_detected, lock_not_available, unique_violation.

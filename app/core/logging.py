@@ -10,6 +10,8 @@ import time
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+_ACCESS = logging.getLogger("portal.access")
+_quote = json.encoder.encode_basestring_ascii  # json.dumps of one str (ensure_ascii), in C
 
 
 class _RequestIdFilter(logging.Filter):
@@ -34,6 +36,12 @@ class AccessLog:
         self._stamp = ""
         self._flusher: threading.Thread | None = None
 
+    def request(self, method: str, path: str, status: int | None, start: float, request_id: str) -> None:
+        """The line of one request that started at perf_counter() `start` (nothing when the
+        `portal.access` logger is not enabled for INFO)."""
+        if _ACCESS.isEnabledFor(logging.INFO):
+            self.record(method, path, status, round((time.perf_counter() - start) * 1000, 1), request_id)
+
     def record(self, method: str, path: str, status: int | None, ms: float, request_id: str) -> None:
         now = time.time()
         second = int(now)
@@ -41,9 +49,11 @@ class AccessLog:
             self._second, self._stamp = second, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
         stamp = f"{self._stamp},{int((now - second) * 1000):03d}"
         if self.json:
-            line = json.dumps({"time": stamp, "level": "INFO", "name": "portal.access", "message": "request",
-                               "request_id": request_id, "method": method, "path": path, "status": status,
-                               "ms": ms})
+            # The same text as json.dumps of {"time", "level", "name", "message", "request_id",
+            # "method", "path", "status", "ms"}, formatted directly (no dict, no encoder per line).
+            line = (f'{{"time": "{stamp}", "level": "INFO", "name": "portal.access", "message": "request", '
+                    f'"request_id": {_quote(request_id)}, "method": {_quote(method)}, "path": {_quote(path)}, '
+                    f'"status": {"null" if status is None else int(status)}, "ms": {float(ms)!r}}}')
         else:
             line = f"{stamp} INFO [{request_id}] portal.access: request {method} {path} {status} {ms}"
         self._lines.append(line)

@@ -14,12 +14,15 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from app.core.clock import CHINA_TZ
-from app.core.config import PROJECT_ROOT
+from app.core.config import PROJECT_ROOT, get_settings
 from app.core.i18n import get_locale, gettext, pick
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 env = templates.env
+# A compiled template is checked against its file (a stat per template and render) only in
+# development, where templates are edited while the server runs; elsewhere it is compiled once.
+env.auto_reload = get_settings().env == "development"
 env.globals.update(_=gettext, pick=pick, quote=quote)
 _csrf_source: Callable[[Request], str] | None = None
 ELDER_COOKIE = "elder"  # 长者版: "1" on, "0" chosen off
@@ -85,6 +88,14 @@ def _panels(slot: str, request: Request, **context) -> Markup:
 
 
 env.globals["panels"] = _panels
+
+
+def precompile() -> int:
+    """Compile every template now (start-up), so that no request pays for a first compile."""
+    names = env.list_templates(extensions=("html",))
+    for name in names:
+        env.get_template(name)
+    return len(names)
 
 
 def csrf_token(request: Request) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.core.clock import china_today
 from app.core.config import get_settings
 from app.core.db import session_factory, utcnow
-from app.core.tasks import huey
+from app.core.tasks import scheduled
 from app.evaluation import appeals, rectification, rollups
 from app.evaluation.models import Review
 from app.services.applications import service as applications
@@ -45,19 +45,19 @@ def remind_reviewers(session: Session) -> int:
     return len(rows)
 
 
-@huey.periodic_task(crontab(minute="*/15"), retries=3, retry_delay=60)
+@scheduled(crontab(minute="*/15"), retries=3, retry_delay=60)
 def deadlines_job() -> dict[str, int]:
     with session_factory().begin() as session:
         return run_deadlines(session, china_today())
 
 
-@huey.periodic_task(crontab(minute="5", hour="*"), retries=3, retry_delay=60)
+@scheduled(crontab(minute="5", hour="*"), retries=3, retry_delay=60)
 def reminders_job() -> int:
     with session_factory().begin() as session:
         return remind_reviewers(session)
 
 
-@huey.periodic_task(crontab(minute="30", hour="19"), retries=3, retry_delay=300)  # 03:30 China time
+@scheduled(crontab(minute="30", hour="19"), retries=3, retry_delay=300)  # 03:30 China time
 def rollups_job() -> int:
     """Recount the rollups from the reviews; any difference is logged and repaired (0 expected)."""
     with session_factory().begin() as session:

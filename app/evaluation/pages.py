@@ -3,24 +3,28 @@ public disclosure on each matter page, and the public department ranking. The re
 workbench and the evaluator's dashboard are in workbench_pages.py and dashboard_pages.py."""
 from __future__ import annotations
 
+import threading
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup, escape
 from pydantic import ValidationError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from app.core.db import SessionDep
 from app.core.errors import PortalError
-from app.core.i18n import gettext as _, pick
+from app.core.i18n import get_locale, gettext as _, pick
 from app.core.templating import csrf_token, env, register_panel, render
 from app.identity.deps import ApplicantUser, CsrfProtected, OptionalUser, client_ip
 from app.identity.models import User
 from app.evaluation import charts, dashboard_pages, rectification, rules, stats, window_pages, workbench_pages
 from app.evaluation.presenters import review_view
 from app.evaluation import service as svc
-from app.evaluation.models import AnswerRating, ReviewChannel
+from app.evaluation.models import AnswerRating, Appeal, Rectification, Review, ReviewChannel
 from app.evaluation.schemas import ReviewCreate
 from app.services.applications.models import Application
 from app.services.applications.page_context import bilingual, china_time, render_application
@@ -58,15 +62,63 @@ def application_panel(request: Request, *, app: Application, user: User | None, 
         errors=errors or {}, notice=notice, csrf_input=lambda: _csrf_input(request), max_comment=rules.MAX_COMMENT))
 
 
+# The public panel of a matter page is the same for everyone (per language): it is rendered once and
+# kept per process, keyed by matter and locale, until a review, ticket or appeal is written (flushed,
+# and again when that transaction ends: see _note_review_writes) or PANEL_TTL_SECONDS pass (what
+# another instance wrote, or the nightly repair of the rollups, shows within the TTL).
+PANEL_TTL_SECONDS = 10.0
+_panel_lock = threading.Lock()
+_panel_cache: dict[tuple[str, str], tuple[int, float, Markup]] = {}
+_reviews_generation = 0
+_REVIEW_TYPES = (Review, Rectification, Appeal)
+
+
+def _bump_reviews_generation() -> None:
+    global _reviews_generation
+    with _panel_lock:
+        _reviews_generation += 1
+        _panel_cache.clear()
+
+
+@event.listens_for(Session, "after_flush")
+def _note_review_writes(session: Session, _flush_context) -> None:
+    for objects in (session.new, session.dirty, session.deleted):
+        if any(isinstance(o, _REVIEW_TYPES) for o in objects):
+            session.info["reviews_written"] = True
+            session.info["reviews_ever_written"] = True
+            _bump_reviews_generation()  # a panel built meanwhile from this session is not kept
+            return
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _reviews_settled(session: Session, transaction) -> None:
+    # Committed or rolled back: either way the panels built before are no longer the truth.
+    if transaction.parent is None and session.info.pop("reviews_written", False):
+        _bump_reviews_generation()
+
+
 def matter_panel(request: Request, *, m, **_ctx):
-    """评价公开: the matter's satisfaction rate and latest reviews with the units' answers."""
+    """评价公开: the matter's satisfaction rate (from the rollups) and latest reviews with the
+    units' answers."""
     session = getattr(request.state, "db", None)
     if session is None:
         return Markup("")
+    key = (m.code, get_locale())
+    generation = _reviews_generation
+    hit = _panel_cache.get(key)
+    if hit is not None and hit[0] == generation and time.monotonic() - hit[1] <= PANEL_TTL_SECONDS:
+        return hit[2]
+    started = time.monotonic()
     figures = stats.public_rate(session, m.code)
     reviews = [review_view(r) for r in svc.public_reviews(session, m.code, limit=10)]
-    return Markup(env.get_template("evaluation/_matter_panel.html").render(
+    panel = Markup(env.get_template("evaluation/_matter_panel.html").render(
         request=request, figures=figures, reviews=reviews, m=m))
+    if session.info.get("reviews_ever_written"):
+        return panel  # a session that wrote reviews may still roll them back: not for everyone
+    with _panel_lock:
+        if generation == _reviews_generation:
+            _panel_cache[key] = (generation, started, panel)
+    return panel
 
 
 register_panel("application", application_panel)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -38,9 +38,12 @@ def review_deadline(app: Application) -> datetime | None:
     return done + timedelta(days=get_settings().review_period_days) if done else None
 
 
+_REVIEW_FOR = (select(Review).where(Review.application_id == bindparam("application_id"))
+               .options(selectinload(Review.ticket), selectinload(Review.appeal)))  # built once
+
+
 def get_review_for(session: Session, application_id: int) -> Review | None:
-    return session.scalar(select(Review).where(Review.application_id == application_id)
-                          .options(selectinload(Review.ticket), selectinload(Review.appeal)))
+    return session.scalar(_REVIEW_FOR, {"application_id": application_id})
 
 
 def reviewable_application(session: Session, number: str, user: User) -> Application:

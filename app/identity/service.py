@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
-from app.core import audit
+from app.core import audit, reads
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
@@ -147,21 +147,33 @@ def new_session(session: Session, *, user_id: int | None, locale: str, ip: str) 
 
 def load_session(session: Session, raw: str | None) -> WebSession | None:
     """The live session for a cookie value, or None when unknown or idle for too long."""
+    return load_session_user(session, raw)[0]
+
+
+# Built once: every page view runs it (a statement built per call costs more than its execution).
+_SESSION_USER = (select(WebSession, User).outerjoin(User, User.id == WebSession.user_id)
+                 .where(WebSession.id == bindparam("id")))
+
+
+def load_session_user(session: Session, raw: str | None) -> tuple[WebSession | None, User | None]:
+    """The live session for a cookie value and its user (None, None when unknown or idle for too
+    long; the user is None for an anonymous session), read in one query."""
     if not raw or len(raw) > 100:
-        return None
-    ws = session.get(WebSession, _sha(raw))
-    if ws is None:
-        return None
+        return None, None
+    row = session.execute(_SESSION_USER, {"id": _sha(raw)}).first()
+    if row is None:
+        return None, None
+    ws, user = row
     s = get_settings()
     now = utcnow()
     if (now - ws.last_seen_at > timedelta(minutes=s.session_idle_minutes)
             or now - ws.created_at > timedelta(hours=s.session_absolute_hours)):
         session.delete(ws)
         session.flush()
-        return None
+        return None, None
     if now - ws.last_seen_at > timedelta(seconds=60):  # avoid a write on every request
         ws.last_seen_at = now
-    return ws
+    return ws, user
 
 
 def login_session(session: Session, old: WebSession | None, user: User, ip: str) -> tuple[str, WebSession]:
@@ -192,11 +204,17 @@ def issue_token(session: Session, user: User, ip: str) -> str:
     return raw
 
 
+_TOKEN_USER = (select(ApiToken, User).outerjoin(User, User.id == ApiToken.user_id)
+               .where(ApiToken.id == bindparam("id")))
+
+
 def user_for_token(session: Session, raw: str) -> User | None:
-    tok = session.get(ApiToken, _sha(raw)) if raw and len(raw) < 100 else None
-    if tok is None or tok.expires_at < utcnow():
+    if not raw or len(raw) >= 100:
         return None
-    user = session.get(User, tok.user_id)
+    row = session.execute(_TOKEN_USER, {"id": _sha(raw)}).first()
+    if row is None or row[0].expires_at < utcnow():
+        return None
+    user = row[1]
     return user if user is not None and user.active else None
 
 
@@ -310,8 +328,11 @@ def person_by_id_number(session: Session, id_number: str) -> User | None:
                                              User.role == Role.applicant_person, User.active.is_(True)))
 
 
+_FULL_NAMES = select(User.username, User.full_name).where(User.username.in_(bindparam("usernames", expanding=True)))
+
+
 def full_names(session: Session, usernames: set[str]) -> dict[str, str]:
     """Login names → the names people know (for timelines: people, not accounts)."""
     if not usernames:
         return {}
-    return dict(session.execute(select(User.username, User.full_name).where(User.username.in_(usernames))).all())
+    return dict(reads.rows(session, _FULL_NAMES, {"usernames": list(usernames)}).all())

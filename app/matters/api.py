@@ -18,7 +18,8 @@ router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
 async def _cached(request: Request, build) -> Response:
     """Catalogue answers are the same for everyone: served from the per-process cache without
-    touching the database or the threadpool; a miss is built in the threadpool on a read session."""
+    touching the database or the threadpool; a miss is built in the threadpool on a read session.
+    Each carries an ETag (of its bytes); a client that sends it back gets a 304."""
     key = cache.key(request.url.path, request.scope.get("query_string", b""), get_locale())
     body = cache.get(key)
     if body is None:
@@ -27,7 +28,10 @@ async def _cached(request: Request, build) -> Response:
                 return build(session).model_dump_json().encode()
 
         body = await run_in_threadpool(cache.get_or_build, key, produce)
-    return Response(body, media_type="application/json")
+    etag = cache.etag_of(body).decode()
+    if etag in [t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(body, media_type="application/json", headers={"ETag": etag})
 
 
 @router.get("/matters", response_model=MatterPage)

@@ -8,7 +8,7 @@ from app.core.i18n import get_locale
 from app.core.templating import render
 from app.identity.deps import OptionalUser
 from app.matters import content, service
-from app.matters.presenters import channels, form_schema_for, guide_for
+from app.matters.presenters import channels, guide_for
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
@@ -49,11 +49,13 @@ def matter_list(request: Request, session: SessionDep, user: OptionalUser, q: st
 
 @router.get("/matters/{code}")
 def matter_page(code: str, request: Request, session: SessionDep, user: OptionalUser):
-    m = service.get_matter(session, code)
+    # The matter, its materials and the licence names come from the process's catalogue snapshot
+    # (app.matters.cache: rebuilt on seeding and after its TTL), not from the database per view.
+    m = service.cached_matter(code)
     return render(request, "matters/detail.html", {
-        "m": m, "channels": channels(m), "licence_names": service.licence_type_names(session, en=get_locale() == "en"),
-        "guide": guide_for(m.code, [(x.name, x.source) for x in m.materials]), "guide_is_personal": content.guide_is_personal,
-        "form_schema": form_schema_for(m.code)})
+        "m": m, "channels": channels(m), "licence_names": service.cached_licence_type_names(en=get_locale() == "en"),
+        "guide": guide_for(m.code, [(x.name, x.source) for x in m.materials]),
+        "guide_is_personal": content.guide_is_personal})
 
 
 @router.get("/bundles")

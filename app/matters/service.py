@@ -1,13 +1,16 @@
 """Catalogue: load the YAML into the database (idempotent) and query it."""
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, event, func, inspect, or_, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.util import identity_key
 
 from app.core.errors import NotFound
 from app.matters.models import Bundle, BundleMatter, Department, LicenceType, Material, Matter, Theme
@@ -70,6 +73,8 @@ def seed_catalogue(session: Session, data: dict | None = None) -> SeedReport:
     """Make the catalogue tables equal the catalogue file; running twice changes nothing."""
     data = data or load_catalogue()
     report = SeedReport()
+    session.info.pop("matters", None)  # what get_matter kept may be about to change
+    session.info["catalogue_changed"] = True  # until this transaction ends: no snapshot (see get_matter)
     for code, d in data["departments"].items():
         _upsert(session, Department, code, {"code": code, "name": d["name"], "name_en": d.get("name_en", "")}, report)
     for pos, (code, t) in enumerate(data["themes"].items()):
@@ -177,13 +182,123 @@ def list_matters(session: Session, flt: MatterFilter, limit: int = 20, offset: i
     return list(rows), total
 
 
+_MATTER_LOADED = frozenset({"department", "theme", "materials"})
+
+# The catalogue as this process last read it: detached, fully loaded matters (with department, theme and
+# materials), copied into a session without SQL. Like the catalogue API's cache (app.matters.cache) it is
+# dropped when this process seeds and when it is older than TTL_SECONDS (other instances follow).
+_snapshot: dict[str, Matter] = {}
+_snapshot_key: tuple[int, float] = (-1, 0.0)
+_snapshot_lock = threading.Lock()
+
+
+def _snapshot_of(code: str) -> Matter | None:
+    global _snapshot_key
+    from app.matters import cache
+
+    with _snapshot_lock:
+        generation, built = _snapshot_key
+        if generation != cache.generation() or time.monotonic() - built > cache.TTL_SECONDS:
+            _snapshot.clear()
+            _snapshot_key = (cache.generation(), time.monotonic())
+            return None
+        return _snapshot.get(code)
+
+
+def _keep(m: Matter, generation: int) -> None:
+    """A detached copy of a clean, fully loaded matter for the snapshot (no SQL)."""
+    with Session() as holder:  # unbound: merge(load=False) emits no SQL; closing detaches the copies
+        copy = holder.merge(m, load=False)
+    with _snapshot_lock:
+        if _snapshot_key[0] == generation:
+            _snapshot[m.code] = copy
+
+
 def get_matter(session: Session, code: str) -> Matter:
-    """The matter with its department, theme and materials, or MatterNotFound."""
+    """The matter with its department, theme and materials, or MatterNotFound. Read once per unit of
+    work (the session keeps it in `session.info`) and once per process while the catalogue stays as it
+    is (a snapshot copied into the session without SQL; see `_snapshot`)."""
+    from app.matters import cache
+
+    held = session.info.setdefault("matters", {})
+    m = held.get(code)
+    if m is not None:
+        state = inspect(m)
+        if state.persistent and state.session_id == session.hash_key and not (state.unloaded & _MATTER_LOADED):
+            return m
+    snapshot = _snapshot_of(code) if isinstance(code, str) else None
+    if snapshot is not None and session.identity_map.get(identity_key(Matter, code)) is None \
+            and not session.info.get("catalogue_changed"):
+        held[code] = m = session.merge(snapshot, load=False)
+        return m
+    generation = cache.generation()
     m = session.scalar(select(Matter).where(Matter.code == code).options(
         selectinload(Matter.department), selectinload(Matter.theme), selectinload(Matter.materials)))
     if m is None:
         raise MatterNotFound(f"事项不存在：{code} / No such service matter: {code}")
+    held[code] = m
+    if not session.info.get("catalogue_changed"):
+        _keep(m, generation)
     return m
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _catalogue_settled(session: Session, transaction) -> None:
+    """A session that seeded changes to the catalogue: when its transaction ends (committed or rolled
+    back), what any session read meanwhile is dropped."""
+    if transaction.parent is None and session.info.pop("catalogue_changed", False):
+        from app.matters import cache
+
+        cache.invalidate()
+@dataclass(frozen=True)
+class CatalogueSnapshot:
+    """The catalogue as pages read it, loaded once per process (see app.matters.cache)."""
+    matters: dict[str, Matter]
+    departments: dict[str, Department]
+    licence_names: dict[str, str]
+    licence_names_en: dict[str, str]
+
+
+def _build_snapshot() -> CatalogueSnapshot:
+    from app.core.db import read_session
+
+    with read_session() as session:
+        matters = {m.code: m for m in session.scalars(select(Matter).options(
+            selectinload(Matter.department), selectinload(Matter.theme), selectinload(Matter.materials)))}
+        departments = {d.code: d for d in session.scalars(select(Department))}
+        types = list(session.scalars(select(LicenceType)))
+        session.expunge_all()  # detached, fully loaded: read by every request thread, never changed
+    return CatalogueSnapshot(matters=matters, departments=departments,
+                             licence_names={lt.code: lt.name for lt in types},
+                             licence_names_en={lt.code: lt.name_en or lt.name for lt in types})
+
+
+def catalogue_snapshot() -> CatalogueSnapshot:
+    from app.matters import cache
+
+    return cache.snapshot(_build_snapshot)
+
+
+def cached_matter(code: str) -> Matter:
+    """get_matter from the process's catalogue snapshot, for pages that only show the matter: the
+    object is shared (never change it, nor add it to a session)."""
+    m = catalogue_snapshot().matters.get(code)
+    if m is None:
+        raise MatterNotFound(f"事项不存在：{code} / No such service matter: {code}")
+    return m
+
+
+def cached_department(code: str) -> Department:
+    d = catalogue_snapshot().departments.get(code)
+    if d is None:
+        raise NotFound(f"部门不存在：{code} / No such department: {code}")
+    return d
+
+
+def cached_licence_type_names(en: bool = False) -> dict[str, str]:
+    """licence_type_names from the snapshot (a shared dict: read it only)."""
+    snap = catalogue_snapshot()
+    return snap.licence_names_en if en else snap.licence_names
 
 
 def list_departments(session: Session) -> list[Department]:

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import resource
 import time
+from contextlib import nullcontext
 from dataclasses import asdict
 from datetime import date
 from typing import Optional
@@ -19,8 +21,11 @@ def simulate(days: int = typer.Option(..., help="Working days to simulate."),
              scale: float = typer.Option(0.004, help="Share of the catalogue's annual volumes (1.0: the whole "
                                                      "district, about 2,000 applications a working day)."),
              start: str = typer.Option("2026-03-02", help="First simulated day (China date)."),
-             workers: int = typer.Option(1, min=1, max=16, help="Worker processes, each taking a partition of the "
-                                                                 "traffic (same seed, same KPIs for any number)."),
+             workers: Optional[int] = typer.Option(None, min=1, max=16, help="Worker processes, each taking a "
+                                                   "partition of the traffic (same seed, same KPIs for any number). "
+                                                   "Default: one per core (at most 2) on PostgreSQL; 1 on SQLite, "
+                                                   "whose writers queue one at a time (more workers only add "
+                                                   "overhead there)."),
              database_url: Optional[str] = typer.Option(None, "--database-url", help="The database to simulate in "
                                                         "(default: PORTAL_DATABASE_URL); PostgreSQL lets workers "
                                                         "write in parallel, SQLite serialises their writes."),
@@ -48,25 +53,32 @@ def simulate(days: int = typer.Option(..., help="Working days to simulate."),
         db.set_engine(db.make_engine(get_settings().effective_database_url))
     from app.core.config import get_settings
     from app.core.db import session_factory
-    from app.simulation import kpis, report, runner, timing
+    from app.core.clock import use
+    from app.simulation import keys, kpis, report, runner, timing, traffic
     from app.simulation.traffic import Params
 
+    if workers is None:
+        workers = 1 if get_settings().effective_database_url.startswith("sqlite") else min(2, os.cpu_count() or 1)
     params = Params(days=days, seed=seed, scale=scale, start=date.fromisoformat(start),
                     online_adoption=online_adoption, intake_error_rate=intake_error_rate,
                     auto_approval=auto_approval, comprehensive_windows=comprehensive_windows,
                     dedicated_windows=dedicated_windows)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("district (build + working days)", total=days + 1)
         counters, timer = runner.run(session_factory(), get_settings().effective_database_url, params,
                                      workers=workers, http=http, on_step=lambda _what, n: progress.advance(task, n))
-    seconds = time.perf_counter() - started
-    with session_factory()() as session:
+    seconds, cpu = time.perf_counter() - started, _cpu() - cpu_started
+    # The KPIs as of the end of the last simulated day (deadlines passed or not by then); over HTTP the
+    # server kept the wall clock, and so does the measure.
+    end = None if http else traffic.at(keys.working_days(params.start, days)[-1], 18)
+    with (use(lambda: end) if end else nullcontext()), session_factory()() as session:
         measured = kpis.measure(session)
     console.print(report.table(measured))
     console.print(f"{counters.submitted} applications submitted ({counters.abandoned} abandoned), "
-                  f"{counters.decisions} staff decisions, {counters.reviews} reviews in {seconds:.1f} s "
+                  f"{counters.decisions} staff decisions, {counters.reviews} reviews in {seconds:.1f} s, "
+                  f"{cpu:.1f} s CPU, {_max_rss_mb()} MB at most "
                   f"({workers} worker{'s' if workers > 1 else ''}{', over HTTP' if http else ''})")
     raw = timing.raw_costs(session_factory()) if timings else {}
     if timings:
@@ -75,10 +87,23 @@ def simulate(days: int = typer.Option(..., help="Working days to simulate."),
            "workers": workers, "http": bool(http),
            "submitted": counters.submitted, "abandoned": counters.abandoned, "arrivals": counters.arrivals,
            "consultations": counters.consultations, "decisions": counters.decisions, "reviews": counters.reviews,
-           "seconds": round(seconds, 2)}
+           "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "max_rss_mb": _max_rss_mb()}
     data = {"kpis": measured, "run": run, "by_day": counters.by_day,
             "cost": {"steps": timer.as_dict(), "raw": raw}}
     if json_file:
         report.write_json(json_file, data)
     if html_file:
         report.write_html(html_file, data)
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished worker processes."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _max_rss_mb() -> int:
+    """The largest resident set of this process or any of its worker processes (MB): flat in the days
+    when nothing of the district or of past days is held."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return round(max(own.ru_maxrss, children.ru_maxrss) / 1024)

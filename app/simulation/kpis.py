@@ -13,7 +13,8 @@ from app.matters.consultation.models import ConsultationQuery
 from app.matters.models import Matter
 from app.services.applications.models import Application
 from app.services.datahub.models import DataRecord
-from app.simulation import window_adapter
+from app.services.window import service as window_service
+from app.services.window.models import ServiceWindow
 
 RISING = "rising"
 
@@ -66,30 +67,31 @@ def consultation_accuracy(session: Session) -> float | None:
 
 
 def comprehensive_window_share(session: Session) -> float | None:
-    """综合窗口比例: comprehensive windows among all windows."""
-    return _share(*window_adapter.window_counts(session))
+    """综合窗口比例: comprehensive windows among all windows (the window service's figure)."""
+    w = ServiceWindow
+    total = session.scalar(select(func.count()).select_from(w)) or 0
+    return round(window_service.comprehensive_share(session), 4) if total else None
 
 
 def intake_accuracy(session: Session) -> float | None:
-    """收件准确率: window intakes the back office did not have to return (correction or refusal)."""
-    return _share(*window_adapter.intake_counts(session))
+    """收件准确率: window intakes the back office did not return to the window (the window's own figure)."""
+    value = window_service.intake_figures(session)["intake_accuracy"]
+    return None if value is None else round(value, 4)
 
 
 def on_the_spot(session: Session) -> tuple[float | None, bool | None]:
-    """当场办结比例 at comprehensive windows; met when the later half of the days does no worse
-    than the earlier half (the plan asks for a rising share)."""
-    by_day = window_adapter.on_the_spot_by_day(session)
-    done, total = sum(d for d, _ in by_day.values()), sum(t for _, t in by_day.values())
-    value = _share(done, total)
+    """当场办结比例: intakes at comprehensive windows completed there (the window service's definition,
+    `on_the_spot_by_day`, which the window dashboard shows too); met when the later half of the days
+    does no worse than the earlier half (the plan asks for a rising share)."""
+    by_day = window_service.on_the_spot_by_day(session)
+    value = _share(*window_service.on_the_spot_totals(by_day))
     days = sorted(by_day)
     if len(days) < 2:
         return value, None if value is None else value > 0
     half = len(days) // 2
-    early = [by_day[d] for d in days[:half]]
-    late = [by_day[d] for d in days[half:]]
-    early_share = _share(sum(d for d, _ in early), sum(t for _, t in early)) or 0
-    late_share = _share(sum(d for d, _ in late), sum(t for _, t in late)) or 0
-    return value, late_share >= early_share
+    early = window_service.on_the_spot_totals({d: by_day[d] for d in days[:half]})
+    late = window_service.on_the_spot_totals({d: by_day[d] for d in days[half:]})
+    return value, (_share(*late) or 0) >= (_share(*early) or 0)
 
 
 def satisfaction_rate(session: Session) -> float | None:
@@ -98,7 +100,9 @@ def satisfaction_rate(session: Session) -> float | None:
 
 
 def rectified_on_time_rate(session: Session) -> float | None:
-    """Bad reviews rectified and answered within the deadline, among all bad-review tickets."""
+    """差评按期整改答复率: bad-review tickets answered within their deadline, among the tickets whose
+    outcome is known on the clock's date — answered, or unanswered past the deadline (the evaluation
+    statistics' definition; a ticket still within its deadline is neither on time nor late yet)."""
     return stats.compute(session, "department")[1].rectified_on_time_rate
 
 

@@ -51,36 +51,49 @@ def password_hash() -> str:
     return identity.hash_password(PASSWORD)
 
 
+RECENT = 2048  # residents and enterprises re-derived lately (an arrival is planned, then applies): kept
+
+
+@lru_cache(maxsize=RECENT)
 def person_records(district: District, index: int) -> dict[str, dict[str, Any]]:
-    """The government records of resident `index` (the same every time)."""
+    """The government records of resident `index` (the same every time; callers do not change them)."""
     rng = random.Random(f"{district.seed}:person:{index}")
     return synthetic.synthesize_person(rng, _faker(), today=district.start)
 
 
+@lru_cache(maxsize=RECENT)
 def enterprise_records(district: District, index: int) -> dict[str, Any]:
-    """The records of enterprise `index`, its legal representative under "legal_representative"."""
+    """The records of enterprise `index`, its legal representative under "legal_representative"
+    (the same every time; callers do not change them)."""
     rng = random.Random(f"{district.seed}:enterprise:{index}")
     return synthetic.synthesize_enterprise(rng, _faker(), today=district.start)
 
 
-def _records(district: District) -> Iterator[dict[str, Any]]:
-    for i in range(district.persons):
-        yield person_records(district, i)
-    for i in range(district.enterprises):
-        records = enterprise_records(district, i)
+def _records(district: District, part: int = 0, parts: int = 1) -> Iterator[dict[str, Any]]:
+    """The district's records, or one of `parts` interleaved shares of them (derived afresh: the
+    build does not fill the cache of recent ones)."""
+    for i in range(part, district.persons, parts):
+        yield synthetic.synthesize_person(random.Random(f"{district.seed}:person:{i}"), _faker(), today=district.start)
+    for i in range(part, district.enterprises, parts):
+        records = dict(synthetic.synthesize_enterprise(random.Random(f"{district.seed}:enterprise:{i}"), _faker(),
+                                                       today=district.start))
         yield records.pop("legal_representative")
         yield records
 
 
-def load_government_data(session: Session, district: District) -> int:
-    """Write the district's records to the datahub in chunks."""
+def load_government_data(units, district: District, part: int = 0, parts: int = 1) -> int:
+    """Write the district's records (or share `part` of `parts`) to the datahub, a unit of work per
+    chunk (`units()` opens one): nothing of the district stays in memory or in a session."""
     written, chunk = 0, []
-    for records in _records(district):
+    for records in _records(district, part, parts):
         chunk.append(records)
         if len(chunk) >= CHUNK:
-            written += datahub.load_records(session, chunk)
+            with units() as session:
+                written += datahub.load_records(session, chunk)
             chunk = []
-    written += datahub.load_records(session, chunk)
+    if chunk:
+        with units() as session:
+            written += datahub.load_records(session, chunk)
     return written
 
 

@@ -30,24 +30,27 @@ def table(kpis: dict[str, dict]) -> Table:
     return t
 
 
-def cost_rows(steps: dict, applications: int, raw: dict) -> list[tuple[str, str, str, str]]:
-    """(step, calls, ms per application, raw ms of the same work) — the service layer's overhead in view."""
+def cost_rows(steps: dict, applications: int, raw: dict) -> list[tuple[str, str, str, str, str]]:
+    """(step, calls, wall ms per application, CPU ms per application, raw ms of the same work) — the
+    service layer's overhead in view."""
     per = max(applications, 1)
-    seconds, counts = steps.get("seconds", {}), steps.get("counts", {})
-    baseline = {"create": raw.get("insert"), "seal": raw.get("sign")}
-    names = {"create": "bare INSERT of the rows", "seal": "bare pyHanko signature"}
+    seconds, cpu, counts = steps.get("seconds", {}), steps.get("cpu", {}), steps.get("counts", {})
+    baseline = {"create": raw.get("insert"), "esign": raw.get("sign"), "seal": raw.get("sign")}
+    names = {"create": "bare INSERT of the rows", "esign": "bare pyHanko signature", "seal": "bare pyHanko signature"}
     rows = []
     for step, value in seconds.items():
         b = baseline.get(step)
         rows.append((step, str(counts.get(step, 0)), f"{value / per * 1000:.1f}",
+                     f"{cpu.get(step, 0.0) / per * 1000:.1f}" if cpu else "—",
                      f"{b * 1000:.1f} ({names[step]})" if b is not None else "—"))
-    rows.append(("total", "", f"{sum(seconds.values()) / per * 1000:.1f}", ""))
+    rows.append(("total", "", f"{sum(seconds.values()) / per * 1000:.1f}",
+                 f"{sum(cpu.values()) / per * 1000:.1f}" if cpu else "—", ""))
     return rows
 
 
 def cost_table(steps: dict, applications: int, raw: dict) -> Table:
     t = Table(title=f"每件成本 / Cost per application ({applications} applications; ms)")
-    for col in ("step", "calls", "ms / application", "raw ms / unit"):
+    for col in ("step", "calls", "wall ms / application", "CPU ms / application", "raw CPU ms / unit"):
         t.add_column(col)
     for row in cost_rows(steps, applications, raw):
         t.add_row(*row)
@@ -120,4 +123,4 @@ def _cost_html(data: dict, run: dict) -> str:
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
                    for row in cost_rows(cost["steps"], run["submitted"], cost.get("raw", {})))
     return ("<h2>每件成本 / Cost per application (ms)</h2><table><tr><th>step</th><th>calls</th>"
-            f"<th>ms / application</th><th>raw ms / unit</th></tr>{rows}</table>")
+            f"<th>wall ms / application</th><th>CPU ms / application</th><th>raw CPU ms / unit</th></tr>{rows}</table>")

@@ -14,12 +14,12 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.clock import CHINA_TZ, use
 from app.core.errors import PortalError
@@ -43,6 +43,7 @@ from app.simulation import population, timing, window_adapter
 from app.simulation.population import District
 from app.simulation.keys import app_key, chance, key_of, partition, working_days  # noqa: F401 (drivers use some)
 from app.simulation.visits import CENTRE, WindowVisits
+from app.simulation.visits import load as _load
 
 WORKING_DAYS_PER_YEAR = 250
 OPEN = (Status.submitted, Status.resubmitted, Status.accepted, Status.in_review, Status.correction_requested,
@@ -106,6 +107,7 @@ def warm_up() -> None:
 
 
 RETRIES = 8
+T = TypeVar("T")
 
 
 class Simulation(WindowVisits):
@@ -137,17 +139,26 @@ class Simulation(WindowVisits):
     def _unit(self):
         return self.sessions.begin()
 
-    def _retrying(self, fn: Callable[[Session], None]) -> None:
-        """One unit of work; a lost race with another worker (a unique key, a busy database) is retried
-        as a person would retry a 409; a step the service refuses (PortalError) propagates."""
+    def _reading(self) -> Session:
+        """A session that only reads (on SQLite it takes no write lock), on the run's database."""
+        return Session(bind=self.sessions.kw["bind"].execution_options(portal_readonly=True), expire_on_commit=False)
+
+    def _retrying(self, fn: Callable[[Session], T]) -> T:
+        """One unit of work, committed like a request (its commit timed as the "commit" step); a lost race
+        with another worker (a unique key, a busy database) is retried as a person would retry a 409; a
+        step the service refuses (PortalError) propagates."""
         for attempt in range(RETRIES):
             try:
-                with self._unit() as session:
-                    fn(session)
-                return
+                with self.sessions() as session:
+                    session.begin()
+                    result = fn(session)
+                    with self.timer.step("commit"):
+                        session.commit()
+                return result
             except (IntegrityError, OperationalError, StaleDataError):
                 if attempt == RETRIES - 1:
                     raise
+        raise AssertionError("unreachable")
 
     def mine(self, key: str) -> bool:
         return self.workers == 1 or partition(key, self.workers) == self.worker
@@ -163,6 +174,8 @@ class Simulation(WindowVisits):
         with self.clock_context(), timing.installed(self.timer):
             if build:
                 self.build()
+            else:
+                self.build_records()
             self.load_staff()
             for day in working_days(self.p.start, self.p.days):
                 self.run_day(day)
@@ -174,22 +187,28 @@ class Simulation(WindowVisits):
         return use(self.clock)
 
     def run_build(self) -> None:
-        """Only the district (before worker processes take the days)."""
+        """Only the district's staff and switches (before worker processes load its records and take the days)."""
         with self.clock_context():
-            self.build()
+            self.build(records=False)
 
-    def build(self) -> None:
-        """The district: government data, staff, windows, the what-if switches (one process, before the days)."""
+    def build(self, *, records: bool = True) -> None:
+        """The district: staff, windows, the what-if switches (one unit), then its government data
+        (`build_records`; each worker loads a share when there are several)."""
         with self._unit() as session:
-            population.load_government_data(session, self.district)
             population.ensure_windows(session, self.district)
             population.create_staff(session, self.district)
             for matter in session.scalars(select(Matter)):
                 approval.setting(session, matter.code).enabled = self.p.auto_approval
+        if records:
+            self.build_records()
+
+    def build_records(self) -> None:
+        population.load_government_data(self._unit, self.district, self.worker, self.workers)
+        self.sync()
         self.on_step("build", 1)
 
     def load_staff(self) -> None:
-        with self.sessions() as session:
+        with self._reading() as session:
             staff = population.staff_of(session, self.district)
             self.reviewers = {code: u.id for code, u in staff["reviewers"].items()}
             self.approvers = {code: u.id for code, u in staff["approvers"].items()}
@@ -227,17 +246,41 @@ class Simulation(WindowVisits):
 
     # -- back office -----------------------------------------------------------------------------------
     def back_office(self, day: date, same_day_only: bool = False) -> None:
-        with self.sessions() as session:
-            stmt = select(Application.id, Application.matter_code, Application.subject_key, Application.created_at) \
-                .where(Application.status.in_(OPEN)).order_by(Application.id)
+        """Work the queue: what is due today is worked, one unit each. The queue is read as columns and
+        only the applications with something to do today are loaded (most wait for a later day)."""
+        c = Application
+        with self._reading() as session:
+            stmt = select(c.id, c.matter_code, c.subject_key, c.created_at, c.status, c.channel, c.accepted_at,
+                          c.submitted_at, c.due_date).where(c.status.in_(OPEN)).order_by(c.id)
             if same_day_only:  # on-the-spot matters are decided before the day ends
-                stmt = stmt.join(Matter, Matter.code == Application.matter_code).where(Matter.promised_days == 0)
-            ids = [row[0] for row in session.execute(stmt) if self.mine(key_of(*row[1:]))]
+                stmt = stmt.join(Matter, Matter.code == c.matter_code).where(Matter.promised_days == 0)
+            ids = [row[0] for row in session.execute(stmt)
+                   if self.mine(key := key_of(*row[1:4])) and self._due_today(key, day, *row[4:])]
         for app_id in ids:
             try:
                 self._retrying(lambda session: self._work(session, _load(session, app_id), day))
             except PortalError:
                 pass  # a step the service refused is not taken (as a person would be told)
+
+    def _due_today(self, key: str, day: date, status: Status, channel: Channel, accepted_at, submitted_at,
+                   due_date: date | None) -> bool:
+        """Whether `_work` has something to do with this application today (from its columns alone)."""
+        if status == Status.approved:
+            return channel == Channel.window
+        if status == Status.correction_requested:
+            return True
+        if status == Status.submitted or (status == Status.resubmitted and accepted_at is None):
+            return True
+        if status not in (Status.accepted, Status.in_review, Status.resubmitted) or due_date is None:
+            return False
+        return day >= self._planned(key, submitted_at, due_date)
+
+    def _planned(self, key: str, submitted_at: datetime, due_date: date) -> date:
+        """The day the back office decides: within the promised days, a few slip past them."""
+        submitted = submitted_at.astimezone(CHINA_TZ).date()
+        span = max(0, deadlines.working_days_between(submitted, due_date))
+        late = chance(self.p.seed, key, "late") < self.p.late_rate
+        return deadlines.add_working_days(submitted, int(chance(self.p.seed, key, "when") * (span + 1)) + (2 if late else 0))
 
     def _work(self, session: Session, app: Application, day: date) -> None:
         seed, n = self.p.seed, app_key(app)
@@ -261,11 +304,7 @@ class Simulation(WindowVisits):
             return
         if app.status not in (Status.accepted, Status.in_review, Status.resubmitted) or app.due_date is None:
             return
-        span = max(0, deadlines.working_days_between(app.submitted_at.astimezone(CHINA_TZ).date(), app.due_date))
-        late = chance(seed, n, "late") < self.p.late_rate
-        planned = deadlines.add_working_days(app.submitted_at.astimezone(CHINA_TZ).date(),
-                                             int(chance(seed, n, "when") * (span + 1)) + (2 if late else 0))
-        if day < planned:
+        if day < self._planned(n, app.submitted_at, app.due_date):
             return
         window_error = (app.channel == Channel.window and not self._corrected(app)
                         and chance(seed, n, "intake-error") < self.p.intake_error_rate)
@@ -294,24 +333,28 @@ class Simulation(WindowVisits):
 
     # -- reviews and rectification -------------------------------------------------------------------
     def review(self, day: date) -> None:
+        """Completed applications are reviewed (read as the columns the grade needs; the review service
+        loads the application itself)."""
         since = at(day, 0) - timedelta(days=4)
-        with self.sessions() as session:
-            rows = [(i, number, key_of(m, s, c)) for i, number, m, s, c in session.execute(
-                select(Application.id, Application.number, Application.matter_code, Application.subject_key,
-                       Application.created_at).outerjoin(Review, Review.application_id == Application.id)
-                .where(Application.status.in_(DONE), Application.updated_at >= since, Review.id.is_(None))
-                .order_by(Application.id))]
-        for app_id, number, key in rows:
+        c = Application
+        with self._reading() as session:
+            rows = list(session.execute(
+                select(c.id, c.number, c.matter_code, c.subject_key, c.created_at, c.status, c.channel, c.due_date,
+                       c.issued_at, c.decided_at, c.updated_at, c.applicant_user_id)
+                .outerjoin(Review, Review.application_id == c.id)
+                .where(c.status.in_(DONE), c.updated_at >= since, Review.id.is_(None)).order_by(c.id)))
+        for row in rows:
+            key = app_key(row)
             if not self.mine(key) or chance(self.p.seed, key, "reviews") >= self.p.review_rate:
                 continue
             try:
-                self._retrying(lambda session: self._review_one(session, app_id))
+                self._retrying(lambda session: self._review_one(session, row))
                 self.counters.reviews += 1
             except PortalError:
                 pass
 
-    def _review_one(self, session: Session, app_id: int) -> None:
-        app = _load(session, app_id)
+    def _review_one(self, session: Session, app) -> None:
+        """`app`: the application's columns (a row)."""
         user = session.get(User, app.applicant_user_id)
         score = self._grade(app)
         window = app.channel == Channel.window
@@ -341,7 +384,7 @@ class Simulation(WindowVisits):
         return 1
 
     def rectify(self, day: date) -> None:
-        with self.sessions() as session:
+        with self._reading() as session:
             rows = [(t, d, key_of(m, s, c)) for t, d, m, s, c in session.execute(
                 select(Rectification.id, Rectification.department_code, Application.matter_code,
                        Application.subject_key, Application.created_at)
@@ -408,33 +451,41 @@ class Simulation(WindowVisits):
         if channel == Channel.online and chance(self.p.seed, tag, "consult") < self.p.consult_rate:
             self.consult(code, name, keywords, tag)
         try:
-            decided = []
-            self._retrying(lambda session: decided.append(
-                self._apply_one(session, day, matter, tag, enterprise, index, channel)))
+            if channel == Channel.window:
+                self.counters.decisions += self._walk_in(day, matter, tag, enterprise, index)
+            else:
+                self._online(matter, enterprise, index)
             self.counters.submitted += 1
-            self.counters.decisions += decided[-1]
         except PortalError:  # e.g. a form the government's data cannot complete: the applicant gives up
             self.counters.abandoned += 1
 
-    def _apply_one(self, session: Session, day: date, matter: tuple, tag: str, enterprise: bool, index: int,
-                   channel: Channel) -> int:
-        """Apply; returns the staff decisions taken at once (at the desk)."""
-        code, window_direct, esign_needed, department, theme = matter[0], matter[4], matter[7], matter[8], matter[10]
-        user = self._account(session, enterprise, index)
-        if channel == Channel.window:
-            return self._walk_in(session, day, user, code, tag, window_direct, esign_needed, department, theme)
-        with self.timer.step("create"):
-            app = applications.create_draft(session, matter_code=code, user=user, form=content.example_form(code),
-                                            channel=channel)
-            for m in applications.missing_materials(app):
-                applications.attach_upload(session, app, m.material_id, self.proof_pdf, original_name="scan.png",
-                                           actor=user.username)
-        with self.timer.step("submit"):
-            if esign_needed:  # the one-time code arrives in the inbox (the simulated SMS)
-                code_text, _ = sign_proof.new_code(session, app, user)
-                esign.sign(session, app, user, sign_proof.Proof(code=code_text))
-            applications.submit(session, app, user)
-        return 0
+    def _online(self, matter: tuple, enterprise: bool, index: int) -> None:
+        """An online application, unit by unit as the applicant's requests go: the draft (numbered,
+        pre-filled, materials resolved), then the uploads, the e-signature and the submission."""
+        code, esign_needed = matter[0], matter[7]
+
+        def create(session: Session) -> tuple[int, int]:
+            user = self._account(session, enterprise, index)
+            with self.timer.step("create"):
+                app = applications.create_draft(session, matter_code=code, user=user,
+                                                form=content.example_form(code), channel=Channel.online)
+            return app.id, user.id
+
+        app_id, user_id = self._retrying(create)
+
+        def submit(session: Session) -> None:
+            app, user = _load(session, app_id), session.get(User, user_id)
+            with self.timer.step("create", count=False):
+                for m in applications.missing_materials(app):
+                    applications.attach_upload(session, app, m.material_id, self.proof_pdf,
+                                               original_name="scan.png", actor=user.username)
+            with self.timer.step("submit"):
+                if esign_needed:  # the one-time code arrives in the inbox (the simulated SMS)
+                    code_text, _ = sign_proof.new_code(session, app, user)
+                    esign.sign(session, app, user, sign_proof.Proof(code=code_text))
+                applications.submit(session, app, user)
+
+        self._retrying(submit)
 
     def consult(self, code: str, name: str, keywords: list[str], tag: str) -> None:
         """The applicant asks in plain words; the answer is judged helpful if it names their matter."""
@@ -444,11 +495,6 @@ class Simulation(WindowVisits):
         top = answer.results[0].matter_code if answer.results else None
         self._retrying(lambda session: consultation.record_feedback(session, ref, top == code, self.query_log))
         self.counters.consultations += 1
-
-
-def _load(session: Session, app_id: int) -> Application:
-    return session.scalar(select(Application).where(Application.id == app_id).options(
-        selectinload(Application.materials), selectinload(Application.events)))
 
 
 def _poisson(rng: random.Random, lam: float) -> int:

@@ -42,3 +42,20 @@ def test_a_quieter_level_turns_it_off(client, capsys):
         assert "quiet" not in capsys.readouterr().err
     finally:
         logging.getLogger("portal.access").setLevel(logging.NOTSET)
+
+
+def test_the_line_is_the_json_of_its_fields(monkeypatch):
+    """Formatted directly (no dict per request), the line is still exactly json.dumps of the fields,
+    whatever the path holds."""
+    monkeypatch.setattr(access_log, "json", True)
+    access_log.flush()
+    lines: list[str] = []
+    monkeypatch.setattr(access_log, "_lines", lines)
+    path = '/matters/"a\\b"/中文\x01'
+    access_log.record("GET", path, None, 1.5, 'id"1')
+    access_log.record("POST", "/x", 201, 12.0, "r2")
+    first, second = (json.loads(line) for line in lines)
+    assert first["path"] == path and first["status"] is None and first["request_id"] == 'id"1'
+    assert second["status"] == 201 and second["ms"] == 12.0 and second["method"] == "POST"
+    fields = {k: first[k] for k in ("time", "level", "name", "message", "request_id", "method", "path", "status", "ms")}
+    assert lines[0] == json.dumps(fields)

@@ -118,23 +118,78 @@ def test_online_application_share_counts_submitted_applications_by_channel(clien
 def test_on_the_spot_share_and_its_rising_trend(client, auth, db_session):
     from datetime import datetime, timezone
 
+    from app.services.window import service as window_service
     from app.services.window.models import WindowIntake
 
-    apps = _drafts(client, auth, db_session, 5)
+    apps = _drafts(client, auth, db_session, 6)
     db_session.execute(delete(WindowIntake))
     day1, day2 = datetime(2026, 3, 2, 2, tzinfo=timezone.utc), datetime(2026, 3, 3, 2, tzinfo=timezone.utc)
-    # comprehensive XH-C01: day 1 one of two completed on the spot, day 2 two of two; the dedicated XH-D01
-    # intake is not counted: 3 of 4, and the later half does better than the earlier (rising, met)
-    rows = [("XH-C01", day1, True), ("XH-C01", day1, False), ("XH-C01", day2, True), ("XH-C01", day2, True),
-            ("XH-D01", day2, False)]
+    # comprehensive XH-C01: day 1 one of two completed on the spot, day 2 two of three (the third a matter
+    # with promised days, taken in but not completed there: it counts); the dedicated XH-D01 intake is not
+    # counted: 3 of 5, and the later half does better than the earlier (rising, met)
+    rows = [("XH-C01", day1, True, True), ("XH-C01", day1, False, True), ("XH-C01", day2, True, True),
+            ("XH-C01", day2, True, True), ("XH-C01", day2, False, False), ("XH-D01", day2, False, True)]
     intakes = [WindowIntake(application_id=app.id, application_number=app.number, window_code=code,
-                            officer="window-officer", department_code=app.department_code, on_the_spot_matter=True,
-                            created_at=at, completed_on_spot=done) for app, (code, at, done) in zip(apps, rows)]
+                            officer="window-officer", department_code=app.department_code, on_the_spot_matter=spot,
+                            created_at=at, completed_on_spot=done) for app, (code, at, done, spot) in zip(apps, rows)]
     db_session.add_all(intakes)
     db_session.flush()
-    assert kpis.on_the_spot(db_session) == (0.75, True)
-    intakes[2].completed_on_spot = intakes[3].completed_on_spot = False  # day 2: none of two — falling
+    assert kpis.on_the_spot(db_session) == (0.6, True)
+    # one implementation: the window dashboard's figure is the KPI's (and one window's own figure, the same ratio)
+    assert window_service.intake_figures(db_session)["on_the_spot_share"] == 0.6
+    assert window_service.intake_figures(db_session)["on_the_spot_intakes"] == 5
+    assert window_service.intake_figures(db_session, "XH-D01")["on_the_spot_share"] == 0.0
+    intakes[2].completed_on_spot = intakes[3].completed_on_spot = False  # day 2: none of three — falling
     intakes[1].completed_on_spot = True  # day 1: two of two
     db_session.flush()
-    assert kpis.on_the_spot(db_session) == (0.5, False)
+    assert kpis.on_the_spot(db_session) == (0.4, False)
+    assert window_service.intake_figures(db_session)["on_the_spot_share"] == 0.4
 
+
+def test_rectified_on_time_rate_counts_only_tickets_answered_or_past_due(db_session):
+    """Five bad reviews on a hand-made calendar, measured on Wednesday 2026-03-11 (China date): answered
+    on time; answered late; unanswered, due Tuesday (past due: late); unanswered, due Friday (not yet due:
+    neither); and one whose appeal was upheld (excluded). On time: 1 of the 3 whose outcome is known."""
+    from datetime import date, datetime, timezone
+
+    from app.core.clock import use
+    from app.evaluation import rollups
+    from app.evaluation.models import Appeal, Rectification, Responsibility, Review, ReviewChannel, ReviewRollup, \
+        TicketStatus
+    from app.identity.models import User
+    from app.services.applications.models import Application, Status
+
+    for model in (Rectification, Appeal, ReviewRollup, Review):
+        db_session.execute(delete(model))
+    uid = db_session.scalar(select(User.id).where(User.username == "citizen-young"))
+    at = datetime(2026, 3, 2, 2, tzinfo=timezone.utc)
+    tickets = [  # (answered on time?, rectify_due, excluded)
+        (True, date(2026, 3, 9), False), (False, date(2026, 3, 9), False), (None, date(2026, 3, 10), False),
+        (None, date(2026, 3, 13), False), (None, date(2026, 3, 9), True)]
+    for i, (on_time, due, excluded) in enumerate(tickets):
+        app = Application(number=f"XH20260302{990000 + i:06d}", matter_code="temporary-assistance",
+                          department_code="civil", applicant_user_id=uid, subject_key="x", applicant_name="x",
+                          status=Status.issued)
+        db_session.add(app)
+        db_session.flush()
+        review = Review(application_id=app.id, application_number=app.number, matter_code="temporary-assistance",
+                        department_code="civil", responsibility=Responsibility.back_office,
+                        channel=ReviewChannel.online, score=1, reviewer_user_id=uid, reviewer_name="x",
+                        created_at=at, excluded=excluded)
+        db_session.add(review)
+        db_session.flush()
+        answered = on_time is not None
+        db_session.add(Rectification(review_id=review.id, department_code="civil", opened_on=date(2026, 3, 2),
+                                     contact_due=date(2026, 3, 3), rectify_due=due,
+                                     status=TicketStatus.answered if answered else TicketStatus.rectifying,
+                                     answered_at=at if answered else None, answered_on_time=on_time))
+    db_session.flush()
+    rollups.rebuild(db_session)
+    wednesday = datetime(2026, 3, 11, 10, tzinfo=timezone.utc)
+    with use(lambda: wednesday):
+        assert kpis.rectified_on_time_rate(db_session) == round(1 / 3, 4)
+        assert kpis.measure(db_session)["rectified_on_time_rate"]["value"] == round(1 / 3, 4)
+    with use(lambda: datetime(2026, 3, 16, 10, tzinfo=timezone.utc)):  # Monday: the Friday ticket is late too
+        assert kpis.rectified_on_time_rate(db_session) == 0.25
+    with use(lambda: datetime(2026, 3, 9, 10, tzinfo=timezone.utc)):  # the first Monday: only the two answers
+        assert kpis.rectified_on_time_rate(db_session) == 0.5

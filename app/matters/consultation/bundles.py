@@ -8,7 +8,7 @@ from typing import Any
 from app.matters.consultation.text import Segmenter
 
 # A question about everything an event needs, not one matter.
-EVENT_MARKERS = ("哪些", "什么证", "啥证", "一件事", "所有", "全部", "一次", "一起办", "都要办", "都办", "要办什么",
+EVENT_MARKERS = ("哪些", "什么证", "啥证", "一件事", "所有", "全部", "一次办", "一次性办", "一起办", "都要办", "都办", "要办什么",
                  "办什么", "什么手续", "哪几", "流程", "的事情", "的手续", "要办的", "what do i need", "what do we need", "what licence",
                  "what to do", "sort out", "everything", "all the")
 BUNDLE_FIELDS = {"name": 3.0, "name_en": 2.5, "description": 1.0, "description_en": 1.0}
@@ -44,14 +44,17 @@ class Bundles:
             self._terms[code] = terms
 
     def rank(self, question: str, weights: dict[str, float], idf: dict[str, float],
-             matter_scores: dict[str, float]) -> list[BundleHit]:
-        """Bundles the question is about, best first; only for an event question or a bundle named outright."""
-        event = any(m in question for m in EVENT_MARKERS)
+             matter_scores: dict[str, float], asked: str | None = None) -> list[BundleHit]:
+        """Bundles the question is about, best first; only for an event question or a bundle named outright.
+
+        `asked`: the part of a long story that asks (an event word in its background does not count)."""
+        asked = (question if asked is None else asked).replace("第一次", "")  # "第一次办" is no "一次办"
+        event = any(m in asked for m in EVENT_MARKERS)
         top = max(matter_scores.values(), default=0.0) or 1.0
         hits = []
         for code, terms in self._terms.items():
             b = self.items[code]
-            score = sum(qw * idf.get(t, 1.0) * terms[t] for t, qw in weights.items() if t in terms)
+            score = sum(qw * idf.get(t, 1.0) * bw for t, bw in terms.items() if (qw := weights.get(t)))
             score += MEMBER_SHARE * 10 * sum(matter_scores.get(m, 0.0) for m in b["matters"]) / top
             named = "一件事" in question and b["name"].replace("一件事", "") in question
             if score >= MIN_BUNDLE_SCORE and (event or named):

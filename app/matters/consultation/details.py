@@ -10,7 +10,7 @@ INTENTS = (
     ("fees", ("多少钱", "收费", "费用", "要钱", "花钱", "免费", "fee", "cost", "how much")),
     ("time", ("多久", "几天", "多长时间", "多少天", "时间", "how long", "how many days")),
     ("online", ("网上", "网办", "线上", "手机上", "online", "internet")),
-    ("where", ("在哪", "哪里办", "去哪", "哪儿", "地点", "where")),
+    ("where", ("在哪", "哪里办", "去哪", "哪儿", "地点", "哪个部门", "找谁", "where")),
     ("eligibility", ("条件", "谁可以", "能不能办", "符合", "资格", "who can", "eligible", "qualif")),
 )
 

@@ -56,23 +56,37 @@ SHORT_CLOSE_RATIO = 0.75  # ... or this close when the question is only a word o
 MIN_SCORE = 4.0           # below this the best match is not trusted
 MIN_COVERAGE = 0.3        # share of the question's content words that must be known
 LONG_CHARS = 30           # a question this long, in two clauses or more, is a story
-# A long story is read clause by clause. The clause that asks counts fully; one that says what
-# the person wants or was told to do counts almost as much; the background counts little.
+# A long story is read clause by clause, each clause ranked on its own and the rankings summed.
+# The clause that asks counts fully; one that says what the person wants or was told to do counts
+# almost as much; the background counts less but still votes (the need is often only told there).
 ASK_WEIGHT = 1.0
 WANT_WEIGHT = 0.9
 TOLD_WEIGHT = 0.7
 BACKGROUND_WEIGHT = 0.4
 NEED_WEIGHT = 0.7         # clauses weighted at least this are the need (coverage, subject)
 ASK_MARKERS = ("怎么", "如何", "哪里", "哪儿", "去哪", "在哪", "哪个", "哪些", "能不能", "能否", "可不可以", "可以吗",
-               "行不行", "吗", "什么", "啥", "多少", "多久", "几天", "怎样", "手续", "?", "how ", "where ",
-               "can i", "can we", "what ", "which ", "do i ", "should i")
+               "行不行", "吗", "什么", "啥", "多少", "多久", "几天", "怎样", "手续", "有没有", "是不是", "找谁", "谁管",
+               "归谁", "咋", "想问", "请问", "问一下", "问下", "咨询", "?", "how ", "where ", "can i", "can we",
+               "what ", "which ", "do i ", "should i", "is there", "are there")
 WANT_MARKERS = ("想", "打算", "准备", "需要", "要去", "要办", "得办", "该", "申请", "办理", "领", "报名", "登记",
                 "补办", "帮我", "i want", "we want", "i need", "we need", "would like", "plan to", "going to")
+# A clause that says something is done or had already ("执照办下来了", "养老金也开始发了") is not the need.
+DONE_MARKERS = re.compile("(?:办好|办完|办下来|拿到|领到|批下来|批好|开始发|搞定|补好)了|是有的|已经有了|都有了")
+DONE_WEIGHT = 0.15
 TOLD_MARKERS = ("说", "告诉", "通知", "让我", "叫我", "要求", "必须", "得先", "要先", "told", "said", "asked me")
-RECENCY = 0.8             # a story ends with its need: each later clause lowers an earlier one this much
-SHORT_ASK_CHARS = 8       # an ask this short ("去哪里领") names its object in an earlier clause
-# Characters too common to tie a short ask to the clause it refers to.
-_TIE_STOP = frozenset("我你他她们的了是在有要去办什么怎么哪里儿个一这那就都也还说能可以吗呢啊吧想需该到给把被")
+RECENCY = 0.95            # a story ends with its need: each later clause lowers an earlier one this much
+BACKGROUND_FLOOR = 0.3    # ... but no clause counts less than this
+CLAUSE_SATURATION = 20.0  # a clause's score s counts s / (1 + s / this): no one clause outvotes the rest
+# Words every story's background is made of: in a background clause they count this much.
+STORY_WORDS = frozenset("""
+家 家里 我家 老家 家人 老人 孩子 小孩 儿子 女儿 老婆 老公 爸爸 妈妈 我爸 我妈 爸妈 父母 工作 上班 打工 时候 钱 公司 单位
+上海 一直 现在 去年 今年 明年 年 月 天 人 医院 房子 朋友 同事 邻居 东西 事情 情况
+""".split())
+STORY_WORD_WEIGHT = 0.3
+STRONG_CLAUSE = 12.0      # a story with a clause scoring a matter this high is about that matter
+LIFT_REACH = 2            # an ask that names nothing refers to one of the clauses just before it
+# Characters too common to tie a contentless ask to the clause it refers to.
+_TIE_STOP = frozenset("我你他她们的了是在有要去办什么怎么哪里儿个一这那就都也还说能可以吗呢啊吧想需该到给把被上下")
 
 ENTERPRISE_MARKERS = ("公司", "企业", "单位", "员工", "职工们", "工厂", "厂房", "门店", "店铺", "机构",
                       "company", "business", "enterprise", "employer", "firm", "staff", "employees")
@@ -145,6 +159,20 @@ class _Doc:
 
 
 @dataclass
+class _Query:
+    """A question read for ranking: its clauses (weight, terms, hinted matters) and what they add up to."""
+    story: bool
+    clauses: list[tuple[float, dict[str, float], dict[str, list[str]]]] = field(default_factory=list)
+    weights: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    bonus: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    phrases: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    notes: list[str] = field(default_factory=list)
+    need: set[str] = field(default_factory=set)
+    need_text: str = ""
+    words: list[str] = field(default_factory=list)  # the question's own words (not the lexicon's)
+
+
+@dataclass
 class _Rule:
     """One lexicon rule: a colloquial phrase that expands to canonical words or names a matter."""
     phrase: str
@@ -211,6 +239,7 @@ class ConsultationIndex:
                 lengths={f: sum(c.values()) for f, c in fields.items()},
             ))
         self._finish()
+        self._code_index = {d.code: i for i, d in enumerate(self.docs)}
         self.bundles = Bundles(catalogue.get("bundles") or [], self.segmenter)
         self.hotline = Hotline(hotline)
         sound_alike = set(vocabulary) | {t for d in self.docs for f in IDENTIFYING_FIELDS for t in d.fields[f]}
@@ -244,6 +273,7 @@ class ConsultationIndex:
         df: Counter = Counter()
         df_main: Counter = Counter()
         self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._term_freq: dict[str, dict[int, float]] = defaultdict(dict)  # the postings by matter
         for i, d in enumerate(self.docs):
             terms: dict[str, float] = defaultdict(float)
             for f, counts in d.fields.items():
@@ -253,6 +283,7 @@ class ConsultationIndex:
             for t, wtf in terms.items():
                 df[t] += 1
                 self.postings[t].append((i, wtf))
+                self._term_freq[t][i] = wtf
             # Words every application needs (身份证, 户口簿) say little about which matter is
             # meant: document frequency counts the fields that describe the matter itself.
             for t in {t for f in IDENTIFYING_FIELDS for t in d.fields[f]}:
@@ -297,8 +328,11 @@ class ConsultationIndex:
         return zh + "。", en + "."
 
     # ------------------------------------------------------------------ searching
-    def _expand_clause(self, q: str) -> tuple[dict[str, float], dict[str, list[str]], list[str]]:
-        """One clause's terms with weights, matters named by lexicon hints, notes for 'why'."""
+    def _expand_clause(self, q: str, words: list[str] | None = None
+                       ) -> tuple[dict[str, float], dict[str, list[str]], list[str]]:
+        """One clause's terms with weights, matters named by lexicon hints, notes for 'why'.
+
+        `words`: the clause's words when they are already cut (`Segmenter.words`)."""
         weights: dict[str, float] = defaultdict(float)
         hinted: dict[str, list[str]] = defaultdict(list)
         notes: list[str] = []
@@ -324,108 +358,167 @@ class ConsultationIndex:
                 hinted[rule.matter].append(rule.phrase)
             for exp in rule.expansions:
                 notes.append(f"{rule.phrase} → {exp}")
-                words = self._expansion_words.get(exp)
-                for t in words if words is not None else self.segmenter.words(normalise(exp)):
+                exp_words = self._expansion_words.get(exp)
+                for t in exp_words if exp_words is not None else self.segmenter.words(normalise(exp)):
                     weights[t] = max(weights[t], EXPANSION_WEIGHT)
-        for t in self.segmenter.words(q):
+        for t in self.segmenter.words(q) if words is None else words:
             weights[t] = 1.0
         for t in bigrams(q):
             weights[t] = max(weights[t], BIGRAM_WEIGHT)
         return weights, hinted, notes
 
     @staticmethod
-    def clause_weights(parts: list[str]) -> list[float]:
+    def clause_kind(part: str) -> float:
+        """The weight of a clause by what it does: asks, says what is wanted or was told, or tells the background."""
+        if DONE_MARKERS.search(part) and not any(m in part for m in ("吗", "?", "怎么", "什么", "哪")):
+            return DONE_WEIGHT
+        if any(m in part for m in ASK_MARKERS):
+            return ASK_WEIGHT
+        if any(m in part for m in WANT_MARKERS):
+            return WANT_WEIGHT
+        if any(m in part for m in TOLD_MARKERS):
+            return TOLD_WEIGHT
+        return BACKGROUND_WEIGHT
+
+    def clause_weights(self, parts: list[str], names: list[bool] | None = None) -> list[float]:
         """How much each clause of a long story says about the need (see ASK_WEIGHT ...).
 
         A clause that asks counts fully; the others lose RECENCY for every clause after them
-        (the need comes last). An ask that names nothing itself ("去哪里领", "这个证怎么办")
-        lifts the nearest earlier clause sharing a word with it ("把证领了"), or the one
-        before it; with no ask at all the last clause is taken as the ask.
+        (the need comes last), down to BACKGROUND_FLOOR. An ask that names nothing itself
+        ("去哪里领", "这个证怎么办") lifts the clauses it refers to: the nearest earlier one sharing
+        a character with it ("把证领了") and, when that one names nothing either, the nearest
+        earlier one that does. With no ask at all the last clause is taken as the ask. A clause
+        saying something is done already ("执照办下来了") counts DONE_WEIGHT and is never lifted.
+        `names[i]`: clause i names something (`_names`); worked out here when not given.
         """
         n = len(parts)
-        kinds = []
-        for p in parts:
-            if any(m in p for m in ASK_MARKERS):
-                kinds.append(ASK_WEIGHT)
-            elif any(m in p for m in WANT_MARKERS):
-                kinds.append(WANT_WEIGHT)
-            elif any(m in p for m in TOLD_MARKERS):
-                kinds.append(TOLD_WEIGHT)
-            else:
-                kinds.append(BACKGROUND_WEIGHT)
+        if names is None:
+            names = [self._names(*self._expand_clause(p)[:2]) for p in parts]
+        kinds = [self.clause_kind(p) for p in parts]
         if ASK_WEIGHT not in kinds:
             kinds[-1] = ASK_WEIGHT
-        weights = [k if k == ASK_WEIGHT else k * RECENCY ** (n - 1 - i) for i, k in enumerate(kinds)]
+        weights = [k if k in (ASK_WEIGHT, DONE_WEIGHT) else max(BACKGROUND_FLOOR, k * RECENCY ** (n - 1 - i))
+                   for i, k in enumerate(kinds)]
+        names = [x and k != DONE_WEIGHT for x, k in zip(names, kinds)]  # what is done is not what is asked
         for i in range(1, n):
-            if kinds[i] == ASK_WEIGHT and len(parts[i]) <= SHORT_ASK_CHARS:
-                own = set(parts[i]) - _TIE_STOP
-                j = next((j for j in range(i - 1, -1, -1) if own & set(parts[j])), None)
+            if kinds[i] != ASK_WEIGHT or names[i]:
+                continue
+            own = set(parts[i]) - _TIE_STOP
+            j = next((j for j in range(i - 1, -1, -1) if kinds[j] != DONE_WEIGHT and own & set(parts[j])), None)
+            if j is not None:
+                weights[j] = max(weights[j], WANT_WEIGHT)
+            if j is None or not names[j]:
+                start = i if j is None else j
+                j = next((j for j in range(start - 1, max(-1, start - 1 - LIFT_REACH), -1) if names[j]), None)
                 if j is not None:
                     weights[j] = max(weights[j], WANT_WEIGHT)
         return weights
 
-    def _expand(self, q: str) -> tuple[dict[str, float], dict[str, float], dict[str, list[str]], list[str], set[str], str]:
-        """A long story is cut into clauses: those that ask count fully, the background less.
+    def _names(self, weights: dict[str, float], hinted: dict[str, list[str]]) -> bool:
+        """A clause names something: a lexicon hint, or a word of the index that is neither one
+        character nor a story word (the clause's own words or the lexicon's expansions)."""
+        return bool(hinted) or any(len(t) > 1 and t[0] != "§" and t not in STORY_WORDS and t in self.postings
+                                   for t in weights)
 
-        Returns term weights, lexicon-hint bonus and phrases per matter, notes, the words
-        of the asking clauses (the ones coverage is measured on) and the text of the need.
+    def _expand(self, q: str) -> _Query:
+        """The question's terms; a long story cut into clauses, each weighted by what it does.
+
+        Background clauses keep their words but the words every story is made of (家里, 孩子,
+        工作 ...) count STORY_WORD_WEIGHT there; coverage is measured on the clauses of the need.
         """
         parts = clauses(q)
-        if len(q) >= LONG_CHARS and len(parts) >= 2:
-            factors = self.clause_weights(parts)
-        else:
-            parts, factors = [q], [1.0]
-        weights: dict[str, float] = defaultdict(float)
-        bonus: dict[str, float] = defaultdict(float)
-        phrases: dict[str, list[str]] = defaultdict(list)
-        notes: list[str] = []
-        need: set[str] = set()
-        for part, factor in zip(parts, factors):
-            w, hinted, n = self._expand_clause(part)
+        story = len(q) >= LONG_CHARS and len(parts) >= 2
+        if not story:
+            parts = [q]
+        words = [self.segmenter.words(p) for p in parts]
+        expanded = [self._expand_clause(p, ws) for p, ws in zip(parts, words)]
+        factors = self.clause_weights(parts, [self._names(w, h) for w, h, _ in expanded]) if story else [1.0]
+        out = _Query(story=story, words=[t for ws in words for t in ws])
+        for factor, (w, hinted, n) in zip(factors, expanded):
+            if story and factor < NEED_WEIGHT:
+                for t in w:
+                    if t in STORY_WORDS or (t[0] == "§" and t[1:] in STORY_WORDS):
+                        w[t] *= STORY_WORD_WEIGHT
+            out.clauses.append((factor, w, hinted))
             for t, x in w.items():
-                weights[t] = max(weights[t], x * factor)
+                out.weights[t] = max(out.weights[t], x * factor)
             for code, ps in hinted.items():
-                bonus[code] += 2.0 * factor * len(ps)
-                phrases[code] += ps
-            notes += n
+                out.bonus[code] += 2.0 * factor * len(ps)
+                out.phrases[code] += ps
+            out.notes += n
             if factor >= NEED_WEIGHT:
-                need.update(t for t in w if not t.startswith("§"))
-        need_text = "，".join(p for p, f in zip(parts, factors) if f >= NEED_WEIGHT)
-        return weights, bonus, phrases, notes, need, need_text
+                out.need.update(t for t in w if not t.startswith("§"))
+        out.need_text = "，".join(p for p, f in zip(parts, factors) if f >= NEED_WEIGHT)
+        return out
+
+    def _rank(self, weights: dict[str, float], hinted: dict[str, list[str]]) -> dict[int, float]:
+        """BM25F of every matter sharing a term with the weights, plus the lexicon hints' bonus."""
+        scores: dict[int, float] = defaultdict(float)
+        for t, qw in weights.items():
+            posting = self.postings.get(t)
+            if not posting:
+                continue
+            x = qw * self.idf[t]
+            for i, wtf in posting:
+                scores[i] += x * wtf * (K1 + 1) / (K1 + wtf)
+        for code, ps in hinted.items():
+            i = self._code_index.get(code)
+            if i is not None:
+                # The keywords field already holds the phrase; make a whole-phrase hit decisive.
+                scores[i] += 2.0 * len(ps)
+        return scores
+
+    def _indexed(self, weights: dict[str, float]) -> list[tuple[str, float, dict[int, float]]]:
+        """The weighted terms the index holds: (term, weight × idf, its frequency per matter)."""
+        return [(t, qw * self.idf[t], tf) for t, qw in weights.items() if (tf := self._term_freq.get(t))]
+
+    def _contributions(self, i: int, terms: list[tuple[str, float, dict[int, float]]],
+                       hinted: dict[str, list[str]], share: float = 1.0) -> list[tuple[float, str]]:
+        """What each term (and lexicon hint) added to matter i's score: the reasons shown for it."""
+        out = [(share * x * wtf * (K1 + 1) / (K1 + wtf), t) for t, x, tf in terms if (wtf := tf.get(i))]
+        ps = hinted.get(self.docs[i].code)
+        if ps:
+            out.append((share * 2.0 * len(ps), "「" + "」「".join(ps) + "」"))
+        return out
 
     def search(self, question: str, limit: int = 5) -> Answer:
         q, fixes = self.corrector.correct(normalise_question(question[:MAX_QUESTION_CHARS]))
         limit = max(1, min(int(limit or 5), 20))
         answer = Answer(query=question[:MAX_QUESTION_CHARS], corrections=[f"{a} → {b}" for a, b in fixes])
-        weights, bonus, phrases, notes, need, need_text = self._expand(q)
-        route = self.hotline.match(q)
-        if route is not None and not bonus:  # a city problem, not a service matter
+        query = self._expand(q)
+        weights, bonus, notes, need, need_text = query.weights, query.bonus, query.notes, query.need, query.need_text
+        # A city problem, not a service matter, unless a longer lexicon phrase holds its words (污水管 ⊃ 污水).
+        fired = {n.split(" → ", 1)[0] for n in notes} | {p for ps in query.phrases.values() for p in ps}
+        route = self.hotline.match(q, fired)
+        if route is not None and not bonus:
             answer.hotline = route
             return answer
-        scores: dict[int, float] = defaultdict(float)
-        matched: dict[int, list[tuple[float, str]]] = defaultdict(list)
+        shares: list[dict[int, float]] = []  # per clause: how much of its score each matter kept
+        strongest = 0.0  # the best score one clause of a story gave one matter
+        if query.story:
+            # Each clause ranks the matters on its own; the rankings are summed by the clause's
+            # weight, each saturating so that one clause's strong word cannot outvote the story.
+            scores: dict[int, float] = defaultdict(float)
+            for factor, w, hinted in query.clauses:
+                kept: dict[int, float] = {}
+                for i, s in self._rank(w, hinted).items():
+                    if s > 0:
+                        strongest = max(strongest, s)
+                        kept[i] = share = factor / (1 + s / CLAUSE_SATURATION)
+                        scores[i] += s * share
+                shares.append(kept)
+        else:
+            scores = self._rank(weights, query.clauses[0][2])
         known_words = 0
         content_words = 0
-        for t, qw in weights.items():
-            posting = self.postings.get(t)
-            if not t.startswith("§") and t in need:
-                content_words += 1
-                # A lone character (证, 房) is too weak to say the question is about us at all.
-                known_words += posting is not None and len(t) > 1
-            if not posting:
+        for t in weights:
+            if t.startswith("§") or t not in need:
                 continue
-            idf = self.idf[t]
-            for i, wtf in posting:
-                s = qw * idf * wtf * (K1 + 1) / (K1 + wtf)
-                scores[i] += s
-                matched[i].append((s, t))
-        code_index = {d.code: i for i, d in enumerate(self.docs)}
-        for code, b in bonus.items():
-            i = code_index.get(code)
-            if i is not None:
-                # The keywords field already holds the phrase; make a whole-phrase hit decisive.
-                scores[i] += b
-                matched[i].append((b, "「" + "」「".join(phrases[code]) + "」"))
+            if query.story and (len(t) < 2 or t in STORY_WORDS):
+                continue  # a story's filler (说, 弄, 孩子, 工作) says nothing either way
+            content_words += 1
+            # A lone character (证, 房) is too weak to say the question is about us at all.
+            known_words += t in self.postings and len(t) > 1
         enterprise = any(mk in need_text for mk in ENTERPRISE_MARKERS)
         person = any(mk in need_text for mk in PERSON_MARKERS)
         for i in list(scores):
@@ -438,27 +531,40 @@ class ConsultationIndex:
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         best = ranked[0][1] if ranked else 0.0
         coverage = known_words / content_words if content_words else 0.0
-        # A colloquial phrase from the lexicon is evidence enough that the question is ours.
-        if not ranked or best < MIN_SCORE or (coverage < MIN_COVERAGE and not bonus and not notes):
+        # A colloquial phrase from the lexicon is evidence enough that the question is ours; in a
+        # story not when it is only a story word ("我妈" → 老人), but so is one clause that plainly
+        # names a matter.
+        evidence = bool(bonus) or any(not query.story or n.split(" → ", 1)[0] not in STORY_WORDS for n in notes)
+        evidence = evidence or strongest >= STRONG_CLAUSE
+        if not ranked or best < MIN_SCORE or (coverage < MIN_COVERAGE and not evidence):
             answer.not_found = True
             answer.themes = self.themes
             return answer
+        indexed = [self._indexed(w) for _, w, _ in query.clauses] if query.story else [self._indexed(weights)]
         for i, s in ranked[:limit]:
             d = self.docs[i]
             answer.results.append(Hit(
                 matter_code=d.code, name=d.name, name_en=d.name_en, score=round(s, 3),
-                why=self._why(d, matched[i], notes), subject=d.subject, theme=d.theme,
+                why=self._why(d, self._reasons(i, query, shares, indexed), notes), subject=d.subject, theme=d.theme,
                 summary=d.summary, summary_en=d.summary_en, apply_url=f"/matters/{d.code}/apply",
             ))
-        answer.bundles = self.bundles.rank(q, weights, self.idf, {self.docs[i].code: s for i, s in ranked[:5]})
-        typed = {t for t in self.segmenter.words(q)}
-        short = len([t for t in typed if not any(t != u and t in u for u in typed)]) <= 2
+        answer.bundles = self.bundles.rank(q, weights, self.idf, {self.docs[i].code: s for i, s in ranked[:5]},
+                                           need_text if query.story else None)
+        typed = set(query.words)  # a story is never short
+        short = not query.story and len([t for t in typed if not any(t != u and t in u for u in typed)]) <= 2
         answer.clarify = self._clarify(answer.results, enterprise or person,
                                        SHORT_CLOSE_RATIO if short else CLOSE_RATIO)
-        kind = details.intent(q)
+        kind = details.intent(need_text if query.story else q)  # in a story, the detail its ask asks for
         if kind and not answer.bundles:
             answer.detail = self.detail(answer.results[0].matter_code, kind)
         return answer
+
+    def _reasons(self, i: int, query: _Query, shares: list[dict[int, float]],
+                 indexed: list[list[tuple[str, float, dict[int, float]]]]) -> list[tuple[float, str]]:
+        if not query.story:
+            return self._contributions(i, indexed[0], query.clauses[0][2])
+        return [c for (_, _, hinted), kept, terms in zip(query.clauses, shares, indexed) if i in kept
+                for c in self._contributions(i, terms, hinted, kept[i])]
 
     def detail(self, code: str, kind: str) -> details.Detail:
         """One matter's answer to a detail question (materials, time, fees, where, online, who)."""

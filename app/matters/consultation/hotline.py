@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 HOTLINE_NUMBER = "12345"
+_GAP = "[^，。！？,.!?;；]{0,6}"  # what a "*" in a phrase stands for
 
 
 @dataclass
@@ -29,7 +31,12 @@ class Hotline:
             route = HotlineRoute(str(code), c.get("name", code), c.get("name_en", code))
             for p in c.get("phrases") or []:
                 p = str(p).lower()
-                self._routes.append((re.compile(r"\b" + re.escape(p) + r"\b") if p.isascii() else p, route))
+                if p.isascii():
+                    self._routes.append((re.compile(r"\b" + re.escape(p) + r"\b"), route))
+                elif "*" in p:  # "狗*叫": a few characters of one clause between ("狗天天半夜叫")
+                    self._routes.append((re.compile(_GAP.join(map(re.escape, p.split("*")))), route))
+                else:
+                    self._routes.append((p, route))
 
     def categories(self) -> list[tuple[str, str, str]]:
         """(code, name, name_en) of every category, in the file's order."""
@@ -38,9 +45,23 @@ class Hotline:
             seen.setdefault(route.category, route)
         return [(r.category, r.name, r.name_en) for r in seen.values()]
 
-    def match(self, question: str) -> HotlineRoute | None:
-        """The category of a city problem named in the (normalised) question, or None."""
+    def match(self, question: str, covered: Iterable[str] = ()) -> HotlineRoute | None:
+        """The category of a city problem named in the (normalised) question, or None.
+
+        `covered`: longer phrases matched otherwise (the lexicon's); a hotline phrase only inside
+        one of them does not count ("污水管" is about a water connection, not about sewage)."""
+        covered = [c for c in covered if c and not c.isascii()]
         for phrase, route in self._routes:
-            if (phrase in question) if isinstance(phrase, str) else phrase.search(question):
+            if not isinstance(phrase, str):
+                if phrase.search(question):
+                    return route
+                continue
+            if phrase not in question:
+                continue
+            text = question
+            for c in covered:
+                if phrase in c and c != phrase:
+                    text = text.replace(c, "\x00")
+            if phrase in text:
                 return route
         return None

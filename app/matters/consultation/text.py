@@ -53,13 +53,38 @@ _EN_FOLD = {
 
 
 _T2S = OpenCC("t2s")
+
+
+def _t2s_chars() -> frozenset[str] | None:
+    """The characters t2s changes: a question with none of them is left as it is (most are).
+
+    Read from the converter's dictionaries; None (always convert) if their layout is not known."""
+    try:
+        chars: set[str] = set()
+        for group in _T2S._dict_chain_data:
+            for *_, mapping in group:
+                for k, v in mapping.items():
+                    if k != v:
+                        chars.update(a for a, b in zip(k, v) if a != b) if len(k) == len(v) else chars.update(k)
+        return frozenset(chars) or None
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+_T2S_CHARS = _t2s_chars()
 # Emoji, symbols and punctuation say nothing about the need; clause breaks are kept as "，".
 _NOISE = re.compile(r"[^\w\s，。！？；,.!?;:：'\-+]", re.UNICODE)
 _CLAUSE_BREAK = re.compile(r"[，。！？；,!?;：:…~]+|\.+(?![a-z0-9])|\s{2,}"
                            f"|(?<=[{_CJK}])\\s+(?=[{_CJK}])")
-# A story typed without punctuation still turns where these words start a new thought.
-_SOFT_BREAK = re.compile(r"(?=但是|可是|不过|所以|结果|然后|后来|现在|听说|请问|想问|我想|想知道)")
-SOFT_SPLIT_CHARS = 24  # a clause this long without punctuation is cut at those words
+# A story typed without punctuation still turns where these words start a new thought: connectives,
+# time words, hearsay, and the words that start the ask or the want ("我该怎么", "能不能", "我想").
+_SOFT_BREAK = re.compile(
+    "但是|可是|不过(?![来去])|所以|因为|而且|结果|然后|后来|现在|最近|去年|今年|前年|上个月|上周|听人?说"
+    "|(?<!的)听?(?:邻居|同事|朋友|老师|医生|房东|中介|人事|居委会?|街道|别人|家长|老乡|工作人员)说"
+    "|请问|想问|(?:我们|我)?想知道|(?:我们|我)想|打算|需要|具体"
+    "|(?:我们|我|她|他|你)?(?:该|应该)?(?:怎么|如何|去哪|在哪|到哪|哪里|能不能|可不可以|是不是|有没有|要什么|要准备|找谁)")
+SOFT_SPLIT_CHARS = 16  # a clause this long without punctuation is cut at those words
+MIN_CLAUSE_CHARS = 3   # a cut piece shorter than this ("但是", "我") joins what follows
 
 
 def normalise(text: str) -> str:
@@ -71,7 +96,7 @@ def normalise(text: str) -> str:
 def normalise_question(text: str) -> str:
     """A resident's question as the index reads it: Simplified script, no emoji or symbol noise."""
     text = normalise(text)
-    if not text.isascii():
+    if not text.isascii() and (_T2S_CHARS is None or not _T2S_CHARS.isdisjoint(text)):
         text = _T2S.convert(text)
     return " ".join(_NOISE.sub(" ", text).split())
 
@@ -94,9 +119,9 @@ def clauses(text: str) -> list[str]:
         pieces = [part]
         if len(part) >= SOFT_SPLIT_CHARS and not part.isascii():
             pieces = []
-            for x in _SOFT_BREAK.split(part):
-                x = x.strip()
-                if pieces and len(pieces[-1]) <= 2:  # "但是" alone joins what follows
+            cuts = [0, *(m.start() for m in _SOFT_BREAK.finditer(part) if m.start()), len(part)]
+            for x in (part[a:b].strip() for a, b in zip(cuts, cuts[1:])):
+                if pieces and len(pieces[-1]) < MIN_CLAUSE_CHARS:  # "但是" alone joins what follows
                     pieces[-1] += x
                 elif x:
                     pieces.append(x)
@@ -109,11 +134,13 @@ def clauses(text: str) -> list[str]:
 # "把证领了" says "领证", "把公司关掉" says "关公司"; "开过社保户" and "没有欠债" say "开社保户", "没欠债".
 _BA = re.compile(f"把([{_CJK}]{{1,4}}?)([{_CJK}])(?:了|掉|好|完|下来)")
 _ASPECT = re.compile("(?<=[开办交领没])(?:过|了|有)")
+# "查一下房子" says "查房子", "登记一下" says "登记": a verb softened by 一下 is still the verb.
+_SOFTENER = re.compile(f"(?<=[{_CJK}])一下(?:子)?")
 
 
 def phrase_variant(clause: str) -> str:
     """The clause in the word order and without the particles a lexicon phrase is written in ("" if none)."""
-    v = _ASPECT.sub("", _BA.sub(lambda m: m.group(2) + m.group(1), clause))
+    v = _SOFTENER.sub("", _ASPECT.sub("", _BA.sub(lambda m: m.group(2) + m.group(1), clause)))
     return v if v != clause else ""
 
 

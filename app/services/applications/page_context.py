@@ -10,11 +10,12 @@ from typing import Any, Mapping
 from urllib.parse import urlencode
 
 from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from app.core import reads
 from app.core.clock import CHINA_TZ
-from app.core.errors import PortalError
+from app.core.errors import NotFound, PortalError
 from app.core.i18n import bilingual, get_locale, gettext as _, pick  # noqa: F401 (bilingual: used by pages)
 from app.core.templating import render
 from app.identity import access
@@ -30,6 +31,7 @@ from app.services.applications import service as svc
 from app.services.applications import workbench
 from app.services.applications.models import Application, ApplicationMaterial, MaterialStatus, Status
 from app.services.seals import documents
+from app.services.seals.models import Seal, SealedDocument
 
 INPUT_TYPES = {"string": "text", "phone": "tel", "email": "email", "date": "date", "integer": "number",
                "number": "number"}
@@ -205,8 +207,12 @@ def errors_from(e: PortalError) -> dict[str, str]:
 # -- the application page --------------------------------------------------------------------------
 
 def _material_names_en(session: Session, matter_code: str) -> dict[int, str]:
-    """Catalogue material id → English name for one matter (one query for all its materials)."""
-    return dict(session.execute(select(Material.id, Material.name_en).where(Material.matter_code == matter_code)).all())
+    """Catalogue material id → English name for one matter (from the catalogue snapshot)."""
+    try:
+        return {m.id: m.name_en for m in matter_service.cached_matter(matter_code).materials}
+    except NotFound:
+        return dict(session.execute(select(Material.id, Material.name_en)
+                                    .where(Material.matter_code == matter_code)).all())
 
 
 def _exempt_label(m: ApplicationMaterial, licence_names_en: Mapping[str, str]) -> str:
@@ -253,12 +259,18 @@ def primary_next(app: Application, matter: Matter, readiness: dict | None) -> st
     return next((a for a in actions if a != "edit_form"), actions[0])
 
 
+# The result document's holder and its seal's owner, in one query (built once).
+_DOCUMENT_PARTIES = (select(SealedDocument.holder_key, Seal.owner_code)
+                     .join(Seal, Seal.id == SealedDocument.seal_id).where(SealedDocument.id == bindparam("id")))
+
+
 def _can_download_result(session: Session, app: Application, user: User, reason: str | None) -> bool:
     if not app.result_document_id:
         return False
-    doc = documents.get_document(session, app.result_document_id)
-    return access.can_download_document(user, holder_key=doc.holder_key, reason=reason,
-                                        issuer_code=documents.document_seal(session, doc).owner_code)
+    row = reads.rows(session, _DOCUMENT_PARTIES, {"id": app.result_document_id}).first()
+    if row is None:
+        raise documents.DocumentNotFound("文书不存在 / document not found")
+    return access.can_download_document(user, holder_key=row.holder_key, reason=reason, issuer_code=row.owner_code)
 
 
 def application_context(session: Session, app: Application, matter: Matter, user: User, *,
@@ -272,7 +284,7 @@ def application_context(session: Session, app: Application, matter: Matter, user
         readiness["missing_materials"] = [en.get(m.material_id) or m.name for m in svc.missing_materials(app)]
     correction = next((e for e in reversed(app.events) if e.action in lifecycle.CORRECTION_ACTIONS), None)
     names_en = _material_names_en(session, app.matter_code) if get_locale() == "en" else {}
-    licence_en = matter_service.licence_type_names(session, en=True) if get_locale() == "en" else {}
+    licence_en = matter_service.cached_licence_type_names(en=True) if get_locale() == "en" else {}
     # Timelines name people, not login names.
     names = identity_service.full_names(session, {e.actor for e in app.events} | {app.decision_by or ""}
                                         | {app.assigned_to or "", app.review_by or ""})
@@ -299,7 +311,7 @@ def application_context(session: Session, app: Application, matter: Matter, user
         "can_download_result": _can_download_result(session, app, user, reason),
         # An administrator's links carry the reason stated for this read (audited again on each).
         "access_query": f"?{urlencode({'reason': reason})}" if reason and access.needs_reason(user) else "",
-        "decision": dict(decision or {}), "department": matter_service.get_department(session, app.department_code),
+        "decision": dict(decision or {}), "department": matter_service.cached_department(app.department_code),
         "auto": presenters.auto_approval_out(session, app),
         **_back_office(session, app, matter, user, names),
     }
@@ -329,8 +341,9 @@ def _back_office(session: Session, app: Application, matter: Matter, user: User,
 def render_application(request: Request, session: Session, app: Application, user: User, *,
                        errors: Mapping[str, str] | None = None, decision: Mapping[str, str] | None = None,
                        notice: str = "", status_code: int = 200, reason: str | None = None):
-    """The application page (also re-rendered with the errors of a failed action)."""
-    matter = matter_service.get_matter(session, app.matter_code)
+    """The application page (also re-rendered with the errors of a failed action). The matter comes
+    from the catalogue snapshot: the page only shows it."""
+    matter = matter_service.cached_matter(app.matter_code)
     ctx = application_context(session, app, matter, user, errors=errors, decision=decision, notice=notice,
                               reason=reason)
     return render(request, "applications/detail.html", ctx, status_code=status_code)

@@ -43,6 +43,20 @@ def decision(content: dict[str, Any]):
     return compiled
 
 
+@lru_cache(maxsize=256)
+def loaded(text: str) -> tuple[dict[str, Any], Any]:
+    """(content, compiled decision) of a model version's stored JSON text, parsed and compiled once per
+    distinct text: keyed by the content itself, so it can never answer for another model, and nothing
+    needs invalidating when a version is activated or rolled back (the active row is read every time).
+    The content is shared by every caller: read it, never change it (an edit is a deep copy). A content
+    zen-engine cannot load has no decision (None): `evaluate` then refers, as it does for any model error."""
+    content = json.loads(text)
+    try:
+        return content, decision(content)
+    except Exception:  # zen raises RuntimeError with a JSON description; evaluate() says so in the trace
+        return content, None
+
+
 def shipped_models() -> dict[str, dict[str, Any]]:
     """The default models shipped with the code, by matter code."""
     return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(SHIPPED.glob("*.json"))}

@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.core.clock import china_today
 from app.matters import content as matter_content
 from app.services.datahub import service as datahub
 from app.services.seals import licences as wallet
@@ -43,10 +45,20 @@ def person_from_id(id_number: str, today: date) -> dict[str, Any]:
             "years_to_retirement": retirement - age}
 
 
+@lru_cache(maxsize=8192)
+def _applicant(subject_key: str, today: date, _checked_on: date) -> dict[str, Any]:
+    """`person_from_id` of an applicant, or {"id_valid": None} for an enterprise (a credit code): a pure
+    function of the key and the dates, so one applicant's facts are worked out once a day (the ID
+    number's check reads the calendar: `_checked_on` is that day). Callers copy the answer."""
+    if matter_content.uscc_ok(subject_key):
+        return {"id_valid": None}
+    return person_from_id(subject_key, today) if subject_key else {"id_valid": None}
+
+
 def _days_since(form: dict[str, Any], today: date) -> dict[str, int]:
     out = {}
     for key, value in form.items():
-        if isinstance(value, str) and ISO_DATE.match(value):
+        if isinstance(value, str) and len(value) == 10 and ISO_DATE.match(value):
             try:
                 out[key] = (today - date.fromisoformat(value)).days
             except ValueError:
@@ -77,13 +89,13 @@ def _lookup_many(session: Session, source: str, reads: list[tuple[str, str | Non
     if not asked:
         return out
     try:
-        results = datahub.lookup_many(session, source, [reads[i] for i in asked], actor="system",
-                                      purpose=purpose, as_of=today)
+        results = datahub.read_many(session, source, [reads[i] for i in asked], actor="system",
+                                    purpose=purpose, as_of=today)
     except Exception:  # an outage of the data exchange must never decide against the applicant
         log.exception("datahub lookup failed: %s", source)
         results = None
     for j, i in enumerate(asked):
-        out[i] = ("unavailable", None) if results is None else (results[j].status, results[j].record)
+        out[i] = ("unavailable", None) if results is None else (results[j][0], results[j][2])
     return out
 
 
@@ -118,17 +130,18 @@ def gather_many(session: Session, items: list[dict[str, Any]], *, today: date,
             for (i, _), (st, record) in zip(asks, answers):
                 status[i][step], records[i][step] = st, record
     held = wallet.active_types(session, [item["subject_key"] for item in items])
+    day, checked_on = today.isoformat(), china_today()
     out = []
     for i, item in enumerate(items):
         subject_key, form, matter_code = item["subject_key"], item["form"], item["matter_code"]
-        person_id = "" if matter_content.uscc_ok(subject_key) else subject_key
         order = sorted(item["needs"], key=lambda s: s != "legal_entity")
+        st, rec = status[i], records[i]
         facts: dict[str, Any] = {
-            "matter": matter_code, "today": today.isoformat(), "form": dict(form),
-            "applicant": person_from_id(person_id, today) if person_id else {"id_valid": None},
+            "matter": matter_code, "today": day, "form": dict(form),
+            "applicant": dict(_applicant(subject_key, today, checked_on)),
             "days_since": _days_since(form, today), "wallet": {t: True for t in sorted(held[subject_key])},
-            "sources": {s: status[i][s] for s in order},
-            "materials": {"complete": item["materials_complete"]}, **{s: records[i][s] for s in order},
+            "sources": {s: st[s] for s in order},
+            "materials": {"complete": item["materials_complete"]}, **{s: rec[s] for s in order},
         }
         facts["derived"] = derive(matter_code, subject_key, facts)
         out.append(facts)

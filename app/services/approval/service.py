@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 import time
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
-from app.core import audit
+from app.core import audit, reads
 from app.core.clock import china_today
 from app.core.db import utcnow
 from app.core.i18n import get_locale
@@ -56,6 +56,29 @@ def active_model(session: Session, matter_code: str) -> DecisionModel | None:
                                                       DecisionModel.status == ModelStatus.active.value))
 
 
+class ActiveDecision(NamedTuple):
+    """The live version of a matter's model, as auto-approval runs it (`content` is shared: read only)."""
+    id: int
+    version: int
+    content: dict[str, Any]
+    decision: Any  # the compiled zen decision (None if zen-engine cannot load the content)
+
+
+_MODEL = DecisionModel.__table__
+_ACTIVE = select(_MODEL.c.id, _MODEL.c.version, cast(_MODEL.c.content, Text)).where(
+    _MODEL.c.matter_code == bindparam("matter_code"), _MODEL.c.status == ModelStatus.active.value)
+
+
+def active_decision(session: Session, matter_code: str) -> ActiveDecision | None:
+    """The active model of a matter, read on every call (an activation or roll-back counts at once,
+    in every process), its content parsed and compiled once per distinct content (`engine.loaded`)."""
+    row = session.execute(_ACTIVE, {"matter_code": matter_code}).first()
+    if row is None:
+        return None
+    content, compiled = engine.loaded(row[2])
+    return ActiveDecision(row[0], row[1], content, compiled)
+
+
 def setting(session: Session, matter_code: str) -> ApprovalSetting:
     row = session.get(ApprovalSetting, matter_code)
     if row is None:
@@ -99,7 +122,7 @@ def auto_decide(session: Session, app: Application) -> AutoDecision | None:
     """Decide a just-submitted application of an auto-approval matter; None if no model applies."""
     if app.status != Status.submitted:
         return None  # a resubmission after a person's correction request stays with that person
-    model = active_model(session, app.matter_code)
+    model = active_decision(session, app.matter_code)
     if model is None:
         return None
     started = time.perf_counter()
@@ -135,13 +158,18 @@ def approvals_today(session: Session, matter_code: str) -> int:
         AutoDecision.decided_at >= china_day_start())) or 0
 
 
+_DECISION_FOR = select(AutoDecision).where(AutoDecision.application_id == bindparam("application_id"))
+_OUTCOME_FOR = select(AutoDecision.outcome, AutoDecision.reasons).where(
+    AutoDecision.application_id == bindparam("application_id"))
+
+
 def decision_for(session: Session, application_id: int) -> AutoDecision | None:
-    return session.scalar(select(AutoDecision).where(AutoDecision.application_id == application_id))
+    return session.scalar(_DECISION_FOR, {"application_id": application_id})
 
 
 def auto_approval_out(session: Session, app: Application) -> AutoApprovalOut | None:
     """The auto-approval's decision on an application, as shown with it (API and pages)."""
-    auto = decision_for(session, app.id)
+    auto = reads.rows(session, _OUTCOME_FOR, {"application_id": app.id}).first()  # the two columns shown
     if auto is None:
         return None
     return AutoApprovalOut(outcome=auto.outcome, reasons=reason_texts(auto.reasons, get_locale()),

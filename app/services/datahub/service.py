@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from app.core.clock import china_today
@@ -91,34 +91,60 @@ def lookup_many(
     """`lookup` of several (subject, application number) reads of one source at once, answered in
     order: one availability check, one query for the records and one insert of the access-log rows
     (each read is still logged on its own row)."""
+    return [LookupResult(status=status, record=record, source=source, subject_key=key, updated_at=updated_at)
+            for status, key, record, updated_at in read_many(session, source, reads, actor=actor, purpose=purpose,
+                                                             as_of=as_of)]
+
+
+# Core statements built once (plain table columns: no ORM entities are loaded, and SQLAlchemy finds
+# their compiled form by a cache key it works out once per statement object).
+_RECORD = DataRecord.__table__
+_READ_RECORDS = select(_RECORD.c.subject_key, _RECORD.c.payload, _RECORD.c.updated_at).where(
+    _RECORD.c.source == bindparam("source"), _RECORD.c.subject_key.in_(bindparam("keys", expanding=True)))
+_READ_STATUS = select(DataSourceStatus.__table__.c.available).where(
+    DataSourceStatus.__table__.c.source == bindparam("source"))
+_LOG_READS = insert(DataAccessLog.__table__)
+
+
+def read_many(
+    session: Session,
+    source: str,
+    reads: Sequence[tuple[str, str | None]],
+    *,
+    actor: str,
+    purpose: str = "",
+    as_of: date | None = None,
+) -> list[tuple[str, str, dict[str, Any] | None, datetime | None]]:
+    """What `lookup_many` answers, as (status, subject key, record, updated_at) tuples: for callers
+    that read many subjects at once (auto-approval) and need no validated result objects. Every read
+    is written to the access log (one executemany insert)."""
     _check_source(source)
     if not reads:
         return []
     keys = [normalise_subject(source, subject) for subject, _ in reads]
-    records: dict[str, DataRecord] = {}
-    available = is_available(session, source)
+    found: dict[str, tuple[dict[str, Any], datetime]] = {}
+    flag = session.execute(_READ_STATUS, {"source": source}).scalar()
+    available = flag is None or bool(flag)
     if available:
         wanted = sorted(set(keys))
         for i in range(0, len(wanted), 500):
-            records.update((r.subject_key, r) for r in session.scalars(select(DataRecord).where(
-                DataRecord.source == source, DataRecord.subject_key.in_(wanted[i:i + 500]))))
-    missing = LookupOutcome.not_found if available else LookupOutcome.unavailable
-    outcomes = [LookupOutcome.found if key in records else missing for key in keys]
+            for key, payload, updated_at in session.execute(_READ_RECORDS, {"source": source,
+                                                                             "keys": wanted[i:i + 500]}):
+                found[key] = (payload, updated_at)
+    missing = LookupOutcome.not_found.value if available else LookupOutcome.unavailable.value
     now = utcnow()  # the reads of one call happen at one moment
-    session.execute(insert(DataAccessLog), [
-        {"actor": actor or "system", "source": source, "subject_key": key, "application_number": number,
-         "outcome": outcome.value, "purpose": (purpose or "")[:200], "at": now}
-        for key, (_, number), outcome in zip(keys, reads, outcomes)])
+    actor, purpose = actor or "system", (purpose or "")[:200]
     today = as_of or china_today()
-    results = []
-    for key, outcome in zip(keys, outcomes):
-        record = records.get(key)
-        if record is None:
-            results.append(LookupResult(status=outcome.value, source=source, subject_key=key))
-        else:
-            results.append(LookupResult(status="found", record=_derive(source, record.payload, today),
-                                        source=source, subject_key=key, updated_at=record.updated_at))
-    return results
+    out: list[tuple[str, str, dict[str, Any] | None, datetime | None]] = []
+    log_rows = []
+    for key, (_, number) in zip(keys, reads):
+        hit = found.get(key)
+        status = missing if hit is None else LookupOutcome.found.value
+        log_rows.append({"actor": actor, "source": source, "subject_key": key, "application_number": number,
+                         "outcome": status, "purpose": purpose, "at": now})
+        out.append((status, key, None, None) if hit is None else (status, key, _derive(source, hit[0], today), hit[1]))
+    session.execute(_LOG_READS, log_rows)
+    return out
 
 
 def prefill_values(
@@ -213,7 +239,7 @@ def load_records(session: Session, records: Iterable[Record | Mapping[str, Mappi
     by_source: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     for source, key, payload in _iter_records(records):
         by_source[source][key] = payload
-    written = 0
+    written, new = 0, []
     for source, payloads in by_source.items():
         keys = list(payloads)
         for i in range(0, len(keys), 500):
@@ -223,13 +249,14 @@ def load_records(session: Session, records: Iterable[Record | Mapping[str, Mappi
             for key in chunk:
                 row = existing.get(key)
                 if row is None:
-                    session.add(DataRecord(source=source, subject_key=key, payload=payloads[key]))
-                    written += 1
+                    new.append({"source": source, "subject_key": key, "payload": payloads[key]})
                 elif row.payload != payloads[key]:
                     row.payload = payloads[key]
                     written += 1
+    if new:  # one multi-row INSERT (a district's records load in chunks of thousands)
+        session.execute(insert(DataRecord), new)
     session.flush()
-    return written
+    return written + len(new)
 
 
 @lru_cache

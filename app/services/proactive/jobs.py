@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 
 from app.core.db import session_factory
-from app.core.tasks import huey
+from app.core.tasks import scheduled
 from app.services.proactive import scan
 
 
@@ -13,6 +13,6 @@ def run_scan(max_batches: int | None = None) -> dict[str, int]:
     return scan.run(lambda: session_factory().begin(), max_batches=max_batches)
 
 
-@huey.periodic_task(crontab(minute="30", hour="2"), retries=3, retry_delay=300)
+@scheduled(crontab(minute="30", hour="2"), retries=3, retry_delay=300)
 def eligibility_scan_job() -> dict[str, int]:
     return run_scan()

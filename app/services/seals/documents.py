@@ -1,7 +1,6 @@
 """Sealed result documents: render → seal → store in the blob store → register."""
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from sqlalchemy import select
@@ -28,10 +27,10 @@ def register_document(session: Session, *, document_id: str, signed_pdf: bytes, 
                       application_number: str, matter_code: str = "", title: str = "", result_type: str = "",
                       holder_key: str = "", actor: str = "system") -> SealedDocument:
     """Store a signed PDF and record it in the registry of sealed documents."""
-    digest = blobs.put(session, signed_pdf, PDF_MEDIA_TYPE)
+    digest = blobs.put(session, signed_pdf, PDF_MEDIA_TYPE)  # the blob store's key is the file's SHA-256
     doc = SealedDocument(id=document_id, application_number=application_number, matter_code=matter_code,
                          title=title[:200], result_type=result_type, holder_key=holder_key, seal_id=seal.id,
-                         sha256=hashlib.sha256(signed_pdf).hexdigest(), blob_sha256=digest,
+                         sha256=digest, blob_sha256=digest,
                          size=len(signed_pdf), issued_at=utcnow())
     session.add(doc)
     session.flush()

@@ -29,6 +29,7 @@ from fontTools import subset as ft_subset
 from fontTools import ttLib
 from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib.tables.DefaultTable import DefaultTable
 from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 from fontTools.ttLib.tables._g_l_y_f import Glyph as TTGlyph
 from fpdf import FPDF
@@ -147,6 +148,7 @@ class _GlyphStore:
     """
 
     _SMALL_TABLES = ("head", "hhea", "maxp", "OS/2", "name", "BASE")
+    _FIXED = ("BASE", "name", "post")
 
     def __init__(self, data: bytes):
         font = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
@@ -178,6 +180,8 @@ class _GlyphStore:
                 codes[name].append(code)
             self.cmaps.append(((sub.format, sub.platformID, sub.platEncID, sub.language), dict(codes)))
         font.close()
+        self._trimmed_gids: set[int] = set()
+        self._fixed: dict[str, bytes] | None = None
 
     def font_for(self, names: list[str]) -> ttLib.TTFont:
         """A TTFont of the first four glyphs and `names`, in the original glyph order."""
@@ -197,6 +201,15 @@ class _GlyphStore:
         hmtx = ttLib.newTable("hmtx")
         hmtx.metrics = {name: self.metrics[name] for name in order}
         font["hmtx"] = hmtx
+        font["cmap"] = self._cmap(order)
+        post = ttLib.newTable("post")
+        vars(post).update(self.post)
+        post.extraNames, post.mapping = [], {}
+        font["post"] = post
+        self._set_bounds(font, keep, order)
+        return font
+
+    def _cmap(self, order: list[str]):
         cmap = ttLib.newTable("cmap")
         cmap.tableVersion = 0
         cmap.tables = []
@@ -205,13 +218,70 @@ class _GlyphStore:
             sub.platformID, sub.platEncID, sub.language = platform, encoding, language
             sub.cmap = {code: name for name in order for code in codes.get(name, ())}
             cmap.tables.append(sub)
-        font["cmap"] = cmap
-        post = ttLib.newTable("post")
-        vars(post).update(self.post)
-        post.extraNames, post.mapping = [], {}
-        font["post"] = post
+        return cmap
+
+    def font_bytes(self, names: list[str]) -> tuple[bytes, list[str]]:
+        """What fpdf2 embeds for `font_for(names)` — fontTools' subsetter run over it with fpdf2's
+        options, then saved — built straight away: the same bytes (a test compares them) in ≈ 1/5
+        of the time. The subsetter keeps every glyph there (fpdf2 asks for all of them); what it
+        changes is done here the way it does it: each glyph's padding trimmed (`Glyph.trim`), the
+        OS/2 Unicode and code page ranges pruned to the characters present, the name table pruned
+        and `post` cut to format 3 — those last two, like BASE, the same in every document, so
+        they are taken once from a real subsetter run (`_fixed`)."""
+        keep = sorted({0, 1, 2, 3} | {self.gid[n] for n in names})
+        order = [self.order[i] for i in keep]
+        fixed = self._fixed or self._fixed_tables()
+        font = ttLib.TTFont(recalcTimestamp=False)
+        font.setGlyphOrder(order)
+        for tag in ("head", "hhea", "maxp", "OS/2"):
+            table = ttLib.newTable(tag)
+            table.decompile(self.raw_tables[tag], font)
+            font[tag] = table
+        for tag, raw in fixed.items():
+            table = DefaultTable(tag)
+            table.data = raw
+            font[tag] = table
+        glyf = ttLib.newTable("glyf")
+        glyf.glyphOrder = order
+        glyf.glyphs = {order[j]: TTGlyph(self._trimmed(i)) for j, i in enumerate(keep)}
+        font["glyf"] = glyf
+        font["loca"] = ttLib.newTable("loca")
+        hmtx = ttLib.newTable("hmtx")
+        hmtx.metrics = {name: self.metrics[name] for name in order}
+        font["hmtx"] = hmtx
+        requested = set(names)  # the subsetter keeps the characters of the glyphs asked for, not of 0-3
+        font["cmap"] = self._cmap([name for name in order if name in requested])
         self._set_bounds(font, keep, order)
-        return font
+        os2 = font["OS/2"]
+        os2.recalcUnicodeRanges(font, pruneOnly=True)
+        if os2.version >= 1:
+            os2.recalcCodePageRanges(font, pruneOnly=True)
+        out = io.BytesIO()
+        font.save(out)
+        return out.getvalue(), order
+
+    def _trimmed(self, gid: int) -> bytes:
+        """A glyph's data without its padding, as the subsetter trims it (done once, kept in place:
+        the subsetter leaves trimmed data as it is)."""
+        if gid not in self._trimmed_gids:
+            glyph = TTGlyph(self.glyphs[gid])
+            glyph.trim()
+            self.glyphs[gid] = bytes(getattr(glyph, "data", b""))
+            self._trimmed_gids.add(gid)
+        return self.glyphs[gid]
+
+    def _fixed_tables(self) -> dict[str, bytes]:
+        """BASE, name and post as fontTools writes them after fpdf2's subsetting (they do not depend
+        on the glyphs kept: checked for two different sets)."""
+        with _lock:
+            if self._fixed is None:
+                samples = [fpdf2_subset(self.font_for(names), names) for names in (self.order[4:6], self.order[-3:])]
+                readers = [ttLib.TTFont(io.BytesIO(data)).reader for data in samples]
+                tables = [{tag: reader[tag] for tag in self._FIXED if tag in reader} for reader in readers]
+                if tables[0] != tables[1]:  # pragma: no cover - a font whose BASE names glyphs
+                    raise RuntimeError("the font's BASE/name/post tables depend on the glyphs kept")
+                self._fixed = tables[0]
+        return self._fixed
 
     def _set_bounds(self, font: ttLib.TTFont, keep: list[int], order: list[str]) -> None:
         """head/maxp/hhea as fontTools' recalcBBoxes sets them, from the glyph headers (the glyphs
@@ -241,6 +311,41 @@ class _GlyphStore:
             hhea.xMaxExtent = max(metrics[name][1] + b[3] - b[1] for name, b in outlined)
         else:
             hhea.minLeftSideBearing = hhea.minRightSideBearing = hhea.xMaxExtent = 0
+
+
+# fpdf2's subsetting of an embedded TrueType font (fpdf/output.py, `_add_fonts`), as it is done there.
+_FPDF2_DROPPED_TABLES = ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "CBDT", "CBLC", "EBDT",
+                         "EBLC", "EBSC", "SVG ", "CPAL", "COLR"]
+
+
+def fpdf2_subset(font: ttLib.TTFont, names: list[str]) -> bytes:
+    """The font bytes fpdf2 embeds for `font` when a document uses the glyphs `names`."""
+    options = ft_subset.Options(notdef_outline=True, recommended_glyphs=True)
+    options.drop_tables += _FPDF2_DROPPED_TABLES
+    subsetter = ft_subset.Subsetter(options)
+    subsetter.populate(glyphs=names)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+class _Finished(ttLib.TTFont):
+    """A font already cut for one document, handed to fpdf2 in place of the TTFont it would subset:
+    it has no tables for the subsetter to change, answers glyph ids in the finished font's order
+    (whatever order the subsetter leaves it), and saving writes the finished bytes."""
+
+    def __init__(self, data: bytes, order: list[str]):
+        super().__init__(recalcTimestamp=False)
+        self.setGlyphOrder(order)
+        self._data = data
+        self._gids = {name: gid for gid, name in enumerate(order)}
+
+    def getGlyphID(self, glyphName: str) -> int:
+        return self._gids[glyphName]
+
+    def save(self, file, reorderTables=True) -> None:
+        file.write(self._data)
 
 
 class _Prototype:
@@ -313,5 +418,5 @@ def output(pdf: FPDF) -> bytes:
     font = pdf.fonts.get(FAMILY)
     store = getattr(pdf, "_portal_glyph_store", None)
     if store is not None and font is not None:
-        font.ttfont = store.font_for(font.subset.get_all_glyph_names())
+        font.ttfont = _Finished(*store.font_bytes(font.subset.get_all_glyph_names()))
     return bytes(pdf.output())

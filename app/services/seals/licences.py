@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.core import audit
@@ -53,13 +53,18 @@ def list_licences(session: Session, holder_key: str) -> list[Licence]:
     return sorted(rows, key=lambda r: order.get(r.status, 3))
 
 
+_LICENCE = Licence.__table__
+_ACTIVE_TYPES = select(_LICENCE.c.holder_key, _LICENCE.c.licence_type).where(
+    _LICENCE.c.holder_key.in_(bindparam("keys", expanding=True)), _LICENCE.c.status == LicenceStatus.active.value)
+
+
 def active_types(session: Session, holder_keys: list[str]) -> dict[str, set[str]]:
-    """The types of the active licences in each of these holders' wallets (one query for them all)."""
+    """The types of the active licences in each of these holders' wallets (one query for them all;
+    a Core statement built once: auto-approval reads it for every application it decides)."""
     held: dict[str, set[str]] = {key: set() for key in holder_keys}
-    wanted = sorted(set(holder_keys))
+    wanted = sorted(held)
     for i in range(0, len(wanted), 500):
-        for key, licence_type in session.execute(select(Licence.holder_key, Licence.licence_type).where(
-                Licence.holder_key.in_(wanted[i:i + 500]), Licence.status == LicenceStatus.active.value)):
+        for key, licence_type in session.execute(_ACTIVE_TYPES, {"keys": wanted[i:i + 500]}):
             held[key].add(licence_type)
     return held
 

@@ -6,14 +6,15 @@ import io
 import threading
 from datetime import date, datetime, timezone
 
-import segno
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from PIL import Image
 
 from app.core import clock
 from app.core.clock import CHINA_TZ
 from app.core.config import get_settings
 from app.identity.validation import mask_id
+from app.services.seals import qr
 from app.services.seals.fonts import FAMILY, attach_cjk_font, output
 from app.services.seals.schemas import ResultDocumentInput
 
@@ -38,10 +39,16 @@ def verification_url(document_id: str) -> str:
     return f"{get_settings().base_url.rstrip('/')}/verify/documents/{document_id}"
 
 
-def qr_png(url: str) -> bytes:
-    buf = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(buf, kind="png", scale=6, border=2)
-    return buf.getvalue()
+def qr_image(url: str, scale: int = 6, border: int = 2) -> Image.Image:
+    """The QR code as a 1-bit image (the pixels segno's PNG writer gives, without the PNG round trip:
+    writing it in Python and fpdf2 decoding it again cost ≈ 3 ms a document)."""
+    rows = qr.matrix(url)
+    side = len(rows) + 2 * border
+    quiet = b"\xff" * border
+    modules = b"\xff" * (side * border) + b"".join(
+        quiet + bytes(0 if dark else 255 for dark in row) + quiet for row in rows) + b"\xff" * (side * border)
+    return Image.frombytes("L", (side, side), modules).convert("1").resize((side * scale, side * scale),
+                                                                          Image.Resampling.NEAREST)
 
 
 # The seal stamp is the same PNG on every document of a department: fpdf2 decodes and re-compresses
@@ -108,23 +115,43 @@ def _heading(pdf: FPDF, title: str, subtitle: str) -> None:
     pdf.set_text_color(*INK)
 
 
+def _fits(pdf: FPDF, w: float, text: str) -> bool:
+    """Whether `text` stays on one line of a cell `w` wide (0: to the right margin) in the current font.
+    A hair's margin below the line breaker's limit: in doubt, the text is laid out as it may wrap."""
+    width = (w or pdf.w - pdf.r_margin - pdf.x) - 2 * pdf.c_margin
+    return "\n" not in text and pdf.get_string_width(text) < width - 0.05
+
+
+def _text(pdf: FPDF, w: float, h: float, text: str, **kwargs) -> None:
+    """`multi_cell`, or — for a text that fits on one line — `cell`, which draws the same at half the cost."""
+    if _fits(pdf, w, text):
+        pdf.cell(w, h, text, **kwargs)
+    else:
+        pdf.multi_cell(w, h, text, **kwargs)
+
+
 def _rows(pdf: FPDF, rows: list[tuple[str, str]], label_w: float = 48) -> None:
     pdf.set_draw_color(200, 200, 200)
     pdf.set_line_width(0.2)
     value_w = pdf.w - pdf.l_margin - pdf.r_margin - label_w
     for label, value in rows:
+        value = value or "—"
+        # Measure the value first so the label cell can take the same height (a line breaker's dry run
+        # only when it does not fit on one line).
+        pdf.set_font(FAMILY, size=11)
+        if _fits(pdf, value_w, value):
+            h = 7
+        else:
+            h = max(len(pdf.multi_cell(value_w, 7, value, dry_run=True, output="LINES")), 1) * 7
         pdf.set_font(FAMILY, size=10)
         pdf.set_fill_color(246, 242, 242)
-        # Measure the value first so the label cell can take the same height.
-        lines = pdf.multi_cell(value_w, 7, value or "—", dry_run=True, output="LINES")
-        h = max(len(lines), 1) * 7
         x, y = pdf.get_x(), pdf.get_y()
         if y + h > pdf.page_break_trigger:
             pdf.add_page()
             x, y = pdf.get_x(), pdf.get_y()
-        pdf.multi_cell(label_w, h, label, border=1, fill=True, new_x=XPos.RIGHT, new_y=YPos.TOP)
+        _text(pdf, label_w, h, label, border=1, fill=True, new_x=XPos.RIGHT, new_y=YPos.TOP)
         pdf.set_font(FAMILY, size=11)
-        pdf.multi_cell(value_w, 7, value or "—", border=1, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        _text(pdf, value_w, 7, value, border=1, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_xy(x, y + h)
 
 
@@ -195,7 +222,7 @@ def render_result_pdf(data: ResultDocumentInput, *, document_id: str, seal_png: 
     pdf.cell(0, 8, "决定理由 Reasons", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FAMILY, size=11)
     for i, reason in enumerate(reasons, 1):
-        pdf.multi_cell(0, 7, f"{i}. {reason}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        _text(pdf, 0, 7, f"{i}. {reason}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
     pdf.set_font(FAMILY, size=9)
     pdf.set_text_color(*GREY)
@@ -219,12 +246,12 @@ def render_result_pdf(data: ResultDocumentInput, *, document_id: str, seal_png: 
         pdf.set_text_color(*GREY)
         pdf.cell(70, 6, f"印章编码 Seal No. {seal_number}", align="C")
         pdf.set_text_color(*INK)
-    pdf.image(io.BytesIO(qr_png(url)), x=pdf.l_margin, y=block_top, w=34, h=34)
+    pdf.image(qr_image(url), x=pdf.l_margin, y=block_top, w=34, h=34)
     pdf.set_xy(pdf.l_margin, block_top + 35)
     pdf.set_font(FAMILY, size=8)
     pdf.set_text_color(*GREY)
     pdf.cell(60, 5, "扫码核验 Scan to verify", new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.multi_cell(80, 4, url, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _text(pdf, 80, 4, url, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return output(pdf)
 
 

@@ -83,3 +83,51 @@ def test_datahub_outage_refers_instead_of_deciding(client, auth, db_session):
     assert app["status"] == "submitted"
     assert app["auto_approval"]["outcome"] == "refer"
     assert any("人口库" in r for r in app["auto_approval"]["reasons_zh"])
+
+
+def test_the_live_model_follows_activation_and_roll_back_though_its_compiled_form_is_cached(db_session):
+    aged_62 = {"applicant": {"age": 62}, "sources": {"population": "found"},
+               "population": {"hukou_shanghai": True, "hukou_years": 20, "alive": True,
+                              "receiving_elderly_allowance": False}}
+    v1 = service.active_decision(db_session, CODE)
+    assert service.active_decision(db_session, CODE).decision is v1.decision  # parsed and compiled once
+    assert service.judge(v1.content, aged_62)["outcome"] == "deny"
+    draft = versions.create_draft(db_session, CODE, versions.edit_rows(v1.content, {_age_row(v1.content): "< 60"}),
+                                  actor="admin")
+    assert service.active_decision(db_session, CODE).id == v1.id  # a draft is not live
+    versions.activate(db_session, draft, actor="admin")
+    live = service.active_decision(db_session, CODE)
+    assert (live.id, live.version) == (draft.id, draft.version) and live.decision is not v1.decision
+    assert service.judge(live.content, aged_62)["outcome"] == "approve"
+    versions.rollback(db_session, CODE, actor="admin")
+    back = service.active_decision(db_session, CODE)
+    assert back.id == v1.id and back.decision is v1.decision
+    assert service.judge(back.content, aged_62)["outcome"] == "deny"
+
+
+def test_a_submit_after_an_activation_is_decided_by_the_new_version(client, auth, db_session):
+    first = _apply(client, auth("citizen-young"))  # decided by v1 (and its compiled form cached)
+    v1 = service.active_model(db_session, CODE)
+    assert service.decision_by_number(db_session, first["number"]).model_version == v1.version
+    assert "under_65" in [r["code"] for r in service.decision_by_number(db_session, first["number"]).reasons]
+    draft = versions.create_draft(db_session, CODE, versions.edit_rows(v1.content, {_age_row(v1.content): "< 18"}),
+                                  actor="admin")
+    versions.activate(db_session, draft, actor="admin")
+    second = _apply(client, auth("citizen-young"))
+    decided = service.decision_by_number(db_session, second["number"])
+    assert decided.model_version == draft.version and decided.model_id == draft.id
+    assert "under_65" not in [r["code"] for r in decided.reasons]
+
+
+def test_a_live_model_zen_cannot_load_refers_rather_than_failing(db_session):
+    from sqlalchemy import update
+
+    from app.services.approval.models import DecisionModel
+
+    live = service.active_decision(db_session, CODE)
+    broken = {**live.content, "nodes": [{"id": "x", "type": "noSuchNode"}], "edges": [{"id": "e"}]}
+    db_session.execute(update(DecisionModel).where(DecisionModel.id == live.id).values(content=broken))
+    now = service.active_decision(db_session, CODE)
+    assert now.id == live.id and now.decision is None
+    verdict = service.judge(now.content, {"applicant": {"age": 70}, "sources": {"population": "found"}})
+    assert verdict["outcome"] == "refer" and [r["code"] for r in verdict["reasons"]] == ["model_error"]

@@ -47,3 +47,18 @@ def test_lookup_many_of_nothing_reads_and_logs_nothing(db_session):
     start = _last_id(db_session)
     assert service.lookup_many(db_session, "population", [], actor="system") == []
     assert _logs_after(db_session, start) == []
+
+
+def test_read_many_sees_records_added_but_not_yet_flushed_and_logs_each_read(db_session):
+    from app.services.datahub.models import DataRecord
+
+    subject = "310104198001010015"
+    start = _last_id(db_session)
+    db_session.add(DataRecord(source="population", subject_key=subject,
+                              payload={"id_number": subject, "birth_date": "1980-01-01", "hukou_since": "2000-01-01"}))
+    got = service.read_many(db_session, "population", [(subject, "XH9"), (NODATA, None)], actor="", as_of=TODAY)
+    assert [(status, key) for status, key, _, _ in got] == [("found", subject), ("not_found", NODATA)]
+    assert got[0][2]["age"] == 46 and got[0][2]["hukou_years"] == 26 and got[0][3] is not None
+    assert got[1][2:] == (None, None)
+    assert [(g.actor, g.subject_key, g.application_number, g.outcome) for g in _logs_after(db_session, start)] == [
+        ("system", subject, "XH9", "found"), ("system", NODATA, None, "not_found")]

@@ -12,7 +12,14 @@ import pytest
 from asn1crypto import core, tsp
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
+from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
 from app.core.config import PROJECT_ROOT, get_settings
@@ -37,7 +44,61 @@ def test_sealed_pdf_carries_the_crl_in_its_dss(db_session):
     assert crls, "B-LT: the DSS holds the issuing CA's CRL"
     assert any(crl.issuer == issuing.cert.subject and crl.is_signature_valid(issuing.cert.public_key())
                for crl in crls)
-    assert service.verify_pdf(db_session, data).status == "valid"  # the DSS update is allowed after the seal
+    assert service.verify_pdf(db_session, data).status == "valid"
+
+
+def _dss_context(trust: ca.TrustStore, dss: DocumentSecurityStore | None):
+    """What a validator outside the portal has: our root, and whatever the document carries."""
+    settings = {"trust_roots": list(trust.roots), "allow_fetching": False, "revocation_mode": "hard-fail"}
+    if dss is None:
+        return ValidationContext(**settings, other_certs=list(trust.intermediates), crls=[])
+    return dss.as_validation_context(settings)
+
+
+def test_sealed_pdf_is_b_lt_on_its_own(db_session):
+    """Validated from the root and the document alone, revocation checked hard-fail: the signer's and
+    the TSA's certificates and the CRL all come from the DSS, which sits in the signed revision."""
+    doc = documents.issue_result(db_session, result_input())
+    reader = PdfFileReader(io.BytesIO(documents.document_pdf(db_session, doc.id)))
+    trust = ca.trust_store(db_session)
+    (sig,) = reader.embedded_signatures
+    dss = DocumentSecurityStore.read_dss(reader)
+    status = validate_pdf_signature(sig, signer_validation_context=_dss_context(trust, dss),
+                                    ts_validation_context=_dss_context(trust, dss))
+    assert status.bottom_line and status.trusted and status.timestamp_validity.trusted
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE  # no update after the signature
+    without = validate_pdf_signature(sig, signer_validation_context=_dss_context(trust, None))
+    assert not without.trusted  # the same check without the DSS's CRL fails
+
+
+def test_dss_holds_what_pyhankos_own_validation_collects_and_follows_the_crl(db_session):
+    """The validation data reused across signatures is what pyHanko's pre-sign validation finds; a
+    revocation changes the CRL, and the next signature carries the new one."""
+    seal = service.find_active_seal(db_session, "civil")
+    credential = ca.load_credential(db_session, seal.credential_id)
+    unsigned = pdf.render_summary_pdf("合同", "HT1", [("甲方", "示范")])
+    trust = ca.trust_store(db_session)
+    context = ValidationContext(trust_roots=list(trust.roots), other_certs=list(trust.intermediates),
+                                crls=[ca.crl_der(db_session, s) for s in trust.issuing_serials],
+                                allow_fetching=False, revocation_mode="soft-fail")
+    meta = signers.PdfSignatureMetadata(field_name="Raw", md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES,
+                                        embed_validation_info=True, validation_context=context)
+    theirs = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(unsigned)), meta,
+                              signing.LoadedKeySigner(credential), timestamper=stamp.authority(db_session)).getvalue()
+    ours = signing.seal_with(db_session, seal, unsigned)
+
+    def contents(data: bytes) -> tuple[set[bytes], set[bytes]]:
+        dss = DocumentSecurityStore.read_dss(PdfFileReader(io.BytesIO(data)))
+        return ({ref.get_object().data for ref in dss.certs.values()},
+                {ref.get_object().data for ref in dss.crls})
+
+    assert contents(ours) == contents(theirs) and len(contents(ours)[0]) == 3  # signer, issuing CA, TSA
+    other = service.create_active_seal(db_session, owner_type="enterprise", owner_code="91310104MA1DSS001X",
+                                       owner_name="吊销列表测试有限公司")
+    revoked = int(db_session.get(SealCredential, other.credential_id).serial, 16)
+    service.revoke_seal(db_session, other, reason="测试")
+    (crl,) = _dss_crls(signing.seal_with(db_session, seal, unsigned))
+    assert crl.get_revoked_certificate_by_serial_number(revoked) is not None
 
 
 def test_issued_certificates_name_the_crl_url(db_session):
@@ -171,3 +232,15 @@ def test_ca_init_moves_a_root_key_out_and_reissues_seals_without_crl_point(db_se
     current = service.find_active_seal(db_session, "91310104MA1OLD001X")
     cert = ca.load_credential(db_session, current.credential_id).cert
     assert ca.has_crl_distribution_point(cert)
+
+
+def test_per_credential_caches_are_bounded_and_an_evicted_signer_signs_again(db_session, monkeypatch):
+    """Every applicant who signs has a credential: the signer and validation caches keep the latest few."""
+    monkeypatch.setattr(signing, "CACHED_CREDENTIALS", 2)
+    summary = pdf.render_summary_pdf("申请", "XH9", [("申请人", "李明")])
+    people = [("陈缓存", "310104199001010011"), ("林缓存", "310104199001010038"), ("周缓存", "310104199001010054")]
+    for name, id_number in people + people[:1]:  # the first comes back after being evicted
+        signed = signing.sign_as_person(db_session, full_name=name, id_number=id_number, user_id=None,
+                                        pdf_bytes=summary)
+        assert service.verify_pdf(db_session, signed).status == "valid"
+        assert len(signing._signers) <= 2 and len(signing._validation) <= 2

@@ -4,9 +4,11 @@ the same bytes as parsing it afresh."""
 from __future__ import annotations
 
 import io
+import random
 import re
 
 import pypdf
+import pytest
 
 from app.services.seals import fonts, pdf, stamp_image
 
@@ -39,6 +41,15 @@ def test_cut_font_holds_only_the_documents_glyphs():
     assert small.getGlyphOrder()[:4] == store.order[:4]
 
 
+@pytest.mark.parametrize("count", [2, 150, 3000])  # 3000 glyphs: past 128 KB, the long loca format
+def test_font_built_directly_is_what_the_subsetter_makes_of_any_glyph_set(count):
+    store = fonts._prototype("common").store
+    names = random.Random(count).sample(store.order[4:], count)
+    ours, order = store.font_bytes(names)
+    assert ours == fonts.fpdf2_subset(store.font_for(names), names)
+    assert len(order) == len(set(names) | set(store.order[:4]))
+
+
 def test_seal_image_parsed_once_gives_the_same_pdf():
     png = stamp_image.render_seal_png("区民政局测试用章")
     pdf._PARSED_IMAGES.clear()
@@ -47,3 +58,33 @@ def test_seal_image_parsed_once_gives_the_same_pdf():
     second = pdf.render_result_pdf(result_input(), document_id="ABCDEFGHJK2345678923", seal_png=png, seal_number="Y")
     assert STAMPS.sub(b"", first) == STAMPS.sub(b"", second)
     assert len(pypdf.PdfReader(io.BytesIO(second)).pages[0].images) == 2  # the stamp and the QR code
+
+
+def _placed_text(data: bytes) -> list[tuple[float, float, str]]:
+    """Every piece of text on the first page with where it starts (x, y in points)."""
+    placed: list[tuple[float, float, str]] = []
+    page = pypdf.PdfReader(io.BytesIO(data)).pages[0]
+    page.extract_text(visitor_text=lambda text, cm, tm, font, size: text.strip() and placed.append(
+        (round(tm[4], 2), round(tm[5], 2), text.strip())))
+    return placed
+
+
+def test_one_line_cells_put_the_text_where_multi_cell_does(monkeypatch):
+    """A text that fits on one line is drawn with `cell` (half the cost): the same places on the page."""
+    png = stamp_image.render_seal_png("区民政局测试用章")
+    data = result_input(reasons=["符合临时救助条件", "家庭遭遇突发困难，" * 6])
+    ours = _placed_text(pdf.render_result_pdf(data, document_id="ABCDEFGHJK2345678923", seal_png=png,
+                                              seal_number="Y"))
+    monkeypatch.setattr(pdf, "_fits", lambda *args: False)  # everything through fpdf2's line breaker
+    theirs = _placed_text(pdf.render_result_pdf(data, document_id="ABCDEFGHJK2345678923", seal_png=png,
+                                                seal_number="Y"))
+    assert ours == theirs and len(ours) > 25
+
+
+def test_a_row_is_as_tall_as_its_wrapped_value():
+    """The value is measured in the size it is written in (11 pt): the next row starts below its last line."""
+    long_value = "很长的困难情况说明，" * 12
+    placed = _placed_text(pdf.render_summary_pdf("临时救助申请", "XH1", [("困难情况", long_value), ("下一行", "值")]))
+    value_lines = [y for x, y, text in placed if "很长" in text or "说明" in text]
+    (next_label,) = [y for x, y, text in placed if text == "下一行"]
+    assert len(value_lines) >= 3 and min(value_lines) > next_label + 10  # ≥ 10 pt above the next row's text

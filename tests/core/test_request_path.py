@@ -1,0 +1,139 @@
+"""The request path kept cheap: what a page view reads from the database, the catalogue's ETag, the
+route index, the catalogue snapshot. (Timings are for `make bench`; these hold the behaviour.)"""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+from starlette.routing import Match
+
+from app.matters import cache, service
+from tests.conftest import web_login
+from tests.services.applications.helpers import create
+
+
+@contextmanager
+def statements(engine):
+    """The SQL statements run on the engine inside the block."""
+    seen: list[str] = []
+
+    def keep(conn, cursor, statement, params, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+
+
+def _selects(seen: list[str]) -> list[str]:
+    return [s for s in seen if s.upper().startswith("SELECT")]
+
+
+CATALOGUE_TABLES = re.compile(r"\bFROM (matter|material|department|theme|licence_type)\b|\bJOIN (matter|material|"
+                              r"department|theme|licence_type)\b")
+
+
+def test_matter_page_view_reads_the_caller_and_the_unread_count_only(client, engine):
+    web_login(client, "citizen-elder")
+    first = client.get("/matters/elderly-allowance")
+    assert first.status_code == 200 and "办事评价" in first.text
+    with statements(engine) as seen:
+        again = client.get("/matters/elderly-allowance")
+    assert again.status_code == 200 and again.text == first.text
+    selects = _selects(seen)
+    # the session and its user in one query; the header's unread count; nothing of the catalogue
+    # (the process's snapshot) nor of the reviews (the public panel is kept until a review is written)
+    assert len([s for s in selects if "web_session" in s]) == 1, selects
+    assert all("user_account" in s for s in selects if "web_session" in s)
+    assert not [s for s in selects if CATALOGUE_TABLES.search(s)], selects
+    assert not [s for s in selects if "review" in s], selects
+    assert len(selects) == 2, selects
+
+
+def test_application_page_reads_no_catalogue_rows_and_no_row_twice(client, engine, auth):
+    r = create(client, auth("citizen-elder"), "elderly-allowance")
+    assert r.status_code == 201, r.text
+    number = r.json()["number"]
+    web_login(client, "citizen-elder")
+    first = client.get(f"/applications/{number}")
+    assert first.status_code == 200 and number in first.text
+    with statements(engine) as seen:
+        again = client.get(f"/applications/{number}")
+    assert again.status_code == 200
+    selects = _selects(seen)
+    assert not [s for s in selects if CATALOGUE_TABLES.search(s)], selects
+    assert len(selects) == len(set(selects)), selects  # no query repeated (no N+1)
+    assert len(selects) <= 8, selects
+
+
+def test_catalogue_answers_carry_an_etag_and_a_match_gets_304(client):
+    cache.invalidate()
+    path = "/api/v1/matters?limit=3"
+    routed = client.get(path)  # built by the handler
+    served = client.get(path)  # from the fast path
+    assert routed.status_code == served.status_code == 200 and routed.content == served.content
+    etag = served.headers["etag"]
+    assert routed.headers["etag"] == etag and re.fullmatch(r'"[0-9a-f]{24}"', etag)
+    same = client.get(path, headers={"If-None-Match": etag})
+    assert same.status_code == 304 and same.content == b""
+    assert same.headers["etag"] == etag and same.headers["x-content-type-options"] == "nosniff"
+    assert "x-request-id" in same.headers and "frame-ancestors 'none'" in same.headers["content-security-policy"]
+    assert client.get(path, headers={"If-None-Match": '"other", W/' + etag}).status_code == 304
+    other = client.get(path, headers={"If-None-Match": '"other"'})
+    assert other.status_code == 200 and other.content == served.content
+    # the handler's answer (after the cache is dropped) honours the validator too
+    cache.invalidate()
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+    # another answer, another validator
+    assert client.get("/api/v1/matters?limit=4").headers["etag"] != etag
+
+
+def test_catalogue_snapshot_is_rebuilt_after_a_seed_and_after_its_ttl(db_session, monkeypatch):
+    first = service.catalogue_snapshot()
+    assert service.catalogue_snapshot() is first
+    m = service.cached_matter("elderly-allowance")
+    fresh = service.get_matter(db_session, "elderly-allowance")
+    assert (m.name, m.department.name, m.theme.name) == (fresh.name, fresh.department.name, fresh.theme.name)
+    assert [(x.name, x.source) for x in m.materials] == [(x.name, x.source) for x in fresh.materials]
+    assert service.cached_licence_type_names() == service.licence_type_names(db_session)
+    cache.invalidate()  # what seed_catalogue does when it changed something
+    second = service.catalogue_snapshot()
+    assert second is not first
+    monkeypatch.setattr(cache, "TTL_SECONDS", 0.0)
+    assert service.catalogue_snapshot() is not second
+    with pytest.raises(service.MatterNotFound):
+        service.cached_matter("no-such-matter")
+
+
+def test_route_index_finds_the_route_the_full_list_finds(app):
+    from app.core.route_index import RouteIndex
+
+    index = RouteIndex(app.router)
+    index._build()
+
+    def found(router, path, method):
+        scope = {"type": "http", "path": path, "method": method, "root_path": ""}
+        partial = None
+        for route in router.routes:
+            match, _ = route.matches(scope)
+            if match == Match.FULL:
+                return "full", route
+            if match == Match.PARTIAL and partial is None:
+                partial = route
+        return ("partial", partial) if partial else None
+
+    paths = {"/", "/nope", "/matters/", "//matters", "/api/v1/matters/", "/static/css/portal.css"}
+    for route in app.router.routes:
+        for ctx in getattr(route, "effective_route_contexts", lambda: [route])():
+            fmt = getattr(ctx, "path_format", "") or getattr(getattr(ctx, "starlette_route", None), "path_format", "")
+            for value in ("x1", "123"):
+                paths.add(re.sub(r"\{[^}]+\}", value, fmt or "/"))
+    assert len(paths) > 200
+    for path in sorted(paths):
+        shortened = index.router_for(path)
+        for method in ("GET", "POST", "DELETE"):
+            assert found(shortened, path, method) == found(app.router, path, method), (path, method)
