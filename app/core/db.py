@@ -330,8 +330,9 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
-            # A write request's transaction takes its turn and the write lock at BEGIN (see
-            # WriterQueue); a read-only one (GET, read_session) begins deferred.
+            # A request's session and read_session begin deferred (see _SQLiteConnection); any
+            # other transaction (CLI, jobs, the query log's writer) takes its turn and the write
+            # lock at BEGIN.
             raw = conn.connection.dbapi_connection
             options = conn.get_execution_options()
             if options.get("portal_readonly") or options.get("portal_deferred"):
@@ -346,7 +347,10 @@ def make_engine(url: str) -> Engine:
                 _as_dbapi_error("BEGIN IMMEDIATE", raw.upgrade)
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **pool_sizes())
+    engine = create_engine(url, pool_pre_ping=True, **pool_sizes())
+    # Short transactions a request commits on the side (side_session) get a small pool of their own.
+    engine.side_engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=8)
+    return engine
 
 
 def request_slots() -> int:
@@ -424,6 +428,16 @@ def session_factory() -> sessionmaker[Session]:
     get_engine()
     assert _sessionmaker is not None
     return _sessionmaker
+
+
+def side_session(session: Session | None = None) -> Session:
+    """A session for a short transaction that a request commits on its own, beside its unit of
+    work (an Idempotency-Key claim, the day's application counter on PostgreSQL). On a server's
+    PostgreSQL engine it comes from a small pool of its own: taken from the requests' pool, every
+    connection could be held by a request waiting for a second one (30 s, then 503 for all)."""
+    bind = session.get_bind() if session is not None else get_engine()
+    engine = getattr(bind, "engine", bind)
+    return Session(bind=getattr(engine, "side_engine", engine), expire_on_commit=False)
 
 
 def read_session() -> Session:

@@ -159,7 +159,7 @@ def test_a_rolled_back_savepoint_takes_its_records_with_it(db_session):
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not os.environ.get("PORTAL_TEST_DATABASE_URL"),
-                    reason="PostgreSQL only: SQLite serialises every writer from BEGIN IMMEDIATE; the chain adds no lock")
+                    reason="PostgreSQL only: on SQLite the chain takes the database's write lock before it reads the head")
 def test_recording_takes_no_lock_until_commit(engine):
     """Work between an audit record and COMMIT (sealing a PDF…) no longer holds up other writers."""
     with Session(engine) as slow, Session(engine) as fast:

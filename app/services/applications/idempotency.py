@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from app.core.db import hold_write_lock, session_factory, utcnow
+from app.core.db import hold_write_lock, side_session, utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.services.applications.models import IdempotencyRecord
 
@@ -66,7 +66,7 @@ def claim(session: Session, user_id: int, key: str, body: dict) -> Claim:
         session.add(rec)
         session.flush()
         return Claim(record_id=rec.id)
-    with session_factory()() as own:
+    with side_session(session) as own:
         try:
             # Never hang behind the first request's open transaction: give up waiting after a
             # few seconds and answer "in flight" (409) instead.
@@ -105,7 +105,7 @@ def complete(session: Session, c: Claim, status: int, body: dict, number: str | 
 def release(c: Claim) -> None:
     """The request failed: free a separately committed claim so that a retry can proceed."""
     if c.separate and c.record_id is not None and not c.is_replay:
-        with session_factory()() as own:
+        with side_session() as own:
             own.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == c.record_id,
                                                         IdempotencyRecord.done.is_(False)))
             own.commit()
