@@ -16,7 +16,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 console = Console()
 
 
-def simulate(days: int = typer.Option(..., help="Working days to simulate."),
+def simulate(days: int = typer.Option(..., min=1, help="Calendar days to simulate from --start (30: a month, "
+                                                           "about 21 working days; weekends and holidays "
+                                                           "pass with nothing to do)."),
              seed: int = typer.Option(..., help="Same seed, same district, same traffic, same KPIs."),
              scale: float = typer.Option(0.004, help="Share of the catalogue's annual volumes (1.0: the whole "
                                                      "district, about 2,000 applications a working day)."),
@@ -59,6 +61,10 @@ def simulate(days: int = typer.Option(..., help="Working days to simulate."),
 
     if workers is None:
         workers = 1 if get_settings().effective_database_url.startswith("sqlite") else min(2, os.cpu_count() or 1)
+    simulated = keys.simulated_days(date.fromisoformat(start), days)
+    if not simulated:
+        raise typer.BadParameter(f"no working day in the {days} day(s) from {start} "
+                                 f"/ 从 {start} 起的 {days} 天内没有工作日", param_hint="--days")
     params = Params(days=days, seed=seed, scale=scale, start=date.fromisoformat(start),
                     online_adoption=online_adoption, intake_error_rate=intake_error_rate,
                     auto_approval=auto_approval, comprehensive_windows=comprehensive_windows,
@@ -66,13 +72,13 @@ def simulate(days: int = typer.Option(..., help="Working days to simulate."),
     started, cpu_started = time.perf_counter(), _cpu()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("district (build + working days)", total=days + 1)
+        task = progress.add_task("district (build + working days)", total=len(simulated) + 1)
         counters, timer = runner.run(session_factory(), get_settings().effective_database_url, params,
                                      workers=workers, http=http, on_step=lambda _what, n: progress.advance(task, n))
     seconds, cpu = time.perf_counter() - started, _cpu() - cpu_started
     # The KPIs as of the end of the last simulated day (deadlines passed or not by then); over HTTP the
     # server kept the wall clock, and so does the measure.
-    end = None if http else traffic.at(keys.working_days(params.start, days)[-1], 18)
+    end = None if http else traffic.at(simulated[-1], 18)
     with (use(lambda: end) if end else nullcontext()), session_factory()() as session:
         measured = kpis.measure(session)
     console.print(report.table(measured))

@@ -1,4 +1,4 @@
-"""Deterministic choices: a number fixed by the seed and a name, the working days, the key of an
+"""Deterministic choices: a number fixed by the seed and a name, the simulated days, the key of an
 application that does not depend on the order it was created in, and the worker that owns a key."""
 from __future__ import annotations
 
@@ -14,6 +14,12 @@ def chance(seed: int, *parts: object) -> float:
     """A uniform number in [0, 1) fixed by the seed and the parts (no state to carry)."""
     digest = hashlib.sha256(":".join(map(str, (seed, *parts))).encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2 ** 64
+
+
+def simulated_days(start: date, days: int) -> list[date]:
+    """The working days among the `days` calendar days from `start` (a month: `days=30`, about 21
+    working days; weekends and holidays pass with nothing to do)."""
+    return [d for d in (start + timedelta(days=i) for i in range(days)) if deadlines.is_workday(d)]
 
 
 def working_days(start: date, count: int) -> list[date]:

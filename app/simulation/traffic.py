@@ -41,7 +41,7 @@ from app.services.approval import service as approval
 from app.services.window import service as window_service
 from app.simulation import population, timing, window_adapter
 from app.simulation.population import District
-from app.simulation.keys import app_key, chance, key_of, partition, working_days  # noqa: F401 (drivers use some)
+from app.simulation.keys import app_key, chance, key_of, partition, simulated_days, working_days  # noqa: F401 (drivers use some)
 from app.simulation.visits import CENTRE, WindowVisits
 from app.simulation.visits import load as _load
 
@@ -55,7 +55,7 @@ DONE = (Status.issued, Status.denied, Status.refused)
 class Params:
     """What a run simulates; the what-if knobs have the plan's defaults."""
 
-    days: int
+    days: int  # calendar days from `start` (30: a month); their working days are simulated
     seed: int
     scale: float = 0.004  # of the catalogue's annual volumes (1.0: the whole district, ~2,000 a day)
     start: date = date(2026, 3, 2)
@@ -177,7 +177,7 @@ class Simulation(WindowVisits):
             else:
                 self.build_records()
             self.load_staff()
-            for day in working_days(self.p.start, self.p.days):
+            for day in simulated_days(self.p.start, self.p.days):
                 self.run_day(day)
             self.query_log.flush()
         return self.counters

@@ -37,3 +37,4 @@ def test_partition_splits_keys_between_workers_the_same_way_every_time():
     split = [partition(k, 2) for k in keys]
     assert split == [partition(k, 2) for k in keys]
     assert 60 < sum(split) < 140  # both workers get a share
+
