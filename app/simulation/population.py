@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 from faker import Faker
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.identity import service as identity
@@ -88,13 +89,25 @@ def load_government_data(units, district: District, part: int = 0, parts: int = 
     for records in _records(district, part, parts):
         chunk.append(records)
         if len(chunk) >= CHUNK:
-            with units() as session:
-                written += datahub.load_records(session, chunk)
+            written += _load_chunk(units, chunk)
             chunk = []
     if chunk:
-        with units() as session:
-            written += datahub.load_records(session, chunk)
+        written += _load_chunk(units, chunk)
     return written
+
+
+def _load_chunk(units, chunk: list[dict[str, Any]], attempts: int = 5) -> int:
+    """One chunk, one unit. Two workers loading their shares can both insert the same record (an
+    enterprise's legal representative who is also a resident of the other share): the loser's unit
+    is rolled back whole and run again, when the select sees the winner's row and updates it."""
+    for attempt in range(attempts):
+        try:
+            with units() as session:
+                return datahub.load_records(session, chunk)
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 # -- staff -------------------------------------------------------------------------------------------
