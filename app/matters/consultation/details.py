@@ -1,4 +1,6 @@
-"""Answers, not only links: materials, time limit, fees, where, online, who qualifies — from the catalogue."""
+"""Answers, not only links: materials, time limit, fees, where, online, who qualifies, how long a
+benefit is paid — from the catalogue. A guide question (`faq`) tagged with a `kind` answers that
+kind for its matter ("失业保险金能领多久？" is the unemployment benefit's `duration`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +10,9 @@ from typing import Any
 INTENTS = (
     ("materials", ("材料", "带什么", "带啥", "要带", "准备什么", "需要什么", "要什么证件", "documents", "bring", "paperwork")),
     ("fees", ("多少钱", "收费", "费用", "要钱", "花钱", "免费", "fee", "cost", "how much")),
+    ("duration", ("领多久", "领多长", "领几个月", "领几年", "领取期限", "领取多久", "领到什么时候", "发多久", "发几个月",
+                  "拿多久", "拿几个月", "享受多久", "how long can i receive", "how long can i get", "how long will i receive",
+                  "how long do i receive", "how long will i get", "how many months")),
     ("time", ("多久", "几天", "多长时间", "多少天", "时间", "how long", "how many days")),
     ("online", ("网上", "网办", "线上", "手机上", "online", "internet")),
     ("where", ("在哪", "哪里办", "去哪", "哪儿", "地点", "哪个部门", "找谁", "where")),
@@ -55,7 +60,13 @@ def answer(m: dict, dept: dict, kind: str) -> Detail:
     online = bool(m.get("online"))
     where = dept.get("name", "")
     where_en = dept.get("name_en", "")
-    if kind == "materials":
+    tagged = next((f for f in m.get("faq") or [] if f.get("kind") == kind and f.get("a")), None)
+    if tagged:
+        text, text_en = tagged["a"], tagged.get("a_en") or tagged["a"]
+    elif kind == "duration":
+        text = f"「{name}」的办事指南未列领取期限，请以审核结果为准。"
+        text_en = f"The guide of {name_en} states no period of payment; the decision will say."
+    elif kind == "materials":
         zh, en, shared = _materials(m)
         text = f"办理「{name}」需要：{'、'.join(zh) or '无需材料'}。"
         text_en = f"{name_en} needs: {'; '.join(en) or 'no documents'}."
