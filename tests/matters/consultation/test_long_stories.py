@@ -12,9 +12,10 @@ from app.matters.consultation import engine, text
 from app.matters.consultation.evaluation import evaluate, read_labelled_kinds
 
 TUNING = Path(__file__).resolve().parents[2] / "data" / "consultation-tuning-2.tsv"
-# The tuning set's long stories: top-1 0.879 / top-3 0.953 at this pass (214 stories); the
-# clause-by-clause engine started the pass at 0.775 / 0.901 on its first 142.
-LONG_TUNING_FLOOR = (0.85, 0.93)
+# The tuning set's long stories: top-1 0.879 / top-3 0.953 at the clause-voting pass (214 stories);
+# with the 106 fresh stories written after it (2026-12-01) 0.841 / 0.931 on 320. An engine pass that
+# lifted those to 0.86 / 0.96 moved no held-out kind and was not adopted (docs/consultation.md).
+LONG_TUNING_FLOOR = (0.84, 0.93)
 
 
 @pytest.fixture(scope="module")

@@ -71,6 +71,22 @@ def test_a_single_matter_question_offers_no_bundle(index):
     assert index.search("身份证过期了怎么换").bundles == []
 
 
+@pytest.mark.parametrize("q", ["失业金能领多久", "失业保险金最长能领几个月", "被裁了，失业金能领多久？",
+                               "How long can I receive unemployment benefit?"])
+def test_unemployment_benefit_duration_is_answered_from_the_guide(index, q):
+    answer = index.search(q)
+    detail = answer.detail
+    assert answer.results[0].matter_code == "unemployment-benefit" and detail.kind == "duration"
+    assert "满1年不足5年的，最长领取12个月" in detail.text and "最长领取24个月" in detail.text
+    assert "5 to under 10 years, up to 18 months" in detail.text_en
+
+
+def test_duration_is_not_the_processing_time(index):
+    assert index.search("失业金申请要多久").detail.kind == "time"
+    pension = index.search("养老金能领多久").detail  # no period in that guide: said so, nothing invented
+    assert pension.kind == "duration" and "未列领取期限" in pension.text
+
+
 @pytest.mark.parametrize("q, code, kind, needle", [
     ("居住证要带什么材料", "residence-permit", "materials", "、"),
     ("身份证换领要多久", "id-card-renewal", "time", "工作日"),
@@ -110,6 +126,9 @@ def test_api_shape_bundles_hotline_and_follow_up(client):
     assert first["results"][0]["matter_code"] == "id-card-renewal"
     follow = client.get("/api/v1/consultation", params={"q": "那要多久？", "conversation": "c-1"}).json()
     assert follow["detail"]["matter_code"] == "id-card-renewal" and follow["detail"]["kind"] == "time"
+    client.get("/api/v1/consultation", params={"q": "失业金", "conversation": "c-3"})
+    follow = client.get("/api/v1/consultation", params={"q": "那能领多久？", "conversation": "c-3"}).json()
+    assert follow["detail"]["kind"] == "duration" and "24个月" in follow["detail"]["text"]
     alone = client.get("/api/v1/consultation", params={"q": "那要多久？", "conversation": "c-2"}).json()
     assert alone["detail"] is None and alone["results"] == []
 
