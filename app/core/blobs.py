@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -17,7 +18,8 @@ def put(session: Session, content: bytes, media_type: str) -> str:
     """Store bytes once; return their SHA-256 hex digest. The same file stored by two requests at
     once is kept once, without a conflict for either (an atomic insert-or-nothing)."""
     digest = hashlib.sha256(content).hexdigest()
-    if session.get(Blob, digest) is None:
+    # Whether it is there: the key alone (loading the row would read the whole file back).
+    if session.scalar(select(Blob.sha256).where(Blob.sha256 == digest)) is None:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         session.execute(insert(Blob).values(sha256=digest, size=len(content), media_type=media_type, content=content)
                         .on_conflict_do_nothing(index_elements=[Blob.sha256]))

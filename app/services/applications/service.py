@@ -21,7 +21,6 @@ from app.identity.models import Role, User
 from app.matters import content, form_validation
 from app.matters import service as matter_service
 from app.matters.data_sources import DATA_SOURCE_NAMES
-from app.matters.models import Material as MaterialDef
 from app.matters.models import Matter
 from app.services.applications import deadlines, lifecycle
 from app.services.applications.exceptions import (ApplicationNotFound, ConcurrentEdit, FormInvalid,
@@ -399,7 +398,8 @@ def attach_upload(session: Session, app: Application, material_id: int, checked:
     _unsign(app)
     app.updated_at = utcnow()
     session.flush()
-    name_en = session.scalar(select(MaterialDef.name_en).where(MaterialDef.id == material_id)) or am.name
+    name_en = next((m.name_en for m in matter_service.cached_matter(app.matter_code).materials
+                    if m.id == material_id), "") or am.name
     lifecycle.note_event(session, app, "upload", actor=actor,
                          note=(f"{am.name}（{am.stored_name}）", f"{name_en} ({am.stored_name})"))
     return am
