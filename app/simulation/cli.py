@@ -37,6 +37,9 @@ def simulate(days: int = typer.Option(..., min=1, help="Calendar days to simulat
              online_adoption: float = typer.Option(0.85, help="What-if: share of online-capable transactions "
                                                               "made online (before the age effect)."),
              intake_error_rate: float = typer.Option(0.06, help="What-if: window intakes missing a material."),
+             bundle_share: float = typer.Option(0.15, min=0.0, max=1.0, help="What-if: share of the people a "
+                                                "\"one thing\" bundle's rarest matter serves who apply through the "
+                                                "bundle (one combined form) rather than matter by matter."),
              auto_approval: bool = typer.Option(True, "--auto-approval/--no-auto-approval",
                                                 help="What-if: automatic approval (秒批) on or off."),
              comprehensive_windows: int = typer.Option(9, help="What-if: comprehensive windows."),
@@ -66,7 +69,7 @@ def simulate(days: int = typer.Option(..., min=1, help="Calendar days to simulat
         raise typer.BadParameter(f"no working day in the {days} day(s) from {start} "
                                  f"/ 从 {start} 起的 {days} 天内没有工作日", param_hint="--days")
     params = Params(days=days, seed=seed, scale=scale, start=date.fromisoformat(start),
-                    online_adoption=online_adoption, intake_error_rate=intake_error_rate,
+                    online_adoption=online_adoption, intake_error_rate=intake_error_rate, bundle_share=bundle_share,
                     auto_approval=auto_approval, comprehensive_windows=comprehensive_windows,
                     dedicated_windows=dedicated_windows)
     started, cpu_started = time.perf_counter(), _cpu()
@@ -82,7 +85,9 @@ def simulate(days: int = typer.Option(..., min=1, help="Calendar days to simulat
     with (use(lambda: end) if end else nullcontext()), session_factory()() as session:
         measured = kpis.measure(session)
     console.print(report.table(measured))
-    console.print(f"{counters.submitted} applications submitted ({counters.abandoned} abandoned), "
+    console.print(f"{counters.submitted} applications submitted ({counters.bundles} through a bundle's one "
+                  f"combined form; {counters.abandoned} abandoned), {counters.guides} personal guides read, "
+                  f"{counters.consultations} consultations, "
                   f"{counters.decisions} staff decisions, {counters.reviews} reviews in {seconds:.1f} s, "
                   f"{cpu:.1f} s CPU, {_max_rss_mb()} MB at most "
                   f"({workers} worker{'s' if workers > 1 else ''}{', over HTTP' if http else ''})")
@@ -92,7 +97,8 @@ def simulate(days: int = typer.Option(..., min=1, help="Calendar days to simulat
     run = {**{k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(params).items()},
            "workers": workers, "http": bool(http),
            "submitted": counters.submitted, "abandoned": counters.abandoned, "arrivals": counters.arrivals,
-           "consultations": counters.consultations, "decisions": counters.decisions, "reviews": counters.reviews,
+           "consultations": counters.consultations, "guides": counters.guides, "bundles": counters.bundles,
+           "decisions": counters.decisions, "reviews": counters.reviews,
            "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "max_rss_mb": _max_rss_mb()}
     data = {"kpis": measured, "run": run, "by_day": counters.by_day,
             "cost": {"steps": timer.as_dict(), "raw": raw}}

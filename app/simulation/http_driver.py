@@ -1,7 +1,8 @@
 """The same traffic through a running portal's JSON API (`portal simulate --http URL`): the simulator
 becomes a load generator and an end-to-end check of the API.
 
-What goes over HTTP: consultation and its feedback, online applications (create with an
+What goes over HTTP: consultation and its feedback, the personal guide page, "one thing" bundle
+applications (one combined form, uploads, each summary signed, one submit), online applications (create with an
 Idempotency-Key, materials, the applicant's e-signature with their password, submit), walk-ins (a
 kiosk ticket, the officer's "call next", 前台受理 `POST /window/applications`, materials, the
 applicant's signature, submission and acceptance at the desk, on-the-spot decisions), back-office
@@ -127,12 +128,54 @@ class HttpSimulation(Simulation):
                                                                       "helpful": top == code})
         self.counters.consultations += 1
 
+    def read_guide(self, code: str, tag: str) -> None:
+        answers = self.answers(code, tag)
+        r = self.http.get(f"/matters/{code}/guide", params={**answers, "answered": "1"})
+        self.requests += 1
+        self._check(r, f"GET /matters/{code}/guide")
+        self.counters.guides += 1
+
+    def apply_bundle(self, bundle: tuple, tag: str) -> None:
+        """The bundle's API: one combined form, uploads once per material, each summary signed, one submit."""
+        code, enterprise = bundle[0], bundle[1] == "enterprise"
+        index = int(chance(self.p.seed, tag, "who") * (self.district.enterprises if enterprise else self.district.persons))
+        answers = self.answers(code, tag)
+        self.counters.arrivals += 1
+        self.counters.guides += 1
+        try:
+            user = self._setup(lambda session: self._account(session, enterprise, index))
+            detail = self.call("GET", f"/api/v1/bundles/{code}")
+            form = {k: p["examples"][0] for k, p in detail["form_schema"]["properties"].items()
+                    if not p.get("readOnly") and p.get("examples")}
+            with self.timer.step("create"):
+                ba = self.call("POST", f"/api/v1/bundles/{code}/applications", user.username,
+                               json=json.loads(json.dumps({"form": form, "answers": answers}, default=str)))
+                for name in ba["pending_uploads"]:
+                    self.call("POST", f"/api/v1/bundle-applications/{ba['number']}/materials", user.username,
+                              data={"material_name": name},
+                              files={"file": ("scan.png", self.proof_pdf.content, "image/png")})
+            with self.timer.step("submit"):
+                for a in ba["applications"]:
+                    if self._esign_needed(a["matter_code"]):
+                        self._sign(a["number"], user.username)
+                submitted = self.call("POST", f"/api/v1/bundle-applications/{ba['number']}/submit", user.username)
+            self.counters.submitted += len(submitted["applications"])
+            self.counters.bundles += 1
+        except ApiError as e:
+            self.counters.abandoned += 1
+            log.warning("abandoned bundle %s: %s", tag, e)
+
+    def _esign_needed(self, matter_code: str) -> bool:
+        return next(m[7] for m in self.matters if m[0] == matter_code)
+
     def apply(self, day: date, matter: tuple, k: int) -> None:
         code, name, keywords = matter[0], matter[9], matter[6]
         tag, enterprise, index, channel = self.plan(day, matter, k)
         self.counters.arrivals += 1
         if channel == Channel.online and chance(self.p.seed, tag, "consult") < self.p.consult_rate:
             self.consult(code, name, keywords, tag)
+        if channel == Channel.online and chance(self.p.seed, tag, "guide") < self.p.guide_rate:
+            self.read_guide(code, tag)
         try:
             user = self._setup(lambda session: self._account(session, enterprise, index))
             if channel == Channel.window:

@@ -14,7 +14,7 @@ from app.simulation.traffic import Counters, Params, Simulation, warm_up
 
 
 def _merge(total: Counters, part: dict) -> None:
-    for name in ("arrivals", "submitted", "abandoned", "consultations", "decisions", "reviews"):
+    for name in ("arrivals", "submitted", "abandoned", "consultations", "guides", "bundles", "decisions", "reviews"):
         setattr(total, name, getattr(total, name) + part[name])
     for i, day in enumerate(part["by_day"]):
         if i < len(total.by_day):

@@ -29,11 +29,14 @@ from app.evaluation.models import Complexity, Rectification, Review, ReviewChann
 from app.evaluation.schemas import ReviewCreate
 from app.identity.models import User
 from app.matters import content
+from app.matters import service as matter_service
+from app.matters.bundle_forms import bundle_fields
 from app.matters.consultation import service as consultation
 from app.matters.consultation.query_log import QueryLogWriter
 from app.matters.models import Matter
 from app.services import flows
 from app.services.applications import deadlines, esign, sign_proof
+from app.services.applications import bundles
 from app.services.applications import service as applications
 from app.services.applications.models import Application, Channel, Status
 from app.services.applications.uploads import check_upload
@@ -63,6 +66,8 @@ class Params:
     intake_error_rate: float = 0.06  # window intakes that miss a material the back office then asks for
     auto_approval: bool = True
     consult_rate: float = 0.35  # online applicants who ask the smart consultation first
+    guide_rate: float = 0.5  # online applicants who read the matter's personal guide first
+    bundle_share: float = 0.15  # of the people a bundle's rarest matter serves, those who apply through it
     review_rate: float = 0.7  # completed applications that get a review
     late_rate: float = 0.04  # decisions and rectification answers that slip past their deadline
     comprehensive_windows: int = 9
@@ -75,6 +80,8 @@ class Counters:
     submitted: int = 0
     abandoned: int = 0
     consultations: int = 0
+    guides: int = 0
+    bundles: int = 0  # "one thing" bundle applications (their matters' applications count in submitted)
     decisions: int = 0
     reviews: int = 0
     by_day: list[dict] = field(default_factory=list)
@@ -222,6 +229,9 @@ class Simulation(WindowVisits):
             self.matters = [(m.code, m.subject, m.annual, m.online, m.window_direct, m.promised_days, list(m.keywords),
                              m.esign, m.department_code, m.name, m.theme_code, m.onsite)
                             for m in session.scalars(select(Matter).order_by(Matter.code))]
+            annual = {m[0]: m[2] for m in self.matters}
+            self.bundles = [(b.code, b.subject, min(annual[i.matter_code] for i in b.items))
+                            for b in matter_service.list_bundles(session) if b.items]
 
     def run_day(self, day: date) -> None:
         before = self.counters.submitted
@@ -439,6 +449,22 @@ class Simulation(WindowVisits):
             if self.mine(tag):
                 self.now = at(day, hour)
                 self.apply(day, matter, k)
+        for hour, bundle, k in self.todays_bundles(day):
+            tag = f"{day.isoformat()}:{bundle[0]}:{k}"
+            if self.mine(tag):
+                self.now = at(day, hour)
+                self.apply_bundle(bundle, tag)
+
+    def todays_bundles(self, day: date) -> list[tuple[float, tuple, int]]:
+        """The day's "one thing" applicants (Poisson per bundle): a share of the people its rarest matter
+        serves apply for the whole event at once; the same for every worker."""
+        rng = random.Random(f"{self.p.seed}:{day.isoformat()}:bundles")
+        todays = []
+        for bundle in self.bundles:
+            lam = self.p.bundle_share * bundle[2] * self.p.scale / WORKING_DAYS_PER_YEAR
+            todays += [(rng.uniform(9, 17), bundle, k) for k in range(_poisson(rng, lam))]
+        todays.sort(key=lambda t: (t[0], t[1][0], t[2]))
+        return todays
 
     def _account(self, session: Session, enterprise: bool, index: int) -> User:
         return (population.enterprise_account(session, self.district, index) if enterprise
@@ -450,6 +476,8 @@ class Simulation(WindowVisits):
         self.counters.arrivals += 1
         if channel == Channel.online and chance(self.p.seed, tag, "consult") < self.p.consult_rate:
             self.consult(code, name, keywords, tag)
+        if channel == Channel.online and chance(self.p.seed, tag, "guide") < self.p.guide_rate:
+            self.read_guide(code, tag)
         try:
             if channel == Channel.window:
                 self.counters.decisions += self._walk_in(day, matter, tag, enterprise, index)
@@ -487,6 +515,58 @@ class Simulation(WindowVisits):
 
         self._retrying(submit)
 
+    def answers(self, code: str, tag: str) -> dict[str, str]:
+        """The applicant's answers to a guide's questions (a matter's or a bundle's)."""
+        questions = content.guide_for(code, _catalogue_materials(code)).get("questions", [])
+        return {q["id"]: q["options"][int(chance(self.p.seed, tag, "answer", q["id"]) * len(q["options"]))]["value"]
+                for q in questions if q.get("options")}
+
+    def read_guide(self, code: str, tag: str) -> None:
+        """The personal guide (办事指南): the applicant answers its questions and gets their own
+        checklist, as the guide page builds it."""
+        content.personal_checklist(code, self.answers(code, tag), _catalogue_materials(code))
+        self.counters.guides += 1
+
+    def apply_bundle(self, bundle: tuple, tag: str) -> None:
+        """A "one thing" application: the bundle's guide answered, one combined form (shared fields
+        once), one upload per material for every matter that asks for it, each matter's summary
+        e-signed, one submission creating them all."""
+        code, subject = bundle[0], bundle[1]
+        enterprise = subject == "enterprise"
+        index = int(chance(self.p.seed, tag, "who") * (self.district.enterprises if enterprise else self.district.persons))
+        answers = self.answers(code, tag)
+        self.counters.arrivals += 1
+        self.counters.guides += 1
+
+        def create(session: Session) -> tuple[str, int]:
+            user = self._account(session, enterprise, index)
+            chosen, _skipped, _checklist = bundles.plan(session, code, answers)
+            form = {key: f.examples[0] for key, f, _codes in bundle_fields(chosen) if not f.prefill and f.examples}
+            with self.timer.step("create"):
+                ba = bundles.create(session, code, user, form, answers, strict=True)
+            return ba.number, user.id
+
+        def submit(session: Session) -> int:
+            user = session.get(User, user_id)
+            ba, apps = bundles.get_for_user(session, number, user)
+            with self.timer.step("create", count=False):
+                for name in bundles.pending_uploads(apps):
+                    bundles.upload(session, apps, name, self.proof_pdf, original_name="scan.png", actor=user.username)
+            with self.timer.step("submit"):
+                for app in apps:
+                    if matter_service.cached_matter(app.matter_code).esign:
+                        code_text, _ = sign_proof.new_code(session, app, user)
+                        esign.sign(session, app, user, sign_proof.Proof(code=code_text))
+                bundles.submit(session, ba, apps, user)
+            return len(apps)
+
+        try:
+            number, user_id = self._retrying(create)
+            self.counters.submitted += self._retrying(submit)
+            self.counters.bundles += 1
+        except PortalError:
+            self.counters.abandoned += 1
+
     def consult(self, code: str, name: str, keywords: list[str], tag: str) -> None:
         """The applicant asks in plain words; the answer is judged helpful if it names their matter."""
         words = keywords or [name]
@@ -495,6 +575,14 @@ class Simulation(WindowVisits):
         top = answer.results[0].matter_code if answer.results else None
         self._retrying(lambda session: consultation.record_feedback(session, ref, top == code, self.query_log))
         self.counters.consultations += 1
+
+
+@lru_cache(maxsize=None)
+def _catalogue_materials(code: str) -> tuple[tuple[str, str, str], ...]:
+    """A matter's or a bundle's catalogue materials as the guide takes them (name, source, English name)."""
+    cat = content.catalogue()
+    codes = cat["bundles"][code]["matters"] if code in cat["bundles"] else [code]
+    return tuple((m.name, m.source, m.name_en) for c in codes for m in matter_service.cached_matter(c).materials)
 
 
 def _poisson(rng: random.Random, lam: float) -> int:

@@ -33,3 +33,30 @@ def test_same_seed_same_kpis(tmp_path):
     assert a["kpis"] == b["kpis"]
     assert a["run"]["submitted"] > 0 and a["run"]["submitted"] == b["run"]["submitted"]
     assert a["kpis"]["online_application_share"]["value"] is not None
+
+
+def test_bundles_and_guides_go_through_the_real_services(tmp_path):
+    """Life and business events arrive as "one thing" bundle applications (one combined form, each
+    matter's application linked to it and submitted); online applicants read the personal guide."""
+    import sqlite3
+
+    d = tmp_path / "bundles"
+    d.mkdir()
+    env = dict(os.environ, PORTAL_DATABASE_URL=f"sqlite:///{d}/sim.db", PORTAL_ENV="development",
+               PORTAL_DATA_DIR=str(d), PORTAL_LOG_JSON="false")
+    env.pop("PORTAL_TEST_DATABASE_URL", None)
+    for args in (["db", "upgrade"], ["seed"],
+                 ["simulate", "--days", "1", "--seed", "5", "--scale", "0.05", "--bundle-share", "1",
+                  "--no-timings", "--json", f"{d}/k.json"]):
+        r = subprocess.run([PORTAL, *args], env=env, capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stdout + r.stderr
+    run = json.loads((d / "k.json").read_text(encoding="utf-8"))["run"]
+    assert run["bundles"] > 0 and run["guides"] > run["bundles"]
+    with sqlite3.connect(d / "sim.db") as db:
+        rows = db.execute("SELECT b.number, b.bundle_code, b.submitted_at, count(a.id), sum(a.status = 'draft') "
+                          "FROM bundle_application b JOIN application a ON a.bundle_application_id = b.id "
+                          "GROUP BY b.id").fetchall()
+    assert len(rows) == run["bundles"]
+    assert all(n.startswith("YJ") and submitted and count >= 1 and drafts == 0
+               for n, _code, submitted, count, drafts in rows)
+    assert len({code for _n, code, *_ in rows}) >= 2

@@ -36,8 +36,8 @@ def _fresh(tmp_path: Path, name: str) -> tuple[Path, dict]:
     return d, env
 
 
-def _simulate(d: Path, env: dict, *extra: str) -> dict:
-    _portal(env, "simulate", "--days", "2", "--seed", "7", "--scale", "0.003", "--json", f"{d}/k.json", *extra)
+def _simulate(d: Path, env: dict, *extra: str, scale: str = "0.003") -> dict:
+    _portal(env, "simulate", "--days", "2", "--seed", "7", "--scale", scale, "--json", f"{d}/k.json", *extra)
     return json.loads((d / "k.json").read_text(encoding="utf-8"))
 
 
@@ -88,18 +88,21 @@ def test_http_run_against_a_live_portal(tmp_path):
             time.sleep(0.3)
         else:
             raise AssertionError("the portal did not start: " + (d / "server.log").read_text()[-2000:])
-        data = _simulate(d, env, "--http", url)
+        data = _simulate(d, env, "--http", url, "--bundle-share", "1", scale="0.01")
     finally:
         server.terminate()
         server.wait(timeout=30)
         log.close()
     run = data["run"]
     assert run["http"] is True and run["submitted"] > 0 and run["abandoned"] == 0
+    assert run["bundles"] > 0 and run["guides"] > run["bundles"]  # the bundle API and the guide page too
     with sqlite3.connect(d / "sim.db") as db:
         apps = db.execute("select count(*) from application where status != 'draft'").fetchone()[0]
         tokens = db.execute("select count(*) from api_token").fetchone()[0]
         decided_by_staff = db.execute("select count(*) from application_event where actor like 'sim-reviewer-%'"
                                       " or actor like 'sim-window-%'").fetchone()[0]
+        bundled = db.execute("select count(*) from bundle_application where submitted_at is not null").fetchone()[0]
     assert apps == run["submitted"]  # every application the run made went through the server
+    assert bundled == run["bundles"]
     assert tokens > 0 and decided_by_staff > 0  # people logged in through the API; staff acted through it
     assert data["kpis"]["online_application_share"]["value"] is not None
