@@ -268,7 +268,11 @@ class Simulation(WindowVisits):
                    if self.mine(key := key_of(*row[1:4])) and self._due_today(key, day, *row[4:])]
         for app_id in ids:
             try:
-                self._retrying(lambda session: self._work(session, _load(session, app_id), day))
+                # An application accepted (受理) in this pass whose decision is due today is decided in the
+                # same pass, as the next request of the same officer: deciding it a pass later would make
+                # every application a day late.
+                while self._retrying(lambda session: self._work(session, _load(session, app_id), day)):
+                    pass
             except PortalError:
                 pass  # a step the service refused is not taken (as a person would be told)
 
@@ -292,7 +296,9 @@ class Simulation(WindowVisits):
         late = chance(self.p.seed, key, "late") < self.p.late_rate
         return deadlines.add_working_days(submitted, int(chance(self.p.seed, key, "when") * (span + 1)) + (2 if late else 0))
 
-    def _work(self, session: Session, app: Application, day: date) -> None:
+    def _work(self, session: Session, app: Application, day: date) -> bool:
+        """One step of the back office on `app`; True when it accepted the application and its decision
+        is due today (the caller then takes that step too)."""
         seed, n = self.p.seed, app_key(app)
         if app.status == Status.approved:
             if app.channel == Channel.window:  # the applicant comes to collect the result
@@ -311,7 +317,8 @@ class Simulation(WindowVisits):
                 else:
                     flows.decide(session, app, reviewer, "accept", [])
             self.counters.decisions += 1
-            return
+            return (app.status in (Status.accepted, Status.in_review, Status.resubmitted) and app.due_date is not None
+                    and day >= self._planned(n, app.submitted_at, app.due_date))
         if app.status not in (Status.accepted, Status.in_review, Status.resubmitted) or app.due_date is None:
             return
         if day < self._planned(n, app.submitted_at, app.due_date):
