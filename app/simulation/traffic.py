@@ -386,7 +386,8 @@ class Simulation(WindowVisits):
     def _grade(self, app: Application) -> int:
         """Satisfaction follows the outcome and the timeliness."""
         u = chance(self.p.seed, app_key(app), "grade")
-        done = evaluation.completed_at(app)
+        # On time or not by the decision (a window result collected the next morning was not late)
+        done = app.decided_at or evaluation.completed_at(app)
         late = app.due_date is not None and done is not None and done.astimezone(CHINA_TZ).date() > app.due_date
         if app.status == Status.issued and not late:
             weights = (0.55, 0.32, 0.08, 0.03, 0.02)
