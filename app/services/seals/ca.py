@@ -1,7 +1,7 @@
 """电子印章公共平台 CA: the issuing CA, the timestamp authority and the certificates they issue.
 
 Private keys live in `seal_credential.key_encrypted` (encrypted PKCS#8). A key is decrypted at
-most once per process and kept in `_loaded` by certificate serial; revocation drops it. The root
+most once while it is kept in `_loaded` by certificate serial (bounded: least recently used out); revocation drops it. The root
 CA's key is not in the database: only the CLI (`offline.py`, `portal ca init`) holds it, to issue
 the issuing CA and the TSA. This module — all the web process has — never needs it.
 
@@ -61,6 +61,26 @@ class Platform:
 _lock = threading.RLock()
 _loaded: dict[str, LoadedCredential] = {}
 _certs: dict[str, tuple[x509.Certificate, asn1_x509.Certificate]] = {}
+# Kept per process, least recently used first out: the platform's CAs and TSA, the departments' seals
+# and the persons who signed lately (every applicant who signs has a credential of their own, so an
+# unbounded cache would grow with the district).
+CACHED = 1024
+
+
+def _recall(cache: dict, key: str):
+    with _lock:
+        value = cache.pop(key, None)
+        if value is not None:
+            cache[key] = value  # now the most recently used
+        return value
+
+
+def _keep(cache: dict, key: str, value) -> None:
+    with _lock:
+        cache.pop(key, None)
+        while len(cache) >= CACHED:
+            cache.pop(next(iter(cache)))
+        cache[key] = value
 
 
 def _serial_hex(serial: int) -> str:
@@ -68,16 +88,16 @@ def _serial_hex(serial: int) -> str:
 
 
 def _cert_pair(serial: str, der: bytes) -> tuple[x509.Certificate, asn1_x509.Certificate]:
-    pair = _certs.get(serial)
+    pair = _recall(_certs, serial)
     if pair is None:
         pair = (x509.load_der_x509_certificate(der), asn1_x509.Certificate.load(der))
-        _certs[serial] = pair
+        _keep(_certs, serial, pair)
     return pair
 
 
 def load_row(session: Session, row: SealCredential, key_blob: bytes | None = None) -> LoadedCredential:
     """Decrypt a credential's key; `key_blob` (the root's, from the CLI's file) is never cached."""
-    cached = _loaded.get(row.serial) if key_blob is None else None
+    cached = _recall(_loaded, row.serial) if key_blob is None else None
     if cached is not None:
         return cached
     with _lock:
@@ -103,7 +123,7 @@ def load_row(session: Session, row: SealCredential, key_blob: bytes | None = Non
                                   cert=cert, cert_asn1=cert_asn1, key=key,
                                   key_asn1=asn1_keys.PrivateKeyInfo.load(key_der), chain=tuple(chain))
         if key_blob is None:
-            _loaded[row.serial] = loaded
+            _keep(_loaded, row.serial, loaded)
         return loaded
 
 

@@ -244,3 +244,23 @@ def test_per_credential_caches_are_bounded_and_an_evicted_signer_signs_again(db_
                                         pdf_bytes=summary)
         assert service.verify_pdf(db_session, signed).status == "valid"
         assert len(signing._signers) <= 2 and len(signing._validation) <= 2
+
+
+def test_the_credential_cache_is_bounded_least_recently_used_out(db_session, monkeypatch):
+    """Every applicant who signs has a credential of their own: the process keeps only the most recent
+    (and those in use, such as the issuing CA), so memory does not grow with the district."""
+    monkeypatch.setattr(ca, "CACHED", 4)
+    monkeypatch.setattr(ca, "_loaded", {})
+    monkeypatch.setattr(ca, "_certs", {})
+    issuing = ca.ensure_platform(db_session).issuing
+    people = [ca.person_credential(db_session, full_name=f"测试{i}", id_number=f"11010519491231002{i}")
+              for i in range(6)]
+    assert len(ca._loaded) <= 4 and len(ca._certs) <= 4
+    assert people[-1].serial in ca._loaded and people[0].serial not in ca._loaded
+    # the issuing CA, used again, is recent again and survives what comes next
+    ca.ensure_platform(db_session)
+    ca.person_credential(db_session, full_name="测试9", id_number="110105194912310029")
+    assert issuing.serial in ca._loaded
+    # a credential dropped from the cache loads again from its row, the same key
+    again = ca.person_credential(db_session, full_name="测试0", id_number="110105194912310020")
+    assert again.serial == people[0].serial and again.cert == people[0].cert
