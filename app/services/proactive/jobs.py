@@ -13,6 +13,6 @@ def run_scan(max_batches: int | None = None) -> dict[str, int]:
     return scan.run(lambda: session_factory().begin(), max_batches=max_batches)
 
 
-@scheduled(crontab(minute="30", hour="2"), retries=3, retry_delay=300)
+@scheduled(crontab(minute="30", hour="18"), retries=3, retry_delay=300)  # 02:30 China time (the queue keeps UTC)
 def eligibility_scan_job() -> dict[str, int]:
     return run_scan()
