@@ -17,6 +17,8 @@ def consult(
     evaluate: Annotated[Optional[Path], typer.Option(
         "--evaluate", help="TSV file question<TAB>expected_matter_code: print top-1/top-3 accuracy and misses",
         exists=True, dir_okay=False, readable=True)] = None,
+    cross_validate: Annotated[bool, typer.Option(
+        "--cross-validate", help="5-fold cross-validation of the learned vote on its training files (per kind)")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, max=20, help="how many matters to show")] = 5,
     misses: Annotated[bool, typer.Option(
         "--misses/--no-misses", help="list the questions missed (--no-misses for a held-out file: figures only)")] = True,
@@ -29,6 +31,9 @@ def consult(
     build_s = time.perf_counter() - started
     if evaluate is not None:
         _evaluate(index, evaluate, build_s, misses)
+        return
+    if cross_validate:
+        _cross_validate(index)
         return
     if question is None or not question.strip():
         console.print("[red]请给出问题 / give a question, or --evaluate FILE[/red]")
@@ -63,7 +68,23 @@ def _evaluate(index, path: Path, build_s: float, show_misses: bool = True) -> No
     unknown = sorted({code for _, code, _ in rows if code not in known})
     if unknown:
         console.print(f"[yellow]unknown matter codes in the file: {', '.join(unknown)}[/yellow]")
-    report = evaluate(index, rows)
+    _print_report(evaluate(index, rows), build_s, show_misses)
+
+
+def _cross_validate(index) -> None:
+    """Each fold answered by a learned vote trained on the catalogue and the other folds only."""
+    from app.matters.consultation.evaluation import cross_validate, read_labelled_kinds
+    from app.matters.consultation.learned import DATA_DIR, TRAINING_FILES
+
+    rows = [r for f in TRAINING_FILES if (DATA_DIR / f).exists() for r in read_labelled_kinds(DATA_DIR / f)]
+    if not rows:
+        console.print("[red]no training files to cross-validate on[/red]")
+        raise typer.Exit(2)
+    console.print(f"5-fold cross-validation on {', '.join(TRAINING_FILES)}")
+    _print_report(cross_validate(index, rows, 5), index.build_seconds, False)
+
+
+def _print_report(report, build_s: float, show_misses: bool) -> None:
     for m in report.misses if show_misses else []:
         console.print(f"  miss \\[{m.kind}]: {m.question}  expected {m.expected}, got {', '.join(m.got) or '(nothing)'}")
     for kind, (n, top1, top3) in report.kind_accuracy().items():

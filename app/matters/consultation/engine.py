@@ -22,6 +22,8 @@ from typing import Any
 from app.matters.consultation import details
 from app.matters.consultation.bundles import BundleHit, Bundles
 from app.matters.consultation.hotline import Hotline, HotlineRoute
+from app.matters.consultation.learned import DATA_DIR as TRAINING_DIR
+from app.matters.consultation.learned import TRAINING_FILES, LearnedVote, read_training
 from app.matters.consultation.sources import _guide_entries, _load_yaml, _text, _theme_name_en
 from app.matters.consultation.text import Segmenter, bigrams, clauses, normalise, normalise_question, phrase_variant
 from app.matters.consultation.typos import PinyinCorrector
@@ -87,6 +89,13 @@ STRONG_CLAUSE = 12.0      # a story with a clause scoring a matter this high is 
 LIFT_REACH = 2            # an ask that names nothing refers to one of the clauses just before it
 # Characters too common to tie a contentless ask to the clause it refers to.
 _TIE_STOP = frozenset("我你他她们的了是在有要去办什么怎么哪里儿个一这那就都也还说能可以吗呢啊吧想需该到给把被上下")
+
+# The learned vote (learned.py): a story's best score times this, times each matter's cosine relative
+# to the best cosine raised to LEARNED_POWER, is added for the LEARNED_TOP matters it likes most.
+LEARNED_WEIGHT = 1.0
+LEARNED_POWER = 2.0
+LEARNED_TOP = 5
+LEARNED_SCOPE = "story"   # "story": long questions only; "all": every question
 
 ENTERPRISE_MARKERS = ("公司", "企业", "单位", "员工", "职工们", "工厂", "厂房", "门店", "店铺", "机构",
                       "company", "business", "enterprise", "employer", "firm", "staff", "employees")
@@ -184,7 +193,7 @@ class _Rule:
 class ConsultationIndex:
     def __init__(self, catalogue: dict, lexicon: dict | None = None, guides: Any = None,
                  admin_entries: list[dict] | None = None, segmenter: Segmenter | None = None,
-                 hotline: dict | None = None):
+                 hotline: dict | None = None, training: list[tuple[str, str]] | None = None):
         started = time.perf_counter()
         lexicon = lexicon or {}
         self.themes = [{"code": c, "name": t.get("name", c), "name_en": _theme_name_en(t)}
@@ -215,6 +224,7 @@ class ConsultationIndex:
         self.segmenter = segmenter
 
         self.docs: list[_Doc] = []
+        catalogue_texts: dict[str, str] = {}
         for m in self.matters.values():
             dept = depts.get(m.get("dept"), {})
             theme = theme_by_code.get(m.get("theme"), {})
@@ -231,6 +241,7 @@ class ConsultationIndex:
                                      dept.get("name", ""), dept.get("name_en", "")]),
             }
             fields = {f: Counter(self.segmenter.tokens(t)) for f, t in raw.items()}
+            catalogue_texts[m["code"]] = normalise_question(" ".join(t for f, t in raw.items() if f != "context"))
             summary, summary_en = self._summary(m, guide_text.get(m["code"], {}))
             self.docs.append(_Doc(
                 code=m["code"], name=m["name"], name_en=m.get("name_en", ""), subject=m.get("subject", ""),
@@ -244,10 +255,20 @@ class ConsultationIndex:
         self.hotline = Hotline(hotline)
         sound_alike = set(vocabulary) | {t for d in self.docs for f in IDENTIFYING_FIELDS for t in d.fields[f]}
         self.corrector = PinyinCorrector(sound_alike, lambda w: w in sound_alike or self.segmenter.is_word(w))
+        self.catalogue_texts = catalogue_texts
+        self.learned = self.train(training or [])
         self.admin_state: tuple[int, int] = (0, 0)  # (count, max id) of the admin rows merged in
         self.build_seconds = time.perf_counter() - started
 
     # ------------------------------------------------------------------ building
+    def read(self, question: str) -> str:
+        """A question as the engine reads it: normalised script and noise, typos corrected."""
+        return self.corrector.correct(normalise_question(question[:MAX_QUESTION_CHARS]))[0]
+
+    def train(self, questions: list[tuple[str, str]]) -> LearnedVote:
+        """The learned vote from the catalogue's text and the given labelled questions."""
+        return LearnedVote(self.catalogue_texts, questions, self.read)
+
     @staticmethod
     def _rules(lexicon: dict, admin_entries: list[dict]) -> list[_Rule]:
         rules: list[_Rule] = []
@@ -528,8 +549,11 @@ class ConsultationIndex:
             elif person and not enterprise and d.subject == "person":
                 scores[i] *= SUBJECT_BOOST
             scores[i] += 0.01 * d.prior  # tie-break towards the more common matter
+        best = max(scores.values(), default=0.0)
+        voted: set[int] = set()
+        if LEARNED_WEIGHT and best > 0 and (query.story or LEARNED_SCOPE == "all"):
+            voted = self._learned_vote(q, scores, best)
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-        best = ranked[0][1] if ranked else 0.0
         coverage = known_words / content_words if content_words else 0.0
         # A colloquial phrase from the lexicon is evidence enough that the question is ours; in a
         # story not when it is only a story word ("我妈" → 老人), but so is one clause that plainly
@@ -545,7 +569,8 @@ class ConsultationIndex:
             d = self.docs[i]
             answer.results.append(Hit(
                 matter_code=d.code, name=d.name, name_en=d.name_en, score=round(s, 3),
-                why=self._why(d, self._reasons(i, query, shares, indexed), notes), subject=d.subject, theme=d.theme,
+                why=self._why(d, self._reasons(i, query, shares, indexed), notes, i in voted), subject=d.subject,
+                theme=d.theme,
                 summary=d.summary, summary_en=d.summary_en, apply_url=f"/matters/{d.code}/apply",
             ))
         answer.bundles = self.bundles.rank(q, weights, self.idf, {self.docs[i].code: s for i, s in ranked[:5]},
@@ -558,6 +583,20 @@ class ConsultationIndex:
         if kind and not answer.bundles:
             answer.detail = self.detail(answer.results[0].matter_code, kind)
         return answer
+
+    def _learned_vote(self, q: str, scores: dict[int, float], best: float) -> set[int]:
+        """Add the learned vote (learned.py) to the scores, scaled to the question's best score;
+        the matters it voted for. It never decides whether anything is found (`best` is taken before)."""
+        sims = sorted(self.learned.scores(q).items(), key=lambda kv: -kv[1])[:LEARNED_TOP]
+        if not sims or sims[0][1] <= 0:
+            return set()
+        top = sims[0][1]
+        voted = set()
+        for code, sim in sims:
+            i = self._code_index[code]
+            voted.add(i)
+            scores[i] = scores.get(i, 0.0) + LEARNED_WEIGHT * best * (sim / top) ** LEARNED_POWER
+        return voted
 
     def _reasons(self, i: int, query: _Query, shares: list[dict[int, float]],
                  indexed: list[list[tuple[str, float, dict[int, float]]]]) -> list[tuple[float, str]]:
@@ -577,7 +616,8 @@ class ConsultationIndex:
         return Hit(matter_code=d.code, name=d.name, name_en=d.name_en, score=0.0, why=[], subject=d.subject,
                    theme=d.theme, summary=d.summary, summary_en=d.summary_en, apply_url=f"/matters/{d.code}/apply")
 
-    def _why(self, doc: _Doc, contributions: list[tuple[float, str]], notes: list[str]) -> list[str]:
+    def _why(self, doc: _Doc, contributions: list[tuple[float, str]], notes: list[str],
+             learned: bool = False) -> list[str]:
         """Short reasons: which of the matter's fields the question's words matched, and via what."""
         ranked = [t for _, t in sorted(contributions, reverse=True)]
         words: list[str] = []
@@ -598,9 +638,11 @@ class ConsultationIndex:
         for _, t in sorted(contributions, reverse=True):
             if t.startswith("「"):
                 why.insert(0, f"常用说法 / common phrase：{t}")
-        if not why:
-            grams = [t[1:] for t in ranked if t.startswith("§")][:3]
+        grams = [t[1:] for t in ranked if t.startswith("§")][:3]
+        if not why and grams:
             why.append("字面相近 / similar wording：" + "、".join(grams))
+        if learned:
+            why.append("与居民的同类问法相近 / like questions residents asked about it")
         shown = set(words[:5])
         for n in notes:
             phrase, target = n.split(" → ", 1)
@@ -630,7 +672,8 @@ def build_index(admin_entries: list[dict] | None = None, segmenter: Segmenter | 
     """A fresh index from the files (and the given admin entries; none means file lexicon only)."""
     return ConsultationIndex(_load_yaml(CATALOGUE_FILE) or {}, _load_yaml(LEXICON_FILE) or {},
                              _load_yaml(GUIDES_FILE, optional=True), admin_entries, segmenter,
-                             _load_yaml(HOTLINE_FILE) or {})
+                             _load_yaml(HOTLINE_FILE) or {},
+                             read_training(TRAINING_DIR / f for f in TRAINING_FILES))
 
 
 def get_index() -> ConsultationIndex:

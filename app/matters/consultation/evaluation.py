@@ -107,3 +107,33 @@ def evaluate(index: ConsultationIndex, rows: list[tuple[str, str]] | list[tuple[
         if not first:
             report.misses.append(Miss(question, expected, got, kind))
     return report
+
+
+def cross_validate(index: ConsultationIndex, rows: list[tuple[str, str, str]], k: int = 5,
+                   seed: int = 13) -> EvalReport:
+    """k-fold cross-validation of the learned vote: each fold is answered by a vote trained on the
+    catalogue and the other folds only. The index's own vote is put back afterwards."""
+    import random
+
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    fold_of = {row: n % k for n, row in enumerate(order)}
+    total = EvalReport()
+    kept = index.learned
+    try:
+        for fold in range(k):
+            index.learned = index.train([(q, e) for n, (q, e, _) in enumerate(rows) if fold_of[n] != fold])
+            part = evaluate(index, [r for n, r in enumerate(rows) if fold_of[n] == fold])
+            total.total += part.total
+            total.top1 += part.top1
+            total.top3 += part.top3
+            total.latencies_ms += part.latencies_ms
+            total.misses += part.misses
+            for kind, (n, t1, t3) in part.by_kind.items():
+                counts = total.by_kind[kind]
+                counts[0] += n
+                counts[1] += t1
+                counts[2] += t3
+    finally:
+        index.learned = kept
+    return total
