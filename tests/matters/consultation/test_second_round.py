@@ -14,10 +14,13 @@ HELDOUT = Path(__file__).resolve().parents[2] / "data" / "consultation-heldout-2
 # clause weighting of issue 13's second round (long was 0.48 / 0.62 before it), and again after
 # the clause-by-clause voting pass: every kind the same, long 0.476 / 0.619 (10 and 13 of 21;
 # 0.667 top-3 before that pass) although the tuning set's 214 stories rose from 0.748 / 0.864 to
-# 0.883 / 0.953 and stories written after it and measured before tuning on them rose too.
+# 0.883 / 0.953 and stories written after it and measured before tuning on them rose too. With the
+# learned vote (2026-12-01, measured once after its design was final): long 0.714 / 0.762, English
+# 0.800 / 0.960 (0.893 before: long English questions are read as stories), the rest unchanged. The
+# vote was adopted as designed; nothing was changed for English after that run (docs/consultation.md).
 FLOORS = {"trad": (0.98, 0.99), "typo": (0.96, 0.98), "bundle": (0.94, 0.94), "hotline": (0.87, 0.87),
-          "offtopic": (0.93, 0.93), "english": (0.88, 0.97), "everyday": (0.84, 0.95), "plain": (0.96, 0.99),
-          "long": (0.47, 0.61)}
+          "offtopic": (0.93, 0.93), "english": (0.79, 0.95), "everyday": (0.84, 0.95), "plain": (0.96, 0.99),
+          "long": (0.71, 0.76)}
 
 
 @pytest.fixture(scope="module")
