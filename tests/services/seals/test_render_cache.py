@@ -69,18 +69,6 @@ def _placed_text(data: bytes) -> list[tuple[float, float, str]]:
     return placed
 
 
-def test_one_line_cells_put_the_text_where_multi_cell_does(monkeypatch):
-    """A text that fits on one line is drawn with `cell` (half the cost): the same places on the page."""
-    png = stamp_image.render_seal_png("区民政局测试用章")
-    data = result_input(reasons=["符合临时救助条件", "家庭遭遇突发困难，" * 6])
-    ours = _placed_text(pdf.render_result_pdf(data, document_id="ABCDEFGHJK2345678923", seal_png=png,
-                                              seal_number="Y"))
-    monkeypatch.setattr(pdf, "_fits", lambda *args: False)  # everything through fpdf2's line breaker
-    theirs = _placed_text(pdf.render_result_pdf(data, document_id="ABCDEFGHJK2345678923", seal_png=png,
-                                                seal_number="Y"))
-    assert ours == theirs and len(ours) > 25
-
-
 def test_a_row_is_as_tall_as_its_wrapped_value():
     """The value is measured in the size it is written in (11 pt): the next row starts below its last line."""
     long_value = "很长的困难情况说明，" * 12
