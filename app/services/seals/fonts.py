@@ -174,6 +174,11 @@ class _GlyphStore:
             points = int.from_bytes(g[8 + 2 * contours:10 + 2 * contours], "big") + 1 if contours else 0
             self.bounds.append((contours, x_min, y_min, x_max, y_max, points))
         self.metrics = dict(font["hmtx"].metrics)
+        self.gid_metrics = [self.metrics[name] for name in self.order]
+        # Per glyph with an outline, what _bounds sums up: its header's figures, then its left and
+        # right side bearings, its extent and whether its left side bearing is its xMin.
+        self.extents = [None if not b[0] else (*b, lsb, adv - lsb - (b[3] - b[1]), lsb + b[3] - b[1], lsb == b[1])
+                        for b, (adv, lsb) in zip(self.bounds, self.gid_metrics)]
         self.raw_tables = {tag: font.reader[tag] for tag in self._SMALL_TABLES if tag in font.reader}
         post = font["post"]
         self.post = {k: v for k, v in vars(post).items() if k not in ("extraNames", "mapping", "glyphOrder", "data")}
@@ -278,7 +283,7 @@ class _GlyphStore:
 
     def _hmtx(self, keep: list[int]) -> tuple[bytes, int]:
         """hmtx as fontTools compiles it: the run of equal advances at the end kept as side bearings only."""
-        metrics = [self.metrics[self.order[i]] for i in keep]
+        metrics = [self.gid_metrics[i] for i in keep]
         last = len(metrics)
         while metrics[last - 2][0] == metrics[-1][0]:
             last -= 1
@@ -334,7 +339,7 @@ class _GlyphStore:
         if struct.unpack_from(">H", os2, 0)[0] >= 1:
             pages = struct.unpack_from(">LL", os2, 78)
             present = {i + 32 * word for word, value in enumerate(pages) for i in range(32) if value >> i & 1}
-            present &= calcCodePageRanges(unicodes)
+            present &= calcCodePageRanges(unicodes & _CODE_PAGE_CHARACTERS)
             words = [0, 0]
             for bit in present or {0}:  # none left: bit 0 (Latin 1), as fontTools does
                 words[bit // 32] |= 1 << bit % 32
@@ -367,22 +372,15 @@ class _GlyphStore:
     def _bounds(self, keep: list[int]) -> dict:
         """What fontTools' recalcBBoxes sets in head, maxp and hhea for the glyphs `keep`, from the
         glyph headers (the glyphs themselves are then written as they are, not expanded and recompiled)."""
-        metrics = [self.metrics[self.order[i]] for i in keep]
-        outlined = [(metric, self.bounds[i]) for metric, i in zip(metrics, keep) if self.bounds[i][0]]
-        advance_max = max(adv for adv, _ in metrics)
+        advance_max = max(self.gid_metrics[i][0] for i in keep)
+        outlined = [self.extents[i] for i in keep if self.extents[i] is not None]
         if not outlined:
             return {"bbox": (0, 0, 0, 0), "lsb_is_x_min": True, "max_points": 0, "max_contours": 0,
                     "hhea": (advance_max, 0, 0, 0)}
-        return {
-            "bbox": (min(b[1] for _, b in outlined), min(b[2] for _, b in outlined),
-                     max(b[3] for _, b in outlined), max(b[4] for _, b in outlined)),
-            "lsb_is_x_min": all(lsb == b[1] for (_, lsb), b in outlined),
-            "max_points": max(b[5] for _, b in outlined),
-            "max_contours": max(b[0] for _, b in outlined),
-            "hhea": (advance_max, min(lsb for (_, lsb), _ in outlined),
-                     min(adv - lsb - (b[3] - b[1]) for (adv, lsb), b in outlined),
-                     max(lsb + b[3] - b[1] for (_, lsb), b in outlined)),
-        }
+        contours, x_min, y_min, x_max, y_max, points, lsb, rsb, extent, lsb_is_x_min = zip(*outlined)
+        return {"bbox": (min(x_min), min(y_min), max(x_max), max(y_max)), "lsb_is_x_min": all(lsb_is_x_min),
+                "max_points": max(points), "max_contours": max(contours),
+                "hhea": (advance_max, min(lsb), min(rsb), max(extent))}
 
     def _set_bounds(self, font: ttLib.TTFont, keep: list[int], order: list[str]) -> None:
         """`_bounds` set on a TTFont's tables (which fontTools then saves as they are)."""
@@ -395,6 +393,11 @@ class _GlyphStore:
         maxp.maxCompositePoints = maxp.maxCompositeContours = 0
         maxp.maxComponentElements = maxp.maxComponentDepth = 0
         hhea.advanceWidthMax, hhea.minLeftSideBearing, hhea.minRightSideBearing, hhea.xMaxExtent = bounds["hhea"]
+
+
+# The characters fontTools' calcCodePageRanges looks for (its result depends on nothing else): ASCII
+# and the characters that mark a code page.
+_CODE_PAGE_CHARACTERS = frozenset(range(0x20, 0x7E)) | {ord(ch) for ch in "ÞĽБЅ╜Ά½√İאرŗ₫ๅエㄅㄱ央곴♥þ╚Åéõ┤‰∑"}
 
 
 class _GlyphIds:

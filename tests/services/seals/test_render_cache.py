@@ -9,6 +9,7 @@ import re
 
 import pypdf
 import pytest
+from fontTools import ttLib
 
 from app.services.seals import fonts, pdf, stamp_image
 
@@ -48,6 +49,19 @@ def test_font_built_directly_is_what_the_subsetter_makes_of_any_glyph_set(count)
     ours, order = store.font_bytes(names)
     assert ours == fonts.fpdf2_subset(store.font_for(names), names)
     assert len(order) == len(set(names) | set(store.order[:4]))
+
+
+def test_font_built_directly_sets_the_code_page_ranges_the_subsetter_sets():
+    """ASCII with the Latin-1 marks (Þ, é …), CJK with the Simplified Chinese one (ㄅ): bits that depend on
+    which characters are present."""
+    store = fonts._prototype("common").store
+    by_code = {code: name for _, codes in store.cmaps for name, cs in codes.items() for code in cs}
+    text = "".join(map(chr, range(0x20, 0x7F))) + "Þé½√‰ㄅ临时救助"
+    names = sorted({by_code[ord(ch)] for ch in text if ord(ch) in by_code}, key=store.gid.get)
+    ours, _ = store.font_bytes(names)
+    assert ours == fonts.fpdf2_subset(store.font_for(names), names)
+    os2 = ttLib.TTFont(io.BytesIO(ours))["OS/2"]
+    assert os2.ulCodePageRange1 & 1  # Latin 1: present, so kept
 
 
 def test_seal_image_parsed_once_gives_the_same_pdf():
