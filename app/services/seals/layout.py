@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from fpdf import FPDF
-from fpdf.enums import Align, XPos, YPos
+from fpdf.enums import Align, CharVPos, TextMode, XPos, YPos
 from fpdf.line_break import BREAKING_SPACE_SYMBOLS_STR, TextLine
 from fpdf.table import draw_box_borders
 
@@ -91,6 +91,46 @@ def _handled(pdf: FPDF, text: str) -> bool:
             and not (pdf.str_alias_nb_pages and pdf.str_alias_nb_pages in text))
 
 
+_PLAIN_X = (XPos.LEFT, XPos.RIGHT, XPos.LMARGIN)
+
+
+def _plain(pdf: FPDF, new_x: XPos, new_y: YPos) -> bool:
+    """Whether fpdf2's line renderer would draw a line not justified as `_draw_plain` draws it: no
+    underline, strike-through, text mode, raised text or link areas."""
+    return (not pdf.underline and not pdf.strikethrough
+            and pdf.text_mode == TextMode.FILL and pdf.char_vpos == CharVPos.LINE
+            and not pdf._record_text_quad_points and not pdf.current_font.color_font
+            and new_y in (YPos.NEXT, YPos.TOP, YPos.LAST))
+
+
+def _draw_plain(pdf: FPDF, line: Line, w: float, h: float, align: Align, new_x: XPos, new_y: YPos) -> bool:
+    """A line as `FPDF._render_styled_text_line` draws a plain one (see `_plain`) — the same content
+    stream operators, positions and moves — without building its fragments and graphics states
+    (a quarter of the cost). True when it started a new page."""
+    page_break = pdf._perform_page_break_if_need_be(h)
+    if line.text:
+        if not pdf.current_font_is_set_on_page:  # a new page: the renderer sets the font first
+            pdf._out(pdf._set_font_for_page(pdf.current_font, pdf.font_size_pt))
+        width = _width(pdf, line.units)
+        dx = (w - pdf.c_margin - width if align == Align.R else (w - width) / 2 if align == Align.C
+              else pdf.c_margin)
+        pick = pdf.current_font.subset.pick
+        glyphs = "".join(chr(code) for code in map(pick, map(ord, line.text)) if code)
+        colour = "" if pdf.text_color == pdf.fill_color else f" {pdf.text_color.serialize().lower()}"
+        k = pdf.k
+        text = (f"BT {(pdf.x + dx) * k:.2f} {(pdf.h - pdf.y - 0.5 * h - 0.3 * pdf.font_size) * k:.2f} Td{colour}"
+                f" ({pdf.current_font.escape_text(glyphs)}) Tj ET")
+        pdf._out(f"q {text} Q" if colour else text)
+    pdf._lasth = h
+    if new_x == XPos.RIGHT:
+        pdf.x += w
+    elif new_x == XPos.LMARGIN:
+        pdf.x = pdf.l_margin
+    if new_y == YPos.NEXT:
+        pdf.y += h
+    return page_break
+
+
 def line_count(pdf: FPDF, w: float, text: str) -> int:
     """How many lines `multi_cell(w, …, text)` draws (at least one)."""
     if not _handled(pdf, text):
@@ -116,14 +156,19 @@ def multi_cell(pdf: FPDF, w: float, h: float, text: str, *, border: int | str = 
         draw_box_borders(pdf, pdf.x, pdf.y, pdf.x + w, pdf.y + len(lines) * h, border,
                          pdf.fill_color if fill else None)
     top, page_break = pdf.y, False
+    plain = _plain(pdf, new_x, new_y)
     last = len(lines) - 1
     for index, line in enumerate(lines):
         line_align = align if line.justify or align != Align.J else Align.L
+        line_x, line_y = (new_x, new_y) if index == last else (XPos.LEFT, YPos.NEXT)
+        if plain and line_align in (Align.L, Align.R, Align.C) and line_x in _PLAIN_X:
+            page_break |= _draw_plain(pdf, line, w, h, line_align, line_x, line_y)
+            continue
         page_break |= pdf._render_styled_text_line(
             TextLine(pdf._preload_font_styles(line.text, False), text_width=_width(pdf, line.units),
                      number_of_spaces=line.spaces, align=line_align, height=h, max_width=w,
                      trailing_nl=line.trailing_nl),
-            h=h, new_x=new_x if index == last else XPos.LEFT, new_y=new_y if index == last else YPos.NEXT)
+            h=h, new_x=line_x, new_y=line_y)
     if lines[last].trailing_nl and new_y in (YPos.LAST, YPos.NEXT):
         pdf.ln()  # as multi_cell: its line renderer leaves a trailing "\n" out
     if new_y == YPos.TOP and not page_break:  # as multi_cell: back to the top of the block
