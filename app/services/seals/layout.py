@@ -131,6 +131,22 @@ def _draw_plain(pdf: FPDF, line: Line, w: float, h: float, align: Align, new_x: 
     return page_break
 
 
+def cell(pdf: FPDF, w: float, h: float, text: str, *, align: str = "L", new_x: XPos = XPos.RIGHT,
+         new_y: YPos = YPos.TOP) -> None:
+    """`pdf.cell(w, h, text, align=…, new_x=…, new_y=…)` — one line, never wrapped, no border —
+    drawn as fpdf2 draws it (by `_draw_plain` when it can)."""
+    text = pdf.normalize_text(text)
+    align = Align.coerce(align)
+    if not (_handled(pdf, text) and _plain(pdf, new_x, new_y) and align in (Align.L, Align.R, Align.C)
+            and new_x in _PLAIN_X):
+        pdf.cell(w, h, text, align=align, new_x=new_x, new_y=new_y)
+        return
+    if w == 0:
+        w = pdf.w - pdf.r_margin - pdf.x
+    cw = pdf.current_font.cw
+    _draw_plain(pdf, Line(text, sum(cw[ord(ch)] for ch in text), 0, False, False), w, h, align, new_x, new_y)
+
+
 def line_count(pdf: FPDF, w: float, text: str) -> int:
     """How many lines `multi_cell(w, …, text)` draws (at least one)."""
     if not _handled(pdf, text):

@@ -103,10 +103,10 @@ def _new_pdf(texts: list[str], title: str, author: str) -> FPDF:
 def _heading(pdf: FPDF, title: str, subtitle: str) -> None:
     pdf.set_text_color(*RED)
     pdf.set_font(FAMILY, size=20)
-    pdf.cell(0, 12, title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    layout.cell(pdf, 0, 12, title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*GREY)
     pdf.set_font(FAMILY, size=10)
-    pdf.cell(0, 6, subtitle, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    layout.cell(pdf, 0, 6, subtitle, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_draw_color(*RED)
     pdf.set_line_width(0.6)
     y = pdf.get_y() + 2
@@ -191,7 +191,7 @@ def render_result_pdf(data: ResultDocumentInput, *, document_id: str, seal_png: 
 
     pdf.set_font(FAMILY, size=10)
     pdf.set_text_color(*GREY)
-    pdf.cell(0, 6, f"文书编号 Document No.：{document_id}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    layout.cell(pdf, 0, 6, f"文书编号 Document No.：{document_id}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*INK)
     pdf.ln(2)
     pdf.set_font(FAMILY, size=12)
@@ -200,7 +200,7 @@ def render_result_pdf(data: ResultDocumentInput, *, document_id: str, seal_png: 
     _rows(pdf, rows)
     pdf.ln(4)
     pdf.set_font(FAMILY, size=12)
-    pdf.cell(0, 8, "决定理由 Reasons", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    layout.cell(pdf, 0, 8, "决定理由 Reasons", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FAMILY, size=11)
     for i, reason in enumerate(reasons, 1):
         layout.multi_cell(pdf, 0, 7, f"{i}. {reason}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -220,18 +220,18 @@ def render_result_pdf(data: ResultDocumentInput, *, document_id: str, seal_png: 
         _cached_image(pdf, seal_png, x=right_x + 15, y=block_top, w=40, h=40)
     pdf.set_xy(right_x, block_top + 42)
     pdf.set_font(FAMILY, size=12)
-    pdf.cell(70, 8, data.department_name, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.cell(70, 8, date_text, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    layout.cell(pdf, 70, 8, data.department_name, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    layout.cell(pdf, 70, 8, date_text, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
     if seal_number:
         pdf.set_font(FAMILY, size=8)
         pdf.set_text_color(*GREY)
-        pdf.cell(70, 6, f"印章编码 Seal No. {seal_number}", align="C")
+        layout.cell(pdf, 70, 6, f"印章编码 Seal No. {seal_number}", align="C")
         pdf.set_text_color(*INK)
     pdf.image(qr_image(url), x=pdf.l_margin, y=block_top, w=34, h=34)
     pdf.set_xy(pdf.l_margin, block_top + 35)
     pdf.set_font(FAMILY, size=8)
     pdf.set_text_color(*GREY)
-    pdf.cell(60, 5, "扫码核验 Scan to verify", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    layout.cell(pdf, 60, 5, "扫码核验 Scan to verify", new_x=XPos.LEFT, new_y=YPos.NEXT)
     layout.multi_cell(pdf, 80, 4, url, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return output(pdf)
 
@@ -258,7 +258,7 @@ def render_summary_pdf(title: str, number: str, rows: list[tuple[str, str]], *,
     pdf.ln(2)
     pdf.set_text_color(*GREY)
     pdf.set_font(FAMILY, size=9)
-    pdf.cell(0, 6, generated, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    layout.cell(pdf, 0, 6, generated, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return output(pdf)
 
 
@@ -277,5 +277,5 @@ def render_notice_pdf(title: str, subtitle: str, rows: list[tuple[str, str]], cl
     pdf.ln(2)
     pdf.set_text_color(*GREY)
     pdf.set_font(FAMILY, size=9)
-    pdf.cell(0, 6, generated, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    layout.cell(pdf, 0, 6, generated, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return output(pdf)

@@ -43,6 +43,7 @@ def test_lines_are_fpdf2s_lines(page, size, width):
 
 
 def _through_fpdf2(monkeypatch) -> None:
+    monkeypatch.setattr(layout, "cell", lambda doc, w, h, text, **kw: doc.cell(w, h, text, **kw))
     monkeypatch.setattr(layout, "multi_cell", lambda doc, w, h, text, **kw: doc.multi_cell(w, h, text, **kw))
     monkeypatch.setattr(layout, "line_count", lambda doc, w, text: max(len(
         doc.multi_cell(w, 1, text, dry_run=True, output="LINES")), 1))
