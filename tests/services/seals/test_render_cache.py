@@ -32,7 +32,43 @@ def test_cut_font_embeds_what_fpdf2_subsets_from_the_whole_font(monkeypatch):
     theirs = pdf.render_result_pdf(data, document_id="ABCDEFGHJK2345678923", seal_png=None, seal_number="YZ1")
     (our_font, our_text), (their_font, their_text) = _font_and_text(ours), _font_and_text(theirs)
     assert our_font == their_font and our_text == their_text and "欧阳娜娜" in our_text
-    assert STAMPS.sub(b"", ours) == STAMPS.sub(b"", theirs)
+    (our_objects, our_map), (their_objects, their_map) = _objects(ours), _objects(theirs)
+    assert our_objects == their_objects  # every object, streams decoded, but the CIDToGIDMap
+    # the map: fpdf2's for all 65,536 CIDs, ours up to the last one used — the same mapping
+    assert their_map[:len(our_map)] == our_map and not any(their_map[len(our_map):])
+    assert len(our_map) > 40 and any(our_map)
+
+
+def _plain(value):
+    """A PDF value comparable across readers (a reference as its object number)."""
+    if isinstance(value, pypdf.generic.IndirectObject):
+        return ("ref", value.idnum)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _objects(data: bytes) -> tuple[list, bytes]:
+    """Every object of a PDF (a stream as its dictionary, without its length and filter, and its
+    decoded data), the document info without its creation date; and the CIDToGIDMap's data apart."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    cid_map = None
+    objects = []
+    for number in range(1, reader.trailer["/Size"]):
+        obj = reader.get_object(number)
+        if isinstance(obj, pypdf.generic.StreamObject):
+            entries = {k: _plain(v) for k, v in obj.items() if k not in ("/Length", "/Filter")}
+            objects.append((entries, obj.get_data()))
+        elif isinstance(obj, pypdf.generic.DictionaryObject):
+            objects.append({k: _plain(v) for k, v in obj.items() if k not in ("/CreationDate", "/CIDToGIDMap")})
+            if "/CIDToGIDMap" in obj:
+                cid_map = obj["/CIDToGIDMap"].get_object().get_data()
+        else:
+            objects.append(_plain(obj))
+    objects = [o for o in objects if not (isinstance(o, tuple) and o[1] == cid_map)]
+    return objects, cid_map
 
 
 def test_cut_font_holds_only_the_documents_glyphs():
