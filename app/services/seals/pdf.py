@@ -14,7 +14,7 @@ from app.core import clock
 from app.core.clock import CHINA_TZ
 from app.core.config import get_settings
 from app.identity.validation import mask_id
-from app.services.seals import qr
+from app.services.seals import layout, qr
 from app.services.seals.fonts import FAMILY, attach_cjk_font, output
 from app.services.seals.schemas import ResultDocumentInput
 
@@ -103,10 +103,10 @@ def _new_pdf(texts: list[str], title: str, author: str) -> FPDF:
 def _heading(pdf: FPDF, title: str, subtitle: str) -> None:
     pdf.set_text_color(*RED)
     pdf.set_font(FAMILY, size=20)
-    pdf.cell(0, 12, title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    layout.cell(pdf, 0, 12, title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*GREY)
     pdf.set_font(FAMILY, size=10)
-    pdf.cell(0, 6, subtitle, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    layout.cell(pdf, 0, 6, subtitle, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_draw_color(*RED)
     pdf.set_line_width(0.6)
     y = pdf.get_y() + 2
@@ -115,43 +115,24 @@ def _heading(pdf: FPDF, title: str, subtitle: str) -> None:
     pdf.set_text_color(*INK)
 
 
-def _fits(pdf: FPDF, w: float, text: str) -> bool:
-    """Whether `text` stays on one line of a cell `w` wide (0: to the right margin) in the current font.
-    A hair's margin below the line breaker's limit: in doubt, the text is laid out as it may wrap."""
-    width = (w or pdf.w - pdf.r_margin - pdf.x) - 2 * pdf.c_margin
-    return "\n" not in text and pdf.get_string_width(text) < width - 0.05
-
-
-def _text(pdf: FPDF, w: float, h: float, text: str, **kwargs) -> None:
-    """`multi_cell`, or — for a text that fits on one line — `cell`, which draws the same at half the cost."""
-    if _fits(pdf, w, text):
-        pdf.cell(w, h, text, **kwargs)
-    else:
-        pdf.multi_cell(w, h, text, **kwargs)
-
-
 def _rows(pdf: FPDF, rows: list[tuple[str, str]], label_w: float = 48) -> None:
     pdf.set_draw_color(200, 200, 200)
     pdf.set_line_width(0.2)
     value_w = pdf.w - pdf.l_margin - pdf.r_margin - label_w
     for label, value in rows:
         value = value or "—"
-        # Measure the value first so the label cell can take the same height (a line breaker's dry run
-        # only when it does not fit on one line).
+        # Measure the value first so the label cell can take the same height.
         pdf.set_font(FAMILY, size=11)
-        if _fits(pdf, value_w, value):
-            h = 7
-        else:
-            h = max(len(pdf.multi_cell(value_w, 7, value, dry_run=True, output="LINES")), 1) * 7
+        h = layout.line_count(pdf, value_w, value) * 7
         pdf.set_font(FAMILY, size=10)
         pdf.set_fill_color(246, 242, 242)
         x, y = pdf.get_x(), pdf.get_y()
         if y + h > pdf.page_break_trigger:
             pdf.add_page()
             x, y = pdf.get_x(), pdf.get_y()
-        _text(pdf, label_w, h, label, border=1, fill=True, new_x=XPos.RIGHT, new_y=YPos.TOP)
+        layout.multi_cell(pdf, label_w, h, label, border=1, fill=True, new_x=XPos.RIGHT, new_y=YPos.TOP)
         pdf.set_font(FAMILY, size=11)
-        _text(pdf, value_w, 7, value, border=1, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        layout.multi_cell(pdf, value_w, 7, value, border=1, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_xy(x, y + h)
 
 
@@ -210,23 +191,23 @@ def render_result_pdf(data: ResultDocumentInput, *, document_id: str, seal_png: 
 
     pdf.set_font(FAMILY, size=10)
     pdf.set_text_color(*GREY)
-    pdf.cell(0, 6, f"文书编号 Document No.：{document_id}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    layout.cell(pdf, 0, 6, f"文书编号 Document No.：{document_id}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*INK)
     pdf.ln(2)
     pdf.set_font(FAMILY, size=12)
-    pdf.multi_cell(0, 8, body, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    layout.multi_cell(pdf, 0, 8, body, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
     _rows(pdf, rows)
     pdf.ln(4)
     pdf.set_font(FAMILY, size=12)
-    pdf.cell(0, 8, "决定理由 Reasons", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    layout.cell(pdf, 0, 8, "决定理由 Reasons", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FAMILY, size=11)
     for i, reason in enumerate(reasons, 1):
-        _text(pdf, 0, 7, f"{i}. {reason}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        layout.multi_cell(pdf, 0, 7, f"{i}. {reason}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
     pdf.set_font(FAMILY, size=9)
     pdf.set_text_color(*GREY)
-    pdf.multi_cell(0, 6, notice, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    layout.multi_cell(pdf, 0, 6, notice, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*INK)
 
     # Issuer block: the stamp above the authority's name and the date, never over any text; QR on the left.
@@ -239,19 +220,19 @@ def render_result_pdf(data: ResultDocumentInput, *, document_id: str, seal_png: 
         _cached_image(pdf, seal_png, x=right_x + 15, y=block_top, w=40, h=40)
     pdf.set_xy(right_x, block_top + 42)
     pdf.set_font(FAMILY, size=12)
-    pdf.cell(70, 8, data.department_name, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.cell(70, 8, date_text, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    layout.cell(pdf, 70, 8, data.department_name, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    layout.cell(pdf, 70, 8, date_text, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
     if seal_number:
         pdf.set_font(FAMILY, size=8)
         pdf.set_text_color(*GREY)
-        pdf.cell(70, 6, f"印章编码 Seal No. {seal_number}", align="C")
+        layout.cell(pdf, 70, 6, f"印章编码 Seal No. {seal_number}", align="C")
         pdf.set_text_color(*INK)
     pdf.image(qr_image(url), x=pdf.l_margin, y=block_top, w=34, h=34)
     pdf.set_xy(pdf.l_margin, block_top + 35)
     pdf.set_font(FAMILY, size=8)
     pdf.set_text_color(*GREY)
-    pdf.cell(60, 5, "扫码核验 Scan to verify", new_x=XPos.LEFT, new_y=YPos.NEXT)
-    _text(pdf, 80, 4, url, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    layout.cell(pdf, 60, 5, "扫码核验 Scan to verify", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    layout.multi_cell(pdf, 80, 4, url, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return output(pdf)
 
 
@@ -271,13 +252,13 @@ def render_summary_pdf(title: str, number: str, rows: list[tuple[str, str]], *,
     pdf.ln(6)
     if declaration:
         pdf.set_font(FAMILY, size=11)
-        pdf.multi_cell(0, 7, statement_zh, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        layout.multi_cell(pdf, 0, 7, statement_zh, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font(FAMILY, size=10)
-        pdf.multi_cell(0, 6, statement_en, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        layout.multi_cell(pdf, 0, 6, statement_en, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     pdf.set_text_color(*GREY)
     pdf.set_font(FAMILY, size=9)
-    pdf.cell(0, 6, generated, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    layout.cell(pdf, 0, 6, generated, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return output(pdf)
 
 
@@ -290,11 +271,11 @@ def render_notice_pdf(title: str, subtitle: str, rows: list[tuple[str, str]], cl
     _rows(pdf, rows, label_w=55)
     pdf.ln(6)
     pdf.set_font(FAMILY, size=11)
-    pdf.multi_cell(0, 7, closing[0], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    layout.multi_cell(pdf, 0, 7, closing[0], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FAMILY, size=10)
-    pdf.multi_cell(0, 6, closing[1], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    layout.multi_cell(pdf, 0, 6, closing[1], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     pdf.set_text_color(*GREY)
     pdf.set_font(FAMILY, size=9)
-    pdf.cell(0, 6, generated, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    layout.cell(pdf, 0, 6, generated, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return output(pdf)

@@ -27,8 +27,10 @@ def test_the_same_symbol_as_segno_makes(base):
     assert len(masks) >= 2  # the winner varies: the choice is really made, not one mask every time
 
 
-def test_penalty_is_segnos_score():
-    code = segno.make("http://127.0.0.1:8000/verify/documents/23456789ABCDEFGHJKMN", error="m", micro=False)
+@pytest.mark.parametrize("mask", range(8))
+@pytest.mark.parametrize("base", BASES)
+def test_penalty_is_segnos_score(base, mask):
+    code = segno.make(f"{base}/verify/documents/23456789ABCDEFGHJKMN", error="m", micro=False, mask=mask)
     rows = [bytes(row) for row in code.matrix]
     assert qr.penalty(rows) == sum(segno.encoder.mask_scores(code.matrix, len(rows), len(rows)))
 
