@@ -155,7 +155,7 @@ async def lifespan(app: FastAPI):
     settings = get_settings()
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
     app.state.edge_limiter = anyio.CapacityLimiter(settings.edge_threads)
-    app.state.db_slots = anyio.Semaphore(request_slots())
+    app.state.db_slots = anyio.Semaphore(request_slots(), fast_acquire=True)  # no extra turn of the loop when free
     threading.Thread(target=engine.get_index, name="consultation-index", daemon=True).start()
     threading.Thread(target=templating.precompile, name="templates", daemon=True).start()
     fonts.warm_up_in_background()

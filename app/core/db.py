@@ -103,7 +103,7 @@ class WriterQueue:
         self._wait = 0.0
         self._moved_at = 0.0  # when the turn last changed hands
         self.stats: list[tuple[str, float, float]] | None = None
-        if os.environ.get("PORTAL_WRITER_STATS"):
+        if WRITER_STATS:
             self.stats = []
             atexit.register(self._save_stats, os.environ["PORTAL_WRITER_STATS"])
 
@@ -170,6 +170,7 @@ class WriterQueue:
 # The pools a request's hops run in: anyio's default thread limiter and the app's edge limiter.
 _EDGE_LIMITERS: weakref.WeakSet = weakref.WeakSet()
 _current_route: ContextVar[str] = ContextVar("portal_route", default="")
+WRITER_STATS = bool(os.environ.get("PORTAL_WRITER_STATS"))
 
 
 def _lend_pool_thread(delta: int) -> bool:
@@ -484,7 +485,8 @@ def finish_request_session() -> None:
     if held is None or held.finished:
         return
     session = held.session
-    session.commit()
+    if not _reads_only(session):  # a read only ends (close); what wrote is committed first
+        session.commit()
     held.finished = True
     session.close()
 
@@ -558,11 +560,13 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     _SQLiteConnection). A password check or a PDF rendered before the first write keeps no other
     writer waiting; a GET that writes nothing never waits."""
     limiter = getattr(request.app.state, "edge_limiter", None)
-    if limiter is not None:
+    if limiter is not None and limiter not in _EDGE_LIMITERS:
         _EDGE_LIMITERS.add(limiter)
-    get_engine()
-    route = request.scope.get("route")
-    _current_route.set(f"{request.method} {getattr(route, 'path', request.url.path)}")
+    if _deferred_sessionmaker is None:
+        get_engine()
+    if WRITER_STATS:  # who holds the writers' turns, for the load test (see WriterQueue)
+        route = request.scope.get("route")
+        _current_route.set(f"{request.method} {getattr(route, 'path', None) or request.url.path}")
     async with admitted(request):
         session = _deferred_sessionmaker()
         held = _RequestSession(session)
@@ -571,7 +575,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             yield session
             if not held.finished:
                 if _reads_only(session):
-                    _commit_and_close(session)
+                    session.close()  # nothing to commit: the read ends, in place
                 else:
                     await anyio.to_thread.run_sync(_commit_and_close, session, limiter=limiter)
                 held.finished = True
