@@ -24,7 +24,7 @@ import anyio.to_thread
 from fastapi import Depends, Path, Request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -518,7 +518,10 @@ def _deferred_sqlite(session: Session) -> bool:
     if not session.in_transaction():
         options = bind.get_execution_options()
         return bool(options.get("portal_deferred") or options.get("portal_readonly"))
-    raw = session.connection().connection.dbapi_connection  # on SQLite: a file handle, never a wait
+    try:
+        raw = session.connection().connection.dbapi_connection  # on SQLite: a file handle, never a wait
+    except SQLAlchemyError:  # e.g. a flush failed: the transaction awaits its rollback (in a thread)
+        return False
     return isinstance(raw, _SQLiteConnection) and raw.deferred and not raw.has_turn
 
 
