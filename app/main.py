@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 import threading
 from contextlib import asynccontextmanager
@@ -19,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.body_limit import BodyLimitMiddleware
 from app.core.config import PROJECT_ROOT, get_settings
-from app.core.db import SessionDep, lost_race, request_slots, too_busy
+from app.core.db import SessionDep, finishing, lost_race, request_slots, too_busy
 from app.core.errors import PortalError
 from app.core.i18n import _, bilingual
 from app.core.logging import configure_logging
@@ -108,6 +109,24 @@ def _include_routers(app: FastAPI) -> None:
             app.include_router(router)
 
 
+def _finish_sessions_in_handlers(app: FastAPI) -> int:
+    """Every sync handler ends the request's unit of work in its own thread when it returns its
+    response (db.finishing): no further trips through the thread pool for the commit and close.
+    Returns how many handlers were wrapped."""
+    wrapped = 0
+    for route in app.router.routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        for target in (contexts() if contexts is not None else [route]):
+            dependant = getattr(target, "dependant", None)
+            call = getattr(dependant, "call", None)
+            if call is None or inspect.iscoroutinefunction(call) or inspect.isgeneratorfunction(call) \
+                    or inspect.isasyncgenfunction(call):
+                continue
+            dependant.call = finishing(call)
+            wrapped += 1
+    return wrapped
+
+
 def _register_hooks() -> None:
     """What a lower layer needs from a higher one, handed to it here (imports point down)."""
     from app.core import templating
@@ -136,7 +155,7 @@ async def lifespan(app: FastAPI):
     settings = get_settings()
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
     app.state.edge_limiter = anyio.CapacityLimiter(settings.edge_threads)
-    app.state.db_slots = anyio.Semaphore(request_slots())
+    app.state.db_slots = anyio.Semaphore(request_slots(), fast_acquire=True)  # no extra turn of the loop when free
     threading.Thread(target=engine.get_index, name="consultation-index", daemon=True).start()
     threading.Thread(target=templating.precompile, name="templates", daemon=True).start()
     fonts.warm_up_in_background()
@@ -250,6 +269,7 @@ def create_app() -> FastAPI:
     _document_error_body(app)
     app.add_middleware(BodyLimitMiddleware,
                        respond=lambda request, detail: _error_response(request, 413, "too_large", detail))
+    _finish_sessions_in_handlers(app)
     route_index.install(app)
     return app
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from app.core.audit_models import AuditCheckpoint, AuditRecord
 from app.core.config import get_settings
-from app.core.db import hold_write_lock, utcnow
+from app.core.db import COMMIT_WRITES_KEY, hold_write_lock, utcnow
 
 log = logging.getLogger("portal.audit")
 
@@ -33,7 +33,7 @@ GENESIS = "0" * 64
 ALGO_HMAC = "hmac-sha256"
 ALGO_LEGACY = "sha256"  # rows written before the chain was keyed (migration 0008)
 _HKDF_SALT = b"portal/audit/chain/v1"
-_PENDING = "portal_audit_pending"
+_PENDING = COMMIT_WRITES_KEY  # what the commit writes: get_session ends such a session off the event loop
 _LOCK_ID = 7243001
 
 # (session, digest) -> RFC 3161 token, and (session, token, digest) -> the token's time (raises

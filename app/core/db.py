@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import os
 import re
@@ -11,11 +12,11 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
 import anyio.from_thread
@@ -23,11 +24,12 @@ import anyio.to_thread
 from fastapi import Depends, Path, Request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
+from starlette.responses import Response as StarletteResponse
 
 from app.core import clock
 from app.core.config import get_settings
@@ -101,7 +103,7 @@ class WriterQueue:
         self._wait = 0.0
         self._moved_at = 0.0  # when the turn last changed hands
         self.stats: list[tuple[str, float, float]] | None = None
-        if os.environ.get("PORTAL_WRITER_STATS"):
+        if WRITER_STATS:
             self.stats = []
             atexit.register(self._save_stats, os.environ["PORTAL_WRITER_STATS"])
 
@@ -168,6 +170,7 @@ class WriterQueue:
 # The pools a request's hops run in: anyio's default thread limiter and the app's edge limiter.
 _EDGE_LIMITERS: weakref.WeakSet = weakref.WeakSet()
 _current_route: ContextVar[str] = ContextVar("portal_route", default="")
+WRITER_STATS = bool(os.environ.get("PORTAL_WRITER_STATS"))
 
 
 def _lend_pool_thread(delta: int) -> bool:
@@ -451,33 +454,141 @@ def get_read_session(_slot: Annotated[None, Depends(db_slot, scope="function")] 
         yield session
 
 
+class _RequestSession:
+    """The request's session as get_session opened it, and whether its unit of work is over."""
+
+    __slots__ = ("session", "finished")
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.finished = False
+
+
+_request_session: ContextVar[_RequestSession | None] = ContextVar("portal_request_session", default=None)
+
+
+def _commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
+    finally:
+        session.close()  # after a failed commit: rolls back what was not committed
+
+
+def finish_request_session() -> None:
+    """End the request's unit of work here: commit and close the session get_session opened.
+
+    Called in the thread of a sync handler that returned its finished response (see
+    `finishing`): the commit runs where the handler ran, and the request makes no further trips
+    through the thread pool for it. A failed commit raises here, as a handler's error, and the
+    session is closed by get_session."""
+    held = _request_session.get()
+    if held is None or held.finished:
+        return
+    session = held.session
+    if not _reads_only(session):  # a read only ends (close); what wrote is committed first
+        session.commit()
+    held.finished = True
+    session.close()
+
+
+def finishing(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """A sync handler that finishes the request's session in its own thread once it returns a
+    response (a value for FastAPI to serialise may still read lazily: its session ends later)."""
+    if getattr(handler, "finishes_session", False):
+        return handler
+
+    @functools.wraps(handler)
+    def run(*args, **kwargs):
+        result = handler(*args, **kwargs)
+        if isinstance(result, StarletteResponse):
+            finish_request_session()
+        return result
+
+    run.finishes_session = True  # type: ignore[attr-defined]
+    return run
+
+
+def _deferred_sqlite(session: Session) -> bool:
+    """Whether the session's transaction, or the one it will begin, is a SQLite read: deferred and
+    not yet written (see _SQLiteConnection). Such a transaction never waits, in WAL mode, for
+    anything: neither to read, nor to end."""
+    bind = session.bind
+    if bind is None or bind.dialect.name != "sqlite":
+        return False
+    if not session.in_transaction():
+        options = bind.get_execution_options()
+        return bool(options.get("portal_deferred") or options.get("portal_readonly"))
+    try:
+        raw = session.connection().connection.dbapi_connection  # on SQLite: a file handle, never a wait
+    except SQLAlchemyError:  # e.g. a flush failed: the transaction awaits its rollback (in a thread)
+        return False
+    return isinstance(raw, _SQLiteConnection) and raw.deferred and not raw.has_turn
+
+
+def _reads_only(session: Session, *, committing: bool = True) -> bool:
+    """Whether ending the session's transaction (commit, or close when not `committing`) writes
+    nothing and cannot wait: no transaction at all, or a SQLite read (see _deferred_sqlite) with,
+    for a commit, nothing pending for the flush or the commit (an audit record is written then)."""
+    if committing and (session.new or session.dirty or session.deleted or session.info.get(COMMIT_WRITES_KEY)):
+        return False
+    return not session.in_transaction() or _deferred_sqlite(session)
+
+
+def reads_in_place(session: Session) -> bool:
+    """Whether a request may read on this session where it is, on the event loop, without a trip
+    through the thread pool: a SQLite read (see _deferred_sqlite) with nothing pending to flush
+    (run the reads under session.no_autoflush: a flush would be a write). A PostgreSQL read waits
+    on the network: it runs in a thread."""
+    return not (session.new or session.dirty or session.deleted) and _deferred_sqlite(session)
+
+
+# session.info key under which work waits for the commit that will write (the audit records).
+COMMIT_WRITES_KEY = "portal_audit_pending"
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request: committed before the response is sent, rolled back on error.
 
     Declared with scope="function" (SessionDep): the exit runs when the handler returns, before
-    the response leaves, so a failed commit becomes an error response, never a 2xx. Commit,
-    rollback and close run on the edge limiter, not the handlers' thread pool: a request holding
-    SQLite's write lock never waits for a thread held by a request waiting for that lock. The
-    session is opened once the request is admitted (see request_slots).
+    the response leaves, so a failed commit becomes an error response, never a 2xx. A sync
+    handler that returns its response commits and closes the session in its own thread (see
+    `finishing`); otherwise the commit and close run here, in one trip to the edge limiter rather
+    than the handlers' thread pool (a request holding SQLite's write lock never waits for a
+    thread held by a request waiting for that lock), or in place when they can neither write nor
+    wait (on SQLite, a transaction that only read). The session is opened once the request is
+    admitted (see request_slots).
 
     On SQLite the transaction begins deferred: the request reads the last committed state without
     any lock, and takes its turn and the write lock at its first write, until its commit (see
     _SQLiteConnection). A password check or a PDF rendered before the first write keeps no other
     writer waiting; a GET that writes nothing never waits."""
     limiter = getattr(request.app.state, "edge_limiter", None)
-    if limiter is not None:
+    if limiter is not None and limiter not in _EDGE_LIMITERS:
         _EDGE_LIMITERS.add(limiter)
-    get_engine()
-    route = request.scope.get("route")
-    _current_route.set(f"{request.method} {getattr(route, 'path', request.url.path)}")
+    if _deferred_sessionmaker is None:
+        get_engine()
+    if WRITER_STATS:  # who holds the writers' turns, for the load test (see WriterQueue)
+        route = request.scope.get("route")
+        _current_route.set(f"{request.method} {getattr(route, 'path', None) or request.url.path}")
     async with admitted(request):
         session = _deferred_sessionmaker()
+        held = _RequestSession(session)
+        _request_session.set(held)
         try:
             yield session
-            await anyio.to_thread.run_sync(session.commit, limiter=limiter)
+            if not held.finished:
+                if _reads_only(session):
+                    session.close()  # nothing to commit: the read ends, in place
+                else:
+                    await anyio.to_thread.run_sync(_commit_and_close, session, limiter=limiter)
+                held.finished = True
         finally:
-            with anyio.CancelScope(shield=True):  # close() rolls back whatever was not committed
-                await anyio.to_thread.run_sync(session.close, limiter=limiter)
+            held.finished = True
+            if _reads_only(session, committing=False):
+                session.close()
+            else:
+                with anyio.CancelScope(shield=True):  # close() rolls back whatever was not committed
+                    await anyio.to_thread.run_sync(session.close, limiter=limiter)
 
 
 # PostgreSQL: serialization_failure, deadlock_detected, lock_not_available, unique_violation.

@@ -7,10 +7,11 @@ from contextlib import contextmanager
 from typing import Annotated
 from urllib.parse import unquote
 
+import anyio.to_thread
 from fastapi import Depends, Form, Header, Query, Request
 from sqlalchemy.orm import Session
 
-from app.core.db import SessionDep, get_read_session
+from app.core.db import SessionDep, get_read_session, reads_in_place
 from app.core.errors import Forbidden, PortalError, Unauthorized
 from app.identity import service
 from app.identity.models import Role, User, WebSession
@@ -92,13 +93,27 @@ def acting_person_of(request: Request) -> User | None:
     return getattr(request.state, "acting_person", None)
 
 
-def optional_user(request: Request, session: SessionDep) -> User | None:
-    _load(request, session)
+async def load_identity(request: Request, session: Session) -> None:
+    """_load for an async dependency: where it is when the reads cannot wait (SQLite: see
+    db.reads_in_place), else in a worker thread. Either way the request makes no trip through the
+    thread pool only to learn who is asking; what loading marks for writing (the session's last
+    use, an expired session's removal) is flushed later, by the handler or at the commit."""
+    if getattr(request.state, "auth_loaded", False):
+        return
+    if reads_in_place(session):
+        with session.no_autoflush:
+            _load(request, session)
+    else:
+        await anyio.to_thread.run_sync(_load, request, session)
+
+
+async def optional_user(request: Request, session: SessionDep) -> User | None:
+    await load_identity(request, session)
     return request.state.user
 
 
-def current_user(request: Request, session: SessionDep) -> User:
-    _load(request, session)
+async def current_user(request: Request, session: SessionDep) -> User:
+    await load_identity(request, session)
     user = request.state.user
     if user is None:
         raise Unauthorized("请先登录 / Please log in first", code="login_required")

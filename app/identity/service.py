@@ -168,8 +168,7 @@ def load_session_user(session: Session, raw: str | None) -> tuple[WebSession | N
     now = utcnow()
     if (now - ws.last_seen_at > timedelta(minutes=s.session_idle_minutes)
             or now - ws.created_at > timedelta(hours=s.session_absolute_hours)):
-        session.delete(ws)
-        session.flush()
+        session.delete(ws)  # written with the request's other changes (this read may run on the event loop)
         return None, None
     if now - ws.last_seen_at > timedelta(seconds=60):  # avoid a write on every request
         ws.last_seen_at = now
