@@ -197,11 +197,15 @@ def test_what_a_page_view_marks_for_writing_is_committed_by_its_handler(live_cli
         assert any(s.get(WebSession, key).last_seen_at > at + timedelta(minutes=4) for key, at in aged.items())
 
 
-def test_every_sync_handler_finishes_the_request_session_in_its_thread(app):
+def test_every_sync_handler_finishes_the_request_session_in_its_thread(engine):
     """The commit-in-the-handler's-thread wrapping reaches every sync route (a FastAPI upgrade that
-    rebuilt its routes elsewhere would show here, not only as a slower benchmark)."""
+    rebuilt its routes elsewhere would show here, not only as a slower benchmark). A fresh app: the
+    session's shared one carries routes other tests add after start-up."""
     import inspect
 
+    from app.main import create_app
+
+    app = create_app()
     seen = 0
     for route in app.router.routes:
         for target in getattr(route, "effective_route_contexts", lambda: [route])():
