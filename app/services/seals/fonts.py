@@ -530,11 +530,6 @@ def warm_up() -> None:
     _prototype("common")
 
 
-def warm_up_in_background() -> threading.Thread:
-    """Start warm_up() in a daemon thread (for an app's startup hook)."""
-    thread = threading.Thread(target=warm_up, name="cjk-font-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 def attach_cjk_font(pdf: FPDF, texts: list[str]) -> None:
