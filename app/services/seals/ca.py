@@ -75,10 +75,12 @@ def _recall(cache: dict, key: str):
         return value
 
 
-def _keep(cache: dict, key: str, value) -> None:
+def keep(cache: dict, key: str, value, limit: int | None = None) -> None:
+    """Put `value` in a bounded per-process cache (at most `limit`, default CACHED; the oldest entry
+    goes first); signing's caches use it too."""
     with _lock:
         cache.pop(key, None)
-        while len(cache) >= CACHED:
+        while len(cache) >= (limit or CACHED):
             cache.pop(next(iter(cache)))
         cache[key] = value
 
@@ -91,7 +93,7 @@ def _cert_pair(serial: str, der: bytes) -> tuple[x509.Certificate, asn1_x509.Cer
     pair = _recall(_certs, serial)
     if pair is None:
         pair = (x509.load_der_x509_certificate(der), asn1_x509.Certificate.load(der))
-        _keep(_certs, serial, pair)
+        keep(_certs, serial, pair)
     return pair
 
 
@@ -123,7 +125,7 @@ def load_row(session: Session, row: SealCredential, key_blob: bytes | None = Non
                                   cert=cert, cert_asn1=cert_asn1, key=key,
                                   key_asn1=asn1_keys.PrivateKeyInfo.load(key_der), chain=tuple(chain))
         if key_blob is None:
-            _keep(_loaded, row.serial, loaded)
+            keep(_loaded, row.serial, loaded)
         return loaded
 
 

@@ -14,7 +14,6 @@ import concurrent.futures
 import io
 import logging
 import secrets
-import threading
 from datetime import datetime, timezone
 
 from cryptography.hazmat.primitives import hashes
@@ -102,26 +101,17 @@ class LoadedKeySigner(signers.SimpleSigner):
         return super().sign_raw(data, digest_algorithm)
 
 
-_lock = threading.Lock()
 _signers: dict[str, tuple[ca.LoadedCredential, signers.Signer]] = {}
 # Per credential: the seals (a few per department) and the persons who signed lately. Bounded, as
-# every applicant who signs has a credential of their own; the oldest entry goes first.
+# every applicant who signs has a credential of their own; the oldest entry goes first (`ca.keep`).
 CACHED_CREDENTIALS = 512
-
-
-def _remember(cache: dict, key: str, value) -> None:
-    with _lock:
-        cache.pop(key, None)
-        while len(cache) >= CACHED_CREDENTIALS:
-            cache.pop(next(iter(cache)))
-        cache[key] = value
 
 
 def _signer_for(credential: ca.LoadedCredential) -> signers.Signer:
     cached = _signers.get(credential.serial)
     if cached is None or cached[0] is not credential:
         cached = (credential, LoadedKeySigner(credential))
-        _remember(_signers, credential.serial, cached)
+        ca.keep(_signers, credential.serial, cached, CACHED_CREDENTIALS)
     return cached[1]
 
 
@@ -165,7 +155,7 @@ async def _sign(session: Session, credential: ca.LoadedCredential, pdf_bytes: by
     else:
         info = await signing_session.perform_presign_validation(writer)
         until = min(cert.not_valid_after for path in info.validation_paths for cert in path)
-        _remember(_validation, credential.serial, (key, context, info, until))
+        ca.keep(_validation, credential.serial, (key, context, info, until), CACHED_CREDENTIALS)
     tbs = signing_session.prepare_tbs_document(validation_info=info, bytes_reserved=BYTES_RESERVED)
     prepared, output = tbs.digest_tbs_document()
     post = await tbs.perform_signature(
