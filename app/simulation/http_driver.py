@@ -138,7 +138,7 @@ class HttpSimulation(Simulation):
     def apply_bundle(self, bundle: tuple, tag: str) -> None:
         """The bundle's API: one combined form, uploads once per material, each summary signed, one submit."""
         code, enterprise = bundle[0], bundle[1] == "enterprise"
-        index = int(chance(self.p.seed, tag, "who") * (self.district.enterprises if enterprise else self.district.persons))
+        index = self.who(tag, enterprise)
         answers = self.answers(code, tag)
         self.counters.arrivals += 1
         self.counters.guides += 1

@@ -445,11 +445,15 @@ class Simulation(WindowVisits):
         tag = f"{day.isoformat()}:{code}:{k}"
         seed = self.p.seed
         enterprise = subject == "enterprise"
-        index = int(chance(seed, tag, "who") * (self.district.enterprises if enterprise else self.district.persons))
+        index = self.who(tag, enterprise)
         elderly = not enterprise and population.age_of(self.district, index) >= 65
         adoption = self.p.online_adoption * (0.55 if elderly else 1.05 if enterprise else 1.0)
         channel = Channel.online if online and chance(seed, tag, "channel") < min(adoption, 0.99) else Channel.window
         return tag, enterprise, index, channel
+
+    def who(self, tag: str, enterprise: bool) -> int:
+        """The person or enterprise of the district an arrival is (fixed by the seed and the arrival)."""
+        return int(chance(self.p.seed, tag, "who") * (self.district.enterprises if enterprise else self.district.persons))
 
     def arrivals(self, day: date) -> None:
         for hour, matter, k in self.todays(day):
@@ -541,7 +545,7 @@ class Simulation(WindowVisits):
         e-signed, one submission creating them all."""
         code, subject = bundle[0], bundle[1]
         enterprise = subject == "enterprise"
-        index = int(chance(self.p.seed, tag, "who") * (self.district.enterprises if enterprise else self.district.persons))
+        index = self.who(tag, enterprise)
         answers = self.answers(code, tag)
         self.counters.arrivals += 1
         self.counters.guides += 1
