@@ -23,7 +23,7 @@ from app.matters.consultation import details
 from app.matters.consultation.bundles import BundleHit, Bundles
 from app.matters.consultation.hotline import Hotline, HotlineRoute
 from app.matters.consultation.learned import DATA_DIR as TRAINING_DIR
-from app.matters.consultation.learned import TRAINING_FILES, LearnedVote, read_training
+from app.matters.consultation.learned import NOTHING, TRAINING_FILES, LearnedVote, read_training
 from app.matters.consultation.sources import _guide_entries, _load_yaml, _text, _theme_name_en
 from app.matters.consultation.text import Segmenter, bigrams, clauses, normalise, normalise_question, phrase_variant
 from app.matters.consultation.typos import PinyinCorrector
@@ -58,6 +58,7 @@ SHORT_CLOSE_RATIO = 0.75  # ... or this close when the question is only a word o
 MIN_SCORE = 4.0           # below this the best match is not trusted
 MIN_COVERAGE = 0.3        # share of the question's content words that must be known
 LONG_CHARS = 30           # a question this long, in two clauses or more, is a story
+EN_WORD_CHARS = 1.5       # an English word says about as much as this many Chinese characters
 # A long story is read clause by clause, each clause ranked on its own and the rankings summed.
 # The clause that asks counts fully; one that says what the person wants or was told to do counts
 # almost as much; the background counts less but still votes (the need is often only told there).
@@ -96,11 +97,27 @@ LEARNED_WEIGHT = 1.0
 LEARNED_POWER = 2.0
 LEARNED_TOP = 5
 LEARNED_SCOPE = "story"   # "story": long questions only; "all": every question
+# When the words place a question nowhere, the vote alone may offer matters (always with a
+# clarifying question): its best cosine at least GUESS_MIN and GUESS_MARGIN times the cosine with
+# the off-topic questions (GUESS_MIN = 0 turns this off).
+GUESS_MIN = 0.16
+GUESS_MARGIN = 2.0
+GUESS_TOP = 3
 
 ENTERPRISE_MARKERS = ("公司", "企业", "单位", "员工", "职工们", "工厂", "厂房", "门店", "店铺", "机构",
                       "company", "business", "enterprise", "employer", "firm", "staff", "employees")
 PERSON_MARKERS = ("我自己", "个人", "本人", "我家", "家里", "孩子", "老人", "宝宝", "我妈", "我爸",
                   "myself", "my family", "personal", "individual")
+
+
+_EN_WORD = re.compile(r"[a-z][a-z0-9']*")
+
+
+def story_length(q: str) -> float:
+    """A question's length in Chinese characters: an English word counts EN_WORD_CHARS (the same
+    need takes about three times as many letters as Chinese characters to say)."""
+    words = _EN_WORD.findall(q)
+    return len(_EN_WORD.sub("", q).replace(" ", "")) + EN_WORD_CHARS * len(words)
 
 
 @dataclass
@@ -448,7 +465,7 @@ class ConsultationIndex:
         工作 ...) count STORY_WORD_WEIGHT there; coverage is measured on the clauses of the need.
         """
         parts = clauses(q)
-        story = len(q) >= LONG_CHARS and len(parts) >= 2
+        story = story_length(q) >= LONG_CHARS and len(parts) >= 2
         if not story:
             parts = [q]
         words = [self.segmenter.words(p) for p in parts]
@@ -560,10 +577,18 @@ class ConsultationIndex:
         # names a matter.
         evidence = bool(bonus) or any(not query.story or n.split(" → ", 1)[0] not in STORY_WORDS for n in notes)
         evidence = evidence or strongest >= STRONG_CLAUSE
+        guessed = False
         if not ranked or best < MIN_SCORE or (coverage < MIN_COVERAGE and not evidence):
-            answer.not_found = True
-            answer.themes = self.themes
-            return answer
+            # The words alone do not say; the learned vote may, when the question has a word the index
+            # knows and is much more like residents' questions about one matter than like questions
+            # about nothing we do.
+            ranked = self._learned_guess(q) if known_words else []
+            if not ranked:
+                answer.not_found = True
+                answer.themes = self.themes
+                return answer
+            guessed = True
+            voted = {i for i, _ in ranked}
         indexed = [self._indexed(w) for _, w, _ in query.clauses] if query.story else [self._indexed(weights)]
         for i, s in ranked[:limit]:
             d = self.docs[i]
@@ -578,16 +603,30 @@ class ConsultationIndex:
         typed = set(query.words)  # a story is never short
         short = not query.story and len([t for t in typed if not any(t != u and t in u for u in typed)]) <= 2
         answer.clarify = self._clarify(answer.results, enterprise or person,
-                                       SHORT_CLOSE_RATIO if short else CLOSE_RATIO)
+                                       0.0 if guessed else SHORT_CLOSE_RATIO if short else CLOSE_RATIO)
         kind = details.intent(need_text if query.story else q)  # in a story, the detail its ask asks for
         if kind and not answer.bundles:
             answer.detail = self.detail(answer.results[0].matter_code, kind)
         return answer
 
+    def _learned_guess(self, q: str) -> list[tuple[int, float]]:
+        """The matters the learned vote alone offers for a question the words could not place: its
+        best GUESS_TOP when the best cosine is at least GUESS_MIN and GUESS_MARGIN times the cosine
+        with the off-topic questions; none otherwise (then nothing is found)."""
+        if not GUESS_MIN:
+            return []
+        sims = self.learned.scores(q)
+        nothing = sims.pop(NOTHING, 0.0)
+        ranked = sorted(sims.items(), key=lambda kv: -kv[1])[:GUESS_TOP]
+        if not ranked or ranked[0][1] < GUESS_MIN or ranked[0][1] < GUESS_MARGIN * nothing:
+            return []
+        return [(self._code_index[code], round(10 * sim, 3)) for code, sim in ranked]
+
     def _learned_vote(self, q: str, scores: dict[int, float], best: float) -> set[int]:
         """Add the learned vote (learned.py) to the scores, scaled to the question's best score;
         the matters it voted for. It never decides whether anything is found (`best` is taken before)."""
-        sims = sorted(self.learned.scores(q).items(), key=lambda kv: -kv[1])[:LEARNED_TOP]
+        sims = sorted(((c, x) for c, x in self.learned.scores(q).items() if c != NOTHING),
+                      key=lambda kv: -kv[1])[:LEARNED_TOP]
         if not sims or sims[0][1] <= 0:
             return set()
         top = sims[0][1]

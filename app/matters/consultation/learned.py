@@ -22,11 +22,13 @@ from pathlib import Path
 from app.matters.consultation.text import EN_STOPWORDS, _CJK
 
 # The labelled questions the vote learns from (question<TAB>expected[<TAB>kind]); rows whose expected
-# value is not a matter code (bundles, 12345, "-") are skipped. A held-out file must never be here.
+# value is a bundle or 12345 are skipped, "-" (off-topic) rows make the NOTHING class. A held-out
+# file must never be here.
 DATA_DIR = Path(__file__).resolve().parents[3] / "tests" / "data"
-TRAINING_FILES = ("consultation.tsv", "consultation-tuning.tsv", "consultation-tuning-2.tsv")
+TRAINING_FILES = ("consultation.tsv", "consultation-tuning.tsv", "consultation-tuning-2.tsv", "consultation-tuning-3.tsv")
+NOTHING = "-"
 NGRAMS = (1, 2, 3)
-CATALOGUE_WEIGHT = 6.0  # the catalogue vector counts this many questions in its matter's centroid
+CATALOGUE_WEIGHT = 2.0  # the catalogue vector counts this many questions in its matter's centroid
 MIN_WEIGHT = 0.01      # centroid weights below this (of a unit vector) are dropped
 MAX_SHARE = 1.0        # features in more than this share of the centroids are dropped
 _RUN = re.compile(f"[{_CJK}]+|[a-z][a-z0-9']*")
@@ -71,9 +73,11 @@ class LearnedVote:
         for code, text in catalogue_texts.items():
             items.append((code, features(text), CATALOGUE_WEIGHT))
         for q, code in questions:
-            if code in catalogue_texts:
+            if code in catalogue_texts or code == NOTHING:
                 items.append((code, features(read(q)), 1.0))
-        self.codes = list(catalogue_texts)
+        # Questions about nothing the government does are a class of their own: a question nearer to
+        # them than to any matter is not given a matter by the vote alone.
+        self.codes = list(catalogue_texts) + ([NOTHING] if any(c == NOTHING for c, _, _ in items) else [])
         position = {c: i for i, c in enumerate(self.codes)}
         df: Counter = Counter()
         for _, f, _ in items:
