@@ -9,8 +9,11 @@ from app.matters.consultation.text import Segmenter
 
 # A question about everything an event needs, not one matter.
 EVENT_MARKERS = ("哪些", "什么证", "啥证", "一件事", "所有", "全部", "一次办", "一次性办", "一起办", "都要办", "都办", "要办什么",
-                 "办什么", "什么手续", "哪几", "流程", "的事情", "的手续", "要办的", "what do i need", "what do we need", "what licence",
-                 "what to do", "sort out", "everything", "all the")
+                 "办什么", "什么手续", "哪几", "流程", "的事情", "的手续", "要办的", "一次办完", "一起申请", "一并", "一块办",
+                 "一块儿办", "全套", "整套", "跑哪些", "都要跑", "要跑几", "需要做什么", "要做什么", "该做什么", "做哪些", "步骤",
+                 "都需要", "what do i need", "what do we need", "what licence", "what licences", "what permits",
+                 "what to do", "sort out", "everything", "all the", "all at once", "in one go", "procedures", "what steps",
+                 "paperwork", "formalities", "what should i do", "what should we do", "what must i do", "checklist")
 BUNDLE_FIELDS = {"name": 3.0, "name_en": 2.5, "description": 1.0, "description_en": 1.0}
 MIN_BUNDLE_SCORE = 3.0
 MEMBER_SHARE = 0.3  # how much the scores of a bundle's matters add to it
