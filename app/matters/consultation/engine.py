@@ -23,7 +23,7 @@ from app.matters.consultation import details
 from app.matters.consultation.bundles import BundleHit, Bundles
 from app.matters.consultation.hotline import Hotline, HotlineRoute
 from app.matters.consultation.learned import DATA_DIR as TRAINING_DIR
-from app.matters.consultation.learned import NOTHING, TRAINING_FILES, LearnedVote, read_training
+from app.matters.consultation.learned import HOTLINE, NOTHING, TRAINING_FILES, LearnedVote, read_training
 from app.matters.consultation.sources import _guide_entries, _load_yaml, _text, _theme_name_en
 from app.matters.consultation.text import Segmenter, bigrams, clauses, normalise, normalise_question, phrase_variant
 from app.matters.consultation.typos import PinyinCorrector
@@ -103,6 +103,10 @@ LEARNED_SCOPE = "story"   # "story": long questions only; "all": every question
 GUESS_MIN = 0.16
 GUESS_MARGIN = 2.0
 GUESS_TOP = 3
+# A city problem no hotline phrase names goes to 12345 when the vote finds it at least HOTLINE_MIN like
+# the hotline questions and HOTLINE_MARGIN times more than like any matter (HOTLINE_MIN = 0: off).
+HOTLINE_MIN = 0.12
+HOTLINE_MARGIN = 1.4
 
 ENTERPRISE_MARKERS = ("公司", "企业", "单位", "员工", "职工们", "工厂", "厂房", "门店", "店铺", "机构",
                       "company", "business", "enterprise", "employer", "firm", "staff", "employees")
@@ -284,7 +288,7 @@ class ConsultationIndex:
 
     def train(self, questions: list[tuple[str, str]]) -> LearnedVote:
         """The learned vote from the catalogue's text and the given labelled questions."""
-        return LearnedVote(self.catalogue_texts, questions, self.read)
+        return LearnedVote({**self.catalogue_texts, **self.bundles.texts}, questions, self.read)
 
     @staticmethod
     def _rules(lexicon: dict, admin_entries: list[dict]) -> list[_Rule]:
@@ -528,6 +532,9 @@ class ConsultationIndex:
         # A city problem, not a service matter, unless a longer lexicon phrase holds its words (污水管 ⊃ 污水).
         fired = {n.split(" → ", 1)[0] for n in notes} | {p for ps in query.phrases.values() for p in ps}
         route = self.hotline.match(q, fired)
+        sims = self.learned.scores(q)
+        if route is None and not bonus:
+            route = self._learned_hotline(q, sims)
         if route is not None and not bonus:
             answer.hotline = route
             return answer
@@ -569,7 +576,7 @@ class ConsultationIndex:
         best = max(scores.values(), default=0.0)
         voted: set[int] = set()
         if LEARNED_WEIGHT and best > 0 and (query.story or LEARNED_SCOPE == "all"):
-            voted = self._learned_vote(q, scores, best)
+            voted = self._learned_vote(sims, scores, best)
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         coverage = known_words / content_words if content_words else 0.0
         # A colloquial phrase from the lexicon is evidence enough that the question is ours; in a
@@ -582,8 +589,13 @@ class ConsultationIndex:
             # The words alone do not say; the learned vote may, when the question has a word the index
             # knows and is much more like residents' questions about one matter than like questions
             # about nothing we do.
-            ranked = self._learned_guess(q) if known_words else []
+            ranked = self._learned_guess(sims) if known_words else []
             if not ranked:
+                # An event the words do not tie to a matter ("娃出生了全套手续咋弄") may still be a bundle's.
+                answer.bundles = self.bundles.rank(q, weights, self.idf, {}, need_text if query.story else None, sims)
+                if answer.bundles:  # the bundle first, then its matters
+                    answer.results = [self.hit(c) for c in answer.bundles[0].matters if c in self._code_index][:limit]
+                    return answer
                 answer.not_found = True
                 answer.themes = self.themes
                 return answer
@@ -599,7 +611,7 @@ class ConsultationIndex:
                 summary=d.summary, summary_en=d.summary_en, apply_url=f"/matters/{d.code}/apply",
             ))
         answer.bundles = self.bundles.rank(q, weights, self.idf, {self.docs[i].code: s for i, s in ranked[:5]},
-                                           need_text if query.story else None)
+                                           need_text if query.story else None, sims)
         typed = set(query.words)  # a story is never short
         short = not query.story and len([t for t in typed if not any(t != u and t in u for u in typed)]) <= 2
         answer.clarify = self._clarify(answer.results, enterprise or person,
@@ -609,24 +621,38 @@ class ConsultationIndex:
             answer.detail = self.detail(answer.results[0].matter_code, kind)
         return answer
 
-    def _learned_guess(self, q: str) -> list[tuple[int, float]]:
+    def _matter_sims(self, sims: dict[str, float]) -> list[tuple[str, float]]:
+        """The learned vote's cosines with the matters (not bundles, off-topic or hotline), best first."""
+        return sorted(((c, x) for c, x in sims.items() if c in self._code_index), key=lambda kv: -kv[1])
+
+    def _learned_hotline(self, q: str, sims: dict[str, float]) -> HotlineRoute | None:
+        """A city problem no hotline phrase names, told by the learned vote: the question is at least
+        HOTLINE_MIN like the hotline questions and HOTLINE_MARGIN times more than like any matter or
+        off-topic question. Its category is the one whose phrases share the most with it."""
+        if not HOTLINE_MIN:
+            return None
+        hot = sims.get(HOTLINE, 0.0)
+        rival = max([sims.get(NOTHING, 0.0)] + [x for c, x in sims.items() if c in self._code_index])
+        if hot < HOTLINE_MIN or hot < HOTLINE_MARGIN * rival:
+            return None
+        return self.hotline.nearest(q)
+
+    def _learned_guess(self, sims: dict[str, float]) -> list[tuple[int, float]]:
         """The matters the learned vote alone offers for a question the words could not place: its
         best GUESS_TOP when the best cosine is at least GUESS_MIN and GUESS_MARGIN times the cosine
-        with the off-topic questions; none otherwise (then nothing is found)."""
+        with the off-topic and the hotline questions; none otherwise (then nothing is found)."""
         if not GUESS_MIN:
             return []
-        sims = self.learned.scores(q)
-        nothing = sims.pop(NOTHING, 0.0)
-        ranked = sorted(sims.items(), key=lambda kv: -kv[1])[:GUESS_TOP]
-        if not ranked or ranked[0][1] < GUESS_MIN or ranked[0][1] < GUESS_MARGIN * nothing:
+        ranked = self._matter_sims(sims)[:GUESS_TOP]
+        rival = max(sims.get(NOTHING, 0.0), sims.get(HOTLINE, 0.0))
+        if not ranked or ranked[0][1] < GUESS_MIN or ranked[0][1] < GUESS_MARGIN * rival:
             return []
         return [(self._code_index[code], round(10 * sim, 3)) for code, sim in ranked]
 
-    def _learned_vote(self, q: str, scores: dict[int, float], best: float) -> set[int]:
+    def _learned_vote(self, sims: dict[str, float], scores: dict[int, float], best: float) -> set[int]:
         """Add the learned vote (learned.py) to the scores, scaled to the question's best score;
         the matters it voted for. It never decides whether anything is found (`best` is taken before)."""
-        sims = sorted(((c, x) for c, x in self.learned.scores(q).items() if c != NOTHING),
-                      key=lambda kv: -kv[1])[:LEARNED_TOP]
+        sims = self._matter_sims(sims)[:LEARNED_TOP]
         if not sims or sims[0][1] <= 0:
             return set()
         top = sims[0][1]

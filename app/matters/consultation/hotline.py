@@ -24,11 +24,24 @@ class HotlineRoute:
                               f"{HOTLINE_NUMBER} citizen hotline, category: {self.name_en}."}
 
 
+OTHER = HotlineRoute("other", "其他城市管理问题", "Other city problems")
+_WORD = re.compile(r"[a-z][a-z']+")
+
+
+def _grams(text: str) -> set[str]:
+    """Character bigrams of the Chinese text and the English words of a text (lower-cased)."""
+    text = text.lower()
+    zh = re.sub(r"[a-z0-9'*\s]+", " ", text)
+    return {zh[i:i + 2] for i in range(len(zh) - 1) if " " not in zh[i:i + 2]} | set(_WORD.findall(text))
+
+
 class Hotline:
     def __init__(self, data: dict | None):
         self._routes: list[tuple[re.Pattern | str, HotlineRoute]] = []
+        self._grams: list[tuple[set[str], HotlineRoute]] = []
         for code, c in ((data or {}).get("categories") or {}).items():
             route = HotlineRoute(str(code), c.get("name", code), c.get("name_en", code))
+            self._grams.append((_grams(" ".join([route.name, route.name_en, *map(str, c.get("phrases") or [])])), route))
             for p in c.get("phrases") or []:
                 p = str(p).lower()
                 if p.isascii():
@@ -44,6 +57,14 @@ class Hotline:
         for _, route in self._routes:
             seen.setdefault(route.category, route)
         return [(r.category, r.name, r.name_en) for r in seen.values()]
+
+    def nearest(self, question: str) -> HotlineRoute:
+        """The category sharing the most bigrams and words with a city problem no phrase names (OTHER
+        when none shares any)."""
+        grams = _grams(question)
+        best, route = max(((len(grams & g), -n), r) for n, (g, r) in enumerate(self._grams)) if self._grams \
+            else ((0, 0), OTHER)
+        return route if best[0] else OTHER
 
     def match(self, question: str, covered: Iterable[str] = ()) -> HotlineRoute | None:
         """The category of a city problem named in the (normalised) question, or None.

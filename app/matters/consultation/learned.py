@@ -22,11 +22,13 @@ from pathlib import Path
 from app.matters.consultation.text import EN_STOPWORDS, _CJK
 
 # The labelled questions the vote learns from (question<TAB>expected[<TAB>kind]); rows whose expected
-# value is a bundle or 12345 are skipped, "-" (off-topic) rows make the NOTHING class. A held-out
-# file must never be here.
+# value is a matter or a bundle train that class, "-" (off-topic) rows the NOTHING class and 12345
+# rows the HOTLINE class. A held-out file must never be here.
 DATA_DIR = Path(__file__).resolve().parents[3] / "tests" / "data"
-TRAINING_FILES = ("consultation.tsv", "consultation-tuning.tsv", "consultation-tuning-2.tsv", "consultation-tuning-3.tsv")
+TRAINING_FILES = ("consultation.tsv", "consultation-tuning.tsv", "consultation-tuning-2.tsv", "consultation-tuning-3.tsv",
+                  "consultation-tuning-4.tsv")
 NOTHING = "-"
+HOTLINE = "12345"
 NGRAMS = (1, 2, 3)
 CATALOGUE_WEIGHT = 2.0  # the catalogue vector counts this many questions in its matter's centroid
 MIN_WEIGHT = 0.01      # centroid weights below this (of a unit vector) are dropped
@@ -66,18 +68,20 @@ class LearnedVote:
 
     def __init__(self, catalogue_texts: dict[str, str], questions: list[tuple[str, str]],
                  read: Callable[[str], str]):
-        """`catalogue_texts`: matter code → its text, normalised; `questions`: (question, code) pairs,
-        codes not in the catalogue skipped; `read`: the engine's own reading of a question (normalised
-        script, corrected typos), applied to every training question as it is to the questions scored."""
+        """`catalogue_texts`: class code (a matter or a bundle) → its text, normalised; `questions`:
+        (question, code) pairs, codes neither a class nor NOTHING/HOTLINE skipped; `read`: the engine's
+        own reading of a question (normalised script, corrected typos), applied to every training
+        question as it is to the questions scored."""
         items: list[tuple[str, Counter, float]] = []
         for code, text in catalogue_texts.items():
             items.append((code, features(text), CATALOGUE_WEIGHT))
         for q, code in questions:
-            if code in catalogue_texts or code == NOTHING:
+            if code in catalogue_texts or code in (NOTHING, HOTLINE):
                 items.append((code, features(read(q)), 1.0))
-        # Questions about nothing the government does are a class of their own: a question nearer to
-        # them than to any matter is not given a matter by the vote alone.
-        self.codes = list(catalogue_texts) + ([NOTHING] if any(c == NOTHING for c, _, _ in items) else [])
+        # Questions about nothing the government does, and city problems for the 12345 hotline, are
+        # classes of their own: a question nearer to them than to any matter is not given a matter by
+        # the vote alone.
+        self.codes = list(catalogue_texts) + [c for c in (NOTHING, HOTLINE) if any(x == c for x, _, _ in items)]
         position = {c: i for i, c in enumerate(self.codes)}
         df: Counter = Counter()
         for _, f, _ in items:

@@ -54,11 +54,54 @@ def test_the_off_topic_class_is_learned_but_never_voted_for(index):
     sims = index.learned.scores(index.read("今天天气怎么样"))
     assert max(sims, key=sims.get) == learned.NOTHING
     scores = {0: 10.0}
-    voted = index._learned_vote(index.read("今天天气怎么样，适合出去玩吗，带孩子去哪里好"), scores, 10.0)
-    assert all(index.docs[i].code != learned.NOTHING for i in voted) and voted
+    sims = index.learned.scores(index.read("今天天气怎么样，适合出去玩吗，带孩子去哪里好"))
+    assert learned.NOTHING in sims and learned.HOTLINE in index.learned.codes
+    voted = index._learned_vote(sims, scores, 10.0)
+    assert voted and all(0 <= i < len(index.docs) for i in voted)  # matters only: no class beyond them
 
 
 def test_a_guess_needs_a_word_the_index_knows(index, monkeypatch):
     # 咕咕证 is no word; the vote alone likes 证怎么办 but a guess needs a known word.
     monkeypatch.setattr(engine, "GUESS_MARGIN", 0.0)
     assert index.search("咕咕证怎么办").not_found
+
+
+# From tuning set 4 (tests/data/consultation-tuning-4.tsv): city problems no hotline phrase names are
+# routed by the learned vote's hotline class; events no matter's words name offer their bundle.
+def test_a_city_problem_no_phrase_names_is_routed_to_12345_by_the_vote(index, monkeypatch):
+    q = "小区门口的公交站牌被车撞歪了"
+    monkeypatch.setattr(index.hotline, "match", lambda *a, **k: None)  # no phrase at all
+    answer = index.search(q)
+    assert answer.hotline is not None and answer.results == []
+    monkeypatch.setattr(engine, "HOTLINE_MIN", 0.0)  # the vote's routing switched off
+    assert index.search(q).hotline is None
+
+
+def test_the_hotline_category_is_the_nearest_one_or_other(index):
+    assert index.hotline.nearest("楼下的大树被风刮歪了").category == "greenery"
+    assert index.hotline.nearest("xyz").category == "other"
+
+
+def test_an_event_the_words_place_nowhere_offers_its_bundle_then_its_matters(index, monkeypatch):
+    q = "娃出生了全套手续咋弄"
+    answer = index.search(q)
+    assert answer.bundles and answer.bundles[0].code == "newborn-bundle"
+    assert [h.matter_code for h in answer.results] == [c for c in index.bundles.items["newborn-bundle"]["matters"]][:5]
+    monkeypatch.setattr("app.matters.consultation.bundles.VOTE_MIN", 9.0)  # the vote cannot offer it
+    monkeypatch.setattr("app.matters.consultation.bundles.EVENT_MARKERS", ())
+    assert not index.search(q).bundles
+
+
+@pytest.mark.parametrize("q, code", [
+    ("小公司没有欠债，想把公司彻底关掉，要走哪些流程", "company-closing-bundle"),
+    ("Is there a one-stop service for opening a restaurant?", "restaurant-opening-bundle"),
+])
+def test_event_questions_in_other_words_offer_the_bundle(index, q, code):
+    assert index.search(q).bundles[0].code == code
+
+
+@pytest.mark.parametrize("q, code", [("宝宝出生了，户口怎么上", "newborn-hukou"),
+                                     ("公司注销前清税证明怎么开", "tax-clearance")])
+def test_one_matter_of_an_event_offers_that_matter_first(index, q, code):
+    answer = index.search(q)
+    assert answer.results[0].matter_code == code
