@@ -8,19 +8,15 @@ import pytest
 from app.matters.consultation import engine
 from app.matters.consultation.evaluation import evaluate, read_labelled_kinds
 
-HELDOUT = Path(__file__).resolve().parents[2] / "data" / "consultation-heldout-2.tsv"
-# Floors just under what the engine reaches on the held-out set (never tuned on; only these
-# per-kind figures are read, never its misses): (top-1, top-3). Measured after the long-story
-# clause weighting of issue 13's second round (long was 0.48 / 0.62 before it), and again after
-# the clause-by-clause voting pass: every kind the same, long 0.476 / 0.619 (10 and 13 of 21;
-# 0.667 top-3 before that pass) although the tuning set's 214 stories rose from 0.748 / 0.864 to
-# 0.883 / 0.953 and stories written after it and measured before tuning on them rose too. With the
-# learned vote (2026-12-01, measured once after its design was final): long 0.714 / 0.762, English
-# 0.800 / 0.960 (0.893 before: long English questions are read as stories), the rest unchanged. The
-# vote was adopted as designed; nothing was changed for English after that run (docs/consultation.md).
-FLOORS = {"trad": (0.98, 0.99), "typo": (0.96, 0.98), "bundle": (0.94, 0.94), "hotline": (0.87, 0.87),
-          "offtopic": (0.93, 0.93), "english": (0.79, 0.95), "everyday": (0.84, 0.95), "plain": (0.96, 0.99),
-          "long": (0.71, 0.76)}
+HELDOUT = Path(__file__).resolve().parents[2] / "data" / "consultation-heldout-3.tsv"
+# Floors just under what the engine reaches on held-out set 3 (393 questions written from the catalogue
+# alone, 2026-12-01; never tuned on, only these per-kind figures are read, never its misses). Set 2 became
+# tuning set 3 after it had informed three decisions. Set 3 measured twice: before the third round (all
+# 0.898 / 0.934: bundle 0.36 / 0.44 and hotline 0.60 — which led to tuning set 4, written apart from it)
+# and after (docs/consultation.md, "Third round"): the figures below.
+FLOORS = {"trad": (1.00, 1.00), "typo": (0.97, 0.97), "bundle": (0.88, 0.96), "hotline": (0.90, 0.90),
+          "offtopic": (0.95, 0.95), "english": (0.94, 1.00), "everyday": (0.97, 1.00), "plain": (1.00, 1.00),
+          "long": (0.95, 0.97)}
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +27,7 @@ def index():
 def test_heldout_accuracy_floors_per_kind(index):
     report = evaluate(index, read_labelled_kinds(HELDOUT))
     assert report.total >= 250
-    assert report.top1_accuracy >= 0.90 and report.top3_accuracy >= 0.95
+    assert report.top1_accuracy >= 0.96 and report.top3_accuracy >= 0.98
     kinds = report.kind_accuracy()
     assert set(kinds) == set(FLOORS)
     for kind, (_, top1, top3) in kinds.items():
