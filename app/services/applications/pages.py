@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from app.core.db import RowId, SessionDep
+from app.core.db import RowId, SessionDep, run_page
 from app.core.errors import Conflict, NotFound, PortalError, ValidationFailed
 from app.core.i18n import get_locale, gettext as _, pick
 from app.core import templating
@@ -184,11 +184,19 @@ def apply_submit(code: str, request: Request, session: SessionDep, user: Applica
 
 # -- the application page and its actions ---------------------------------------------------------------
 
-@router.get("/applications/{number}")
-def application_page(number: str, request: Request, session: SessionDep, user: CurrentUser, reason: AccessReason,
+@router.get("/applications/{number}", name="application_page")
+async def application_page_route(number: str, request: Request, session: SessionDep, user: CurrentUser,
+                                 reason: AccessReason, done: str = ""):
+    """`async`: on SQLite the page's reads run where the request is, with no trip through the thread
+    pool (see db.run_page); an administrator's read, audited with its reason, runs in a thread."""
+    return await run_page(session, application_page, number, request, session, user, reason=reason, done=done,
+                          in_place=not access.needs_reason(user))
+
+
+def application_page(number: str, request: Request, session: Session, user: User, *, reason: str | None,
                      done: str = ""):
     try:
-        app = svc.get_for_user(session, number, user, reason=reason, ip=client_ip(request))
+        app = svc.view_for_user(session, number, user, reason=reason, ip=client_ip(request))
     except access.ReasonRequired:
         return reason_page(request, f"/applications/{number}", reason=reason)
     return render_application(request, session, app, user, notice=done[:20], reason=reason)
