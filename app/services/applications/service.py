@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from types import SimpleNamespace
 from typing import Any, Callable
 
 from sqlalchemy import bindparam, func, inspect, select
@@ -70,18 +71,52 @@ def _load(session: Session, number: str, *, for_update: bool = False) -> Applica
 
 
 def get_for_user(session: Session, number: str, user: User, *, reason: str | None = None,
-                 ip: str = "") -> Application:
+                 ip: str = "", load: Callable[[Session, str], Any] = _load) -> Application:
     """The application if the access policy lets this user see it; anyone else gets 404 (not 403:
     no probing). An administrator must state a reason (403 reason_required), which is audited."""
     if not NUMBER_RE.fullmatch(number or ""):
         raise ApplicationNotFound((number or "")[:32].replace("\x00", ""))
     if access.needs_reason(user) and access.clean_reason(reason) is None:
         raise access.ReasonRequired()
-    app = _load(session, number)
+    app = load(session, number)
     if not access.can_view(user, app, reason=reason):
         raise ApplicationNotFound(number)
     access.record_reason(session, user, object_type="application", object_id=number, reason=reason, ip=ip)
     return app
+
+
+# The application page only shows the application: its row, materials and events are read as plain
+# rows by built-once Core statements (the column types still apply: enums, JSON, aware datetimes),
+# about a third of what loading the entities costs, into a read-only view with the same attributes.
+_VIEW = select(Application.__table__).where(Application.__table__.c.number == bindparam("number"))
+_VIEW_MATERIALS = (select(ApplicationMaterial.__table__)
+                   .where(ApplicationMaterial.__table__.c.application_id == bindparam("id"))
+                   .order_by(ApplicationMaterial.__table__.c.position))
+_VIEW_EVENTS = (select(ApplicationEvent.__table__)
+                .where(ApplicationEvent.__table__.c.application_id == bindparam("id"))
+                .order_by(ApplicationEvent.__table__.c.id))
+
+
+class ApplicationView(SimpleNamespace):
+    """An application as a page shows it (see load_view): the entity's columns, its materials and
+    events; not attached to the session, never written."""
+
+
+def load_view(session: Session, number: str) -> ApplicationView:
+    row = reads.rows(session, _VIEW, {"number": number}).first()
+    if row is None:
+        raise ApplicationNotFound(number)
+    return ApplicationView(**row._mapping,
+                           materials=[SimpleNamespace(**m._mapping)
+                                      for m in reads.rows(session, _VIEW_MATERIALS, {"id": row.id})],
+                           events=[SimpleNamespace(**e._mapping)
+                                   for e in reads.rows(session, _VIEW_EVENTS, {"id": row.id})])
+
+
+def view_for_user(session: Session, number: str, user: User, *, reason: str | None = None,
+                  ip: str = "") -> ApplicationView:
+    """get_for_user for a page that only shows the application (the same checks and audit), as a view."""
+    return get_for_user(session, number, user, reason=reason, ip=ip, load=load_view)
 
 
 def lookup(session: Session, number: str, id_number: str, user: User, *, ip: str = "") -> Application | None:
