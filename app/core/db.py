@@ -557,6 +557,13 @@ def reads_in_place(session: Session) -> bool:
 
 # session.info key under which work waits for the commit that will write (the audit records).
 COMMIT_WRITES_KEY = "portal_audit_pending"
+# session.info key: how many times the session has flushed (what was read before a flush may be stale).
+FLUSHES_KEY = "portal_flushes"
+
+
+@event.listens_for(Session, "after_flush")
+def _count_flushes(session: Session, _flush_context) -> None:
+    session.info[FLUSHES_KEY] = session.info.get(FLUSHES_KEY, 0) + 1
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

@@ -18,7 +18,8 @@ from app.core import templating
 from app.core.blobs import read_upload
 from app.core.templating import render
 from app.identity import access
-from app.identity.deps import AccessReason, ApplicantUser, CsrfProtected, CurrentUser, OptionalUser, client_ip
+from app.identity.deps import (AccessReason, ApplicantUser, CsrfProtected, CurrentUser, OptionalUser, caller_extra,
+                               client_ip)
 from app.identity.models import User
 from app.matters import content
 from app.matters import service as matter_service
@@ -35,6 +36,10 @@ router = APIRouter(include_in_schema=False)
 
 
 def _inbox_unread(request: Request, user: User) -> int:
+    """The header's unread count: as read with the caller (one query for both), else read now."""
+    known = caller_extra(request, user, "inbox_unread")
+    if known is not None:
+        return known
     db = getattr(request.state, "db", None)
     return svc.unread_count(db, user) if db is not None else 0
 

@@ -553,6 +553,13 @@ _UNREAD = select(func.count()).select_from(InboxMessage).where(
     InboxMessage.user_id == bindparam("user_id"), InboxMessage.read_at.is_(None))
 
 
+def unread_subquery(user_id):
+    """The unread count of the user with id `user_id` (a column), as a scalar subquery: the header's
+    count read with the caller (identity.service.register_caller_extra, done by app.main)."""
+    return (select(func.count()).select_from(InboxMessage)
+            .where(InboxMessage.user_id == user_id, InboxMessage.read_at.is_(None)).scalar_subquery())
+
+
 def unread_count(session: Session, user: User) -> int:
     return reads.rows(session, _UNREAD, {"user_id": user.id}).scalar() or 0
 
