@@ -32,6 +32,7 @@ from app.services.applications.numbers import next_number
 from app.services.applications.uploads import CheckedFile
 from app.services.datahub import service as datahub
 from app.services.seals import licences as wallet
+from app.services.seals.models import Seal, SealedDocument
 
 
 
@@ -88,29 +89,47 @@ def get_for_user(session: Session, number: str, user: User, *, reason: str | Non
 # The application page only shows the application: its row, materials and events are read as plain
 # rows by built-once Core statements (the column types still apply: enums, JSON, aware datetimes),
 # about a third of what loading the entities costs, into a read-only view with the same attributes.
-_VIEW = select(Application.__table__).where(Application.__table__.c.number == bindparam("number"))
-_VIEW_MATERIALS = (select(ApplicationMaterial.__table__)
-                   .where(ApplicationMaterial.__table__.c.application_id == bindparam("id"))
-                   .order_by(ApplicationMaterial.__table__.c.position))
-_VIEW_EVENTS = (select(ApplicationEvent.__table__)
-                .where(ApplicationEvent.__table__.c.application_id == bindparam("id"))
-                .order_by(ApplicationEvent.__table__.c.id))
+# What the page shows beside them comes with them: the result document's holder and issuer (with the
+# application's row), the full name of each event's actor (with the events).
+_A, _M, _E = Application.__table__, ApplicationMaterial.__table__, ApplicationEvent.__table__
+_DOC, _SEAL, _USER = SealedDocument.__table__, Seal.__table__, User.__table__
+_VIEW = (select(_A, _DOC.c.id.label("result_document_found"), _DOC.c.holder_key.label("result_holder_key"),
+                _SEAL.c.owner_code.label("result_issuer_code"))
+         .select_from(_A.outerjoin(_DOC, _DOC.c.id == _A.c.result_document_id)
+                      .outerjoin(_SEAL, _SEAL.c.id == _DOC.c.seal_id))
+         .where(_A.c.number == bindparam("number")))
+_VIEW_MATERIALS = select(_M).where(_M.c.application_id == bindparam("id")).order_by(_M.c.position)
+_VIEW_EVENTS = (select(_E, _USER.c.username.label("actor_user"), _USER.c.full_name.label("actor_full_name"))
+                .select_from(_E.outerjoin(_USER, _USER.c.username == _E.c.actor))
+                .where(_E.c.application_id == bindparam("id")).order_by(_E.c.id))
 
 
 class ApplicationView(SimpleNamespace):
     """An application as a page shows it (see load_view): the entity's columns, its materials and
-    events; not attached to the session, never written."""
+    events; `result_parties` (the result document's holder and issuer, None without one or when it
+    is not registered) and `actor_names` (login name → full name of the events' actors that are
+    accounts); not attached to the session, never written."""
 
 
 def load_view(session: Session, number: str) -> ApplicationView:
     row = reads.rows(session, _VIEW, {"number": number}).first()
     if row is None:
         raise ApplicationNotFound(number)
-    return ApplicationView(**row._mapping,
+    values = dict(row._mapping)
+    found = values.pop("result_document_found")
+    holder, issuer = values.pop("result_holder_key"), values.pop("result_issuer_code")
+    events, actor_names = [], {}
+    for e in reads.rows(session, _VIEW_EVENTS, {"id": row.id}):
+        event = dict(e._mapping)
+        user, full_name = event.pop("actor_user"), event.pop("actor_full_name")
+        if user is not None:
+            actor_names[user] = full_name
+        events.append(SimpleNamespace(**event))
+    return ApplicationView(**values,
                            materials=[SimpleNamespace(**m._mapping)
                                       for m in reads.rows(session, _VIEW_MATERIALS, {"id": row.id})],
-                           events=[SimpleNamespace(**e._mapping)
-                                   for e in reads.rows(session, _VIEW_EVENTS, {"id": row.id})])
+                           events=events, actor_names=actor_names,
+                           result_parties=(holder, issuer) if found is not None else None)
 
 
 def view_for_user(session: Session, number: str, user: User, *, reason: str | None = None,

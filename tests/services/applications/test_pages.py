@@ -547,6 +547,21 @@ def test_the_page_reads_the_application_as_a_view_equal_to_the_entity(client, au
                 assert {c.key: getattr(v, c.key) for c in model.__table__.columns} == \
                     {c.key: getattr(e, c.key) for c in model.__table__.columns}
     assert len(svc.load_view(db_session, done).events) > len(svc.load_view(db_session, draft).events)
+    # what the view brings beside the rows (the result's parties, the actors' names) gives the same page context
+    from app.matters import service as matter_service
+    from app.services.applications.page_context import application_context
+
+    user = svc_user(db_session)
+    issued = svc.load_view(db_session, done)
+    assert issued.result_document_id and issued.result_parties is not None
+    assert "reviewer-civil" in issued.actor_names and "system" not in issued.actor_names
+    for number in (draft, done):
+        view, app = svc.load_view(db_session, number), svc.get_for_user(db_session, number, user)
+        matter = matter_service.cached_matter(app.matter_code)
+        ours, theirs = (application_context(db_session, a, matter, user) for a in (view, app))
+        for key in ("events", "decided_by_name", "can_download_result", "fields", "materials", "status_label"):
+            assert ours[key] == theirs[key], key
+    assert application_context(db_session, issued, matter, user)["can_download_result"] is True
     with pytest.raises(svc.ApplicationNotFound):
         svc.load_view(db_session, "XH20990101999999")
 
