@@ -139,6 +139,11 @@ def _register_hooks() -> None:
                         mask_id=mask_id, source_name=source_name,
                         role_home=lambda request, user: role_home(user, request.app), is_senior=is_senior)
     flows.register()  # the auto-approval after every submit (applications does not import the flows)
+    from app.identity import service as identity_service
+    from app.services.applications.service import unread_subquery
+
+    # the header's unread count, read with the caller in one query (see applications.pages._inbox_unread)
+    identity_service.register_caller_extra("inbox_unread", unread_subquery)
 
 
 @asynccontextmanager

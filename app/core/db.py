@@ -508,6 +508,19 @@ def finishing(handler: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+async def run_page(session: Session, page: Callable[..., Any], *args, in_place: bool = True, **kwargs) -> Any:
+    """A page's body, from an `async` handler: where the request is when all it does is read and
+    no read can wait (SQLite: see reads_in_place; under no_autoflush, so nothing is ever flushed on
+    the event loop), with no trip through the thread pool; otherwise (PostgreSQL, a session with
+    something to write such as the session's refreshed last use, or `in_place=False` for a body
+    that may write) in a worker thread, as a sync handler runs, finishing the session there.
+    The request's session still ends in get_session: in place when it only read."""
+    if in_place and reads_in_place(session):
+        with session.no_autoflush:
+            return page(*args, **kwargs)
+    return await anyio.to_thread.run_sync(functools.partial(finishing(page), *args, **kwargs))
+
+
 def _deferred_sqlite(session: Session) -> bool:
     """Whether the session's transaction, or the one it will begin, is a SQLite read: deferred and
     not yet written (see _SQLiteConnection). Such a transaction never waits, in WAL mode, for
@@ -544,6 +557,13 @@ def reads_in_place(session: Session) -> bool:
 
 # session.info key under which work waits for the commit that will write (the audit records).
 COMMIT_WRITES_KEY = "portal_audit_pending"
+# session.info key: how many times the session has flushed (what was read before a flush may be stale).
+FLUSHES_KEY = "portal_flushes"
+
+
+@event.listens_for(Session, "after_flush")
+def _count_flushes(session: Session, _flush_context) -> None:
+    session.info[FLUSHES_KEY] = session.info.get(FLUSHES_KEY, 0) + 1
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

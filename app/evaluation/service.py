@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from app.core import audit
+from app.core import audit, reads
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.identity.models import User
@@ -42,7 +42,13 @@ _REVIEW_FOR = (select(Review).where(Review.application_id == bindparam("applicat
                .options(selectinload(Review.ticket), selectinload(Review.appeal)))  # built once
 
 
+_HAS_REVIEW = select(Review.__table__.c.id).where(Review.__table__.c.application_id == bindparam("application_id"))
+
+
 def get_review_for(session: Session, application_id: int) -> Review | None:
+    # Most applications have no review: a plain row says so at a third of an entity query's cost.
+    if reads.rows(session, _HAS_REVIEW, {"application_id": application_id}).first() is None:
+        return None
     return session.scalar(_REVIEW_FOR, {"application_id": application_id})
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import unquote
 
 import anyio.to_thread
 from fastapi import Depends, Form, Header, Query, Request
 from sqlalchemy.orm import Session
 
-from app.core.db import SessionDep, get_read_session, reads_in_place
+from app.core.db import FLUSHES_KEY, SessionDep, get_read_session, reads_in_place
 from app.core.errors import Forbidden, PortalError, Unauthorized
 from app.identity import service
 from app.identity.models import Role, User, WebSession
@@ -42,11 +42,12 @@ def _load(request: Request, session) -> None:
         request.state.via_token = True
         return
     request.state.acting_person = None
-    ws, user = service.load_session_user(session, request.cookies.get(SESSION_COOKIE))
+    ws, user, extras = service.load_caller(session, request.cookies.get(SESSION_COOKIE))
     if ws is not None:
         request.state.web_session = ws
         if ws.user_id is not None:
             request.state.user = user if user is not None and user.active else None
+            request.state.caller_extras = (extras, session.info.get(FLUSHES_KEY, 0))  # see caller_extra
         if ws.acting_for_user_id is not None and request.state.user is not None:
             # Acting for an enterprise: checked on every request, so a revoked authorisation ends it.
             person = request.state.user
@@ -56,6 +57,20 @@ def _load(request: Request, session) -> None:
                 ws.acting_for_user_id = None
             else:
                 request.state.user, request.state.acting_person = enterprise, person
+
+
+def caller_extra(request: Request, user: User, name: str) -> Any:
+    """What was read with the caller under `name` (service.register_caller_extra), for `user`, while it
+    is still what the request's session would read: None when it was not read for this user (a bearer
+    token, an enterprise the person acts for) or the session has written since (it reads again)."""
+    extras, flushes = getattr(request.state, "caller_extras", None) or ({}, 0)
+    ws = getattr(request.state, "web_session", None)
+    session = getattr(request.state, "db", None)
+    if name not in extras or ws is None or ws.user_id != user.id or session is None:
+        return None
+    if session.new or session.dirty or session.deleted or session.info.get(FLUSHES_KEY, 0) != flushes:
+        return None
+    return extras[name]
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any, Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -150,29 +151,53 @@ def load_session(session: Session, raw: str | None) -> WebSession | None:
     return load_session_user(session, raw)[0]
 
 
-# Built once: every page view runs it (a statement built per call costs more than its execution).
-_SESSION_USER = (select(WebSession, User).outerjoin(User, User.id == WebSession.user_id)
-                 .where(WebSession.id == bindparam("id")))
+# What a page shows with its caller, read in the caller's one query: name -> fn(the user id column) ->
+# a scalar subquery. Registered by a higher layer at start-up (app.main: the header's unread count),
+# never imported from it.
+CALLER_EXTRAS: dict[str, Callable[[Any], Any]] = {}
 
 
-def load_session_user(session: Session, raw: str | None) -> tuple[WebSession | None, User | None]:
-    """The live session for a cookie value and its user (None, None when unknown or idle for too
-    long; the user is None for an anonymous session), read in one query."""
+def register_caller_extra(name: str, subquery: Callable[[Any], Any]) -> None:
+    global _SESSION_USER
+    CALLER_EXTRAS[name] = subquery
+    _SESSION_USER = _session_user_statement()
+
+
+def _session_user_statement():
+    # Built once (and again when an extra is registered): every page view runs it (a statement
+    # built per call costs more than its execution).
+    extras = [fn(WebSession.user_id).label(name) for name, fn in CALLER_EXTRAS.items()]
+    return (select(WebSession, User, *extras).outerjoin(User, User.id == WebSession.user_id)
+            .where(WebSession.id == bindparam("id")))
+
+
+_SESSION_USER = _session_user_statement()
+
+
+def load_caller(session: Session, raw: str | None) -> tuple[WebSession | None, User | None, dict[str, Any]]:
+    """The live session for a cookie value, its user (None, None when unknown or idle for too long;
+    the user is None for an anonymous session) and the registered extras read with them, in one
+    query (no extras for a session it does not return)."""
     if not raw or len(raw) > 100:
-        return None, None
+        return None, None, {}
     row = session.execute(_SESSION_USER, {"id": _sha(raw)}).first()
     if row is None:
-        return None, None
-    ws, user = row
+        return None, None, {}
+    ws, user, *extras = row
     s = get_settings()
     now = utcnow()
     if (now - ws.last_seen_at > timedelta(minutes=s.session_idle_minutes)
             or now - ws.created_at > timedelta(hours=s.session_absolute_hours)):
         session.delete(ws)  # written with the request's other changes (this read may run on the event loop)
-        return None, None
+        return None, None, {}
     if now - ws.last_seen_at > timedelta(seconds=60):  # avoid a write on every request
         ws.last_seen_at = now
-    return ws, user
+    return ws, user, dict(zip(CALLER_EXTRAS, extras))
+
+
+def load_session_user(session: Session, raw: str | None) -> tuple[WebSession | None, User | None]:
+    """The live session for a cookie value and its user (see load_caller)."""
+    return load_caller(session, raw)[:2]
 
 
 def login_session(session: Session, old: WebSession | None, user: User, ip: str) -> tuple[str, WebSession]:

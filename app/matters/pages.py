@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 
-from app.core.db import SessionDep
+from app.core.db import SessionDep, run_page
 from app.core.i18n import get_locale
 from app.core.templating import render
 from app.identity.deps import OptionalUser
+from app.identity.models import User
 from app.matters import content, service
 from app.matters.presenters import channels, guide_for
 
@@ -47,8 +49,15 @@ def matter_list(request: Request, session: SessionDep, user: OptionalUser, q: st
         "departments": service.list_departments(session)})
 
 
-@router.get("/matters/{code}")
-def matter_page(code: str, request: Request, session: SessionDep, user: OptionalUser):
+@router.get("/matters/{code}", name="matter_page")
+async def matter_page_route(code: str, request: Request, session: SessionDep, user: OptionalUser):
+    """`async`: everything the page shows comes from the catalogue snapshot and the kept review panel;
+    on SQLite its only reads (the unread count; the panel when it is rebuilt) run where the request
+    is, with no trip through the thread pool (see db.run_page)."""
+    return await run_page(session, matter_page, code, request, session, user)
+
+
+def matter_page(code: str, request: Request, session: Session, user: User | None):
     # The matter, its materials and the licence names come from the process's catalogue snapshot
     # (app.matters.cache: rebuilt on seeding and after its TTL), not from the database per view.
     m = service.cached_matter(code)

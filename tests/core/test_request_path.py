@@ -10,7 +10,7 @@ from sqlalchemy import event
 from starlette.routing import Match
 
 from app.matters import cache, service
-from tests.conftest import web_login
+from tests.conftest import bearer, csrf_from, web_login
 from tests.services.applications.helpers import create
 
 
@@ -45,13 +45,62 @@ def test_matter_page_view_reads_the_caller_and_the_unread_count_only(client, eng
         again = client.get("/matters/elderly-allowance")
     assert again.status_code == 200 and again.text == first.text
     selects = _selects(seen)
-    # the session and its user in one query; the header's unread count; nothing of the catalogue
+    # the session, its user and the header's unread count in one query; nothing of the catalogue
     # (the process's snapshot) nor of the reviews (the public panel is kept until a review is written)
-    assert len([s for s in selects if "web_session" in s]) == 1, selects
-    assert all("user_account" in s for s in selects if "web_session" in s)
+    assert len(selects) == 1, selects
+    assert "web_session" in selects[0] and "user_account" in selects[0] and "inbox_message" in selects[0]
     assert not [s for s in selects if CATALOGUE_TABLES.search(s)], selects
     assert not [s for s in selects if "review" in s], selects
-    assert len(selects) == 2, selects
+
+
+def test_the_header_count_read_with_the_caller_is_the_count_and_is_read_again_after_a_write(client, db_session):
+    """The unread count comes with the caller's query; a request whose session wrote since (the inbox
+    marks its messages read) counts again, so the header never shows a count the page made stale."""
+    from lxml import html as lhtml
+
+    from sqlalchemy import select
+
+    from app.identity.models import User
+    from app.services.applications import service as svc
+    from app.services.applications.pages import _inbox_unread
+
+    def header_count(page) -> str:
+        found = lhtml.fromstring(page.text).xpath('//a[@href="/me/inbox"]/span[@class="count"]/text()')
+        return found[0] if found else ""
+
+    user = db_session.scalar(select(User).where(User.username == "citizen-elder"))
+    web_login(client, "citizen-elder")
+    before = svc.unread_count(db_session, user)
+    for i in range(3):
+        svc.notify_user(db_session, user.id, (f"通知 {i}", f"Notice {i}"), ("正文", "Body"))
+    db_session.flush()
+    assert svc.unread_count(db_session, user) == before + 3
+    with statements(db_session.get_bind()) as seen:
+        page = client.get("/matters/elderly-allowance")
+    assert header_count(page) == str(before + 3)
+    assert not [s for s in seen if "inbox_message" in s and "web_session" not in s], seen
+    inbox = client.get("/me/inbox")
+    assert header_count(inbox) == str(before + 3)
+    read = client.post("/me/inbox/read", data={"csrf_token": csrf_from(inbox.text)}, follow_redirects=False)
+    assert read.status_code == 303
+    assert header_count(client.get("/matters/elderly-allowance")) == ""
+
+    # what was read with the caller is not used once the request's session has written since
+    from types import SimpleNamespace
+
+    from app.identity import deps
+
+    ws = deps.service.load_caller(db_session, client.cookies.get(deps.SESSION_COOKIE))[0]
+    request = SimpleNamespace(state=SimpleNamespace(web_session=ws, db=db_session, user=user,
+                                                    caller_extras=({"inbox_unread": 7}, 0)))
+    db_session.info.pop("portal_flushes", None)
+    assert deps.caller_extra(request, user, "inbox_unread") == 7
+    assert deps.caller_extra(request, SimpleNamespace(id=user.id + 1), "inbox_unread") is None  # another account
+    svc.notify_user(db_session, user.id, ("通知", "Notice"))
+    assert deps.caller_extra(request, user, "inbox_unread") is None  # pending
+    db_session.flush()
+    assert deps.caller_extra(request, user, "inbox_unread") is None  # flushed since
+    assert _inbox_unread(request, user) == 1
 
 
 def test_application_page_reads_no_catalogue_rows_and_no_row_twice(client, engine, auth):
@@ -141,9 +190,14 @@ def test_route_index_finds_the_route_the_full_list_finds(app):
 
 def test_a_page_view_makes_one_trip_through_the_thread_pool(live_client, engine, monkeypatch):
     """Who is asking is read where the request is (SQLite: a read never waits), the handler runs in a
-    worker thread and commits and closes the request's session there: no other trip."""
+    worker thread and commits and closes the request's session there: no other trip. The matter and
+    application pages only read: on SQLite they run where the request is, with no trip at all,
+    unless the view has something to write (the session's refreshed last use)."""
     import anyio.to_thread
 
+    r = create(live_client, bearer(live_client, "citizen-elder"), "elderly-allowance")
+    assert r.status_code == 201, r.text
+    number = r.json()["number"]
     web_login(live_client, "citizen-elder")
     assert live_client.get("/matters/elderly-allowance").status_code == 200
     trips: list[str] = []
@@ -154,13 +208,16 @@ def test_a_page_view_makes_one_trip_through_the_thread_pool(live_client, engine,
         return await real(fn, *args, **kwargs)
 
     monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
-    for path in ("/matters/elderly-allowance", "/me", "/", "/matters/elderly-allowance?stale"):
-        if path.endswith("?stale"):  # the view refreshes the session's last use: a write, committed there too
+    sqlite = engine.dialect.name == "sqlite"
+    # on PostgreSQL the caller is read in a thread of its own (a read there waits on the network)
+    for path, on_sqlite in (("/matters/elderly-allowance", 0), (f"/applications/{number}", 0), ("/me", 1),
+                            ("/", 1), ("/matters/elderly-allowance?stale", 1), (f"/applications/{number}?stale", 1)):
+        if path.endswith("?stale"):  # the view refreshes the session's last use: a write, committed in a thread
             _age_web_sessions(engine, minutes=5)
         trips.clear()
-        assert live_client.get(path).status_code == 200, path
-        # on PostgreSQL the caller is read in a thread of its own (a read there waits on the network)
-        assert len(trips) == (1 if engine.dialect.name == "sqlite" else 2), (path, trips)
+        page = live_client.get(path)
+        assert page.status_code == 200, path
+        assert len(trips) == (on_sqlite if sqlite else 2), (path, trips)
 
 
 def _age_web_sessions(engine, minutes: int):

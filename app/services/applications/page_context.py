@@ -267,10 +267,25 @@ _DOCUMENT_PARTIES = (select(SealedDocument.holder_key, Seal.owner_code)
 def _can_download_result(session: Session, app: Application, user: User, reason: str | None) -> bool:
     if not app.result_document_id:
         return False
-    row = reads.rows(session, _DOCUMENT_PARTIES, {"id": app.result_document_id}).first()
-    if row is None:
+    if isinstance(app, svc.ApplicationView):  # read with the application (svc.load_view)
+        parties = app.result_parties
+    else:
+        row = reads.rows(session, _DOCUMENT_PARTIES, {"id": app.result_document_id}).first()
+        parties = (row.holder_key, row.owner_code) if row is not None else None
+    if parties is None:
         raise documents.DocumentNotFound("文书不存在 / document not found")
-    return access.can_download_document(user, holder_key=row.holder_key, reason=reason, issuer_code=row.owner_code)
+    holder_key, issuer_code = parties
+    return access.can_download_document(user, holder_key=holder_key, reason=reason, issuer_code=issuer_code)
+
+
+def _full_names(session: Session, app: Application, usernames: set[str]) -> dict[str, str]:
+    """Login names → full names for the timeline (identity_service.full_names); a view
+    (svc.load_view) brought its event actors' names: only the others are looked up."""
+    if not isinstance(app, svc.ApplicationView):
+        return identity_service.full_names(session, usernames)
+    names = {k: v for k, v in app.actor_names.items() if k in usernames}
+    missing = usernames - {e.actor for e in app.events}
+    return {**names, **identity_service.full_names(session, missing)} if missing else names
 
 
 def application_context(session: Session, app: Application, matter: Matter, user: User, *,
@@ -286,8 +301,8 @@ def application_context(session: Session, app: Application, matter: Matter, user
     names_en = _material_names_en(session, app.matter_code) if get_locale() == "en" else {}
     licence_en = matter_service.cached_licence_type_names(en=True) if get_locale() == "en" else {}
     # Timelines name people, not login names.
-    names = identity_service.full_names(session, {e.actor for e in app.events} | {app.decision_by or ""}
-                                        | {app.assigned_to or "", app.review_by or ""})
+    names = _full_names(session, app, {e.actor for e in app.events} | {app.decision_by or ""}
+                        | {app.assigned_to or "", app.review_by or ""})
     return {
         "app": app, "matter": matter, "owner": owner, "editable": editable, "errors": dict(errors or {}),
         "status_label": pick(*lifecycle.STATUS_LABELS[app.status]), "notice": notice,

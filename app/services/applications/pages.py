@@ -11,14 +11,15 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from app.core.db import RowId, SessionDep
+from app.core.db import RowId, SessionDep, run_page
 from app.core.errors import Conflict, NotFound, PortalError, ValidationFailed
 from app.core.i18n import get_locale, gettext as _, pick
 from app.core import templating
 from app.core.blobs import read_upload
 from app.core.templating import render
 from app.identity import access
-from app.identity.deps import AccessReason, ApplicantUser, CsrfProtected, CurrentUser, OptionalUser, client_ip
+from app.identity.deps import (AccessReason, ApplicantUser, CsrfProtected, CurrentUser, OptionalUser, caller_extra,
+                               client_ip)
 from app.identity.models import User
 from app.matters import content
 from app.matters import service as matter_service
@@ -35,6 +36,10 @@ router = APIRouter(include_in_schema=False)
 
 
 def _inbox_unread(request: Request, user: User) -> int:
+    """The header's unread count: as read with the caller (one query for both), else read now."""
+    known = caller_extra(request, user, "inbox_unread")
+    if known is not None:
+        return known
     db = getattr(request.state, "db", None)
     return svc.unread_count(db, user) if db is not None else 0
 
@@ -184,11 +189,19 @@ def apply_submit(code: str, request: Request, session: SessionDep, user: Applica
 
 # -- the application page and its actions ---------------------------------------------------------------
 
-@router.get("/applications/{number}")
-def application_page(number: str, request: Request, session: SessionDep, user: CurrentUser, reason: AccessReason,
+@router.get("/applications/{number}", name="application_page")
+async def application_page_route(number: str, request: Request, session: SessionDep, user: CurrentUser,
+                                 reason: AccessReason, done: str = ""):
+    """`async`: on SQLite the page's reads run where the request is, with no trip through the thread
+    pool (see db.run_page); an administrator's read, audited with its reason, runs in a thread."""
+    return await run_page(session, application_page, number, request, session, user, reason=reason, done=done,
+                          in_place=not access.needs_reason(user))
+
+
+def application_page(number: str, request: Request, session: Session, user: User, *, reason: str | None,
                      done: str = ""):
     try:
-        app = svc.get_for_user(session, number, user, reason=reason, ip=client_ip(request))
+        app = svc.view_for_user(session, number, user, reason=reason, ip=client_ip(request))
     except access.ReasonRequired:
         return reason_page(request, f"/applications/{number}", reason=reason)
     return render_application(request, session, app, user, notice=done[:20], reason=reason)

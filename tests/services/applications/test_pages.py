@@ -520,3 +520,54 @@ def test_header_shows_unread_messages(client, auth):
     doc = parse(client.get("/"))
     count = doc.xpath("//header//a[@href='/me/inbox']//span[@class='count']")
     assert count and int(count[0].text) >= 1
+
+
+def test_the_page_reads_the_application_as_a_view_equal_to_the_entity(client, auth, db_session):
+    """The application page reads plain rows (svc.load_view), not entities: every column, material and
+    event comes out as the entity has it (enums, JSON, aware datetimes, dates), for a draft and for
+    an application further on (uploads, signature, submission, a decision)."""
+    from app.services.applications import service as svc
+    from app.services.applications.models import Application, ApplicationEvent, ApplicationMaterial
+    from tests.services.applications.helpers import apply as submitted, decide
+
+    h = auth("citizen-young")
+    draft = create(client, h, CODE).json()["number"]
+    done = submitted(client, h, CODE, submit=True)["number"]
+    decide(client, auth("reviewer-civil"), done, "approve")
+    for number in (draft, done):
+        db_session.expire_all()
+        view, app = svc.load_view(db_session, number), svc.get_for_user(db_session, number, svc_user(db_session))
+        for column in Application.__table__.columns:
+            assert getattr(view, column.key) == getattr(app, column.key), column.key
+            assert type(getattr(view, column.key)) is type(getattr(app, column.key)), column.key
+        for views, entities, model in ((view.materials, app.materials, ApplicationMaterial),
+                                       (view.events, app.events, ApplicationEvent)):
+            assert len(views) == len(entities) > 0
+            for v, e in zip(views, entities):
+                assert {c.key: getattr(v, c.key) for c in model.__table__.columns} == \
+                    {c.key: getattr(e, c.key) for c in model.__table__.columns}
+    assert len(svc.load_view(db_session, done).events) > len(svc.load_view(db_session, draft).events)
+    # what the view brings beside the rows (the result's parties, the actors' names) gives the same page context
+    from app.matters import service as matter_service
+    from app.services.applications.page_context import application_context
+
+    user = svc_user(db_session)
+    issued = svc.load_view(db_session, done)
+    assert issued.result_document_id and issued.result_parties is not None
+    assert "reviewer-civil" in issued.actor_names and "system" not in issued.actor_names
+    for number in (draft, done):
+        view, app = svc.load_view(db_session, number), svc.get_for_user(db_session, number, user)
+        matter = matter_service.cached_matter(app.matter_code)
+        ours, theirs = (application_context(db_session, a, matter, user) for a in (view, app))
+        for key in ("events", "decided_by_name", "can_download_result", "fields", "materials", "status_label"):
+            assert ours[key] == theirs[key], key
+    assert application_context(db_session, issued, matter, user)["can_download_result"] is True
+    with pytest.raises(svc.ApplicationNotFound):
+        svc.load_view(db_session, "XH20990101999999")
+
+
+def svc_user(db_session):
+    from sqlalchemy import select
+
+    from app.identity.models import User
+    return db_session.scalar(select(User).where(User.username == "citizen-young"))
