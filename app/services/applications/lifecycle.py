@@ -67,10 +67,9 @@ def transition(session: Session, app: Application, action: str, *, actor: str, n
     app.status = moves[old]
     app.updated_at = utcnow()
     zh, en = texts(note)
-    event = ApplicationEvent(application_id=app.id, actor=actor, action=action, from_status=old.value,
+    event = ApplicationEvent(application_id=app.id, at=utcnow(), actor=actor, action=action, from_status=old.value,
                              to_status=app.status.value, note=zh, note_en=en)
     app.events.append(event)
-    session.flush()
     audit.record(session, actor=actor, action=f"application.{action}", object_type="application",
                  object_id=app.number, ip=ip, detail={"from": old.value, "to": app.status.value})
     return event
@@ -79,6 +78,5 @@ def transition(session: Session, app: Application, action: str, *, actor: str, n
 def note_event(session: Session, app: Application, action: str, *, actor: str, note: Text = "") -> None:
     """An event that does not change the status (created, signed, material uploaded)."""
     zh, en = texts(note)
-    app.events.append(ApplicationEvent(application_id=app.id, actor=actor, action=action, from_status=None,
+    app.events.append(ApplicationEvent(application_id=app.id, at=utcnow(), actor=actor, action=action, from_status=None,
                                        to_status=app.status.value, note=zh, note_en=en))
-    session.flush()

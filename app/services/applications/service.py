@@ -278,7 +278,6 @@ def resolve_materials(session: Session, app: Application, matter: Matter, user: 
         exempt += am.status in (MaterialStatus.exempt_licence, MaterialStatus.exempt_data)
     app.exempt_materials = exempt
     app.total_materials = len(matter.materials)
-    session.flush()
 
 
 NO_RECORD_NOTE = "政府数据中没有记录：可上传，由工作人员核实"
@@ -397,7 +396,6 @@ def attach_upload(session: Session, app: Application, material_id: int, checked:
     am.updated_at = utcnow()
     _unsign(app)
     app.updated_at = utcnow()
-    session.flush()
     name_en = next((m.name_en for m in matter_service.cached_matter(app.matter_code).materials
                     if m.id == material_id), "") or am.name
     lifecycle.note_event(session, app, "upload", actor=actor,
@@ -503,7 +501,6 @@ def notify_user(session: Session, user_id: int, title: Text, body: Text = "", *,
     (title_zh, title_en), (body_zh, body_en) = texts(title), texts(body)
     session.add(InboxMessage(user_id=user_id, application_number=application_number, title=title_zh,
                              title_en=title_en, body=body_zh, body_en=body_en))
-    session.flush()
 
 
 def inbox(session: Session, user: User, limit: int = 50, offset: int = 0) -> tuple[list[InboxMessage], int]:
