@@ -246,13 +246,13 @@ def resolve_materials(session: Session, app: Application, matter: Matter, user: 
     existing = {m.material_id: m for m in app.materials}
     holders = _holders(session, user)
     exempt = 0
+    new = []  # added once the lookups are done: one INSERT of them all, with their final status
     for mat in matter.materials:
         am = existing.get(mat.id)
         if am is None:
             am = ApplicationMaterial(application_id=app.id, material_id=mat.id, position=mat.position,
                                      name=mat.name, source=mat.source, required=mat.required)
-            session.add(am)
-            app.materials.append(am)
+            new.append(am)
         if am.status == MaterialStatus.uploaded:
             continue
         am.status, am.licence_id, am.exempt_note, am.required = MaterialStatus.missing, None, "", mat.required
@@ -276,6 +276,8 @@ def resolve_materials(session: Session, app: Application, matter: Matter, user: 
                 am.required = False
                 am.exempt_note = NO_RECORD_NOTE
         exempt += am.status in (MaterialStatus.exempt_licence, MaterialStatus.exempt_data)
+    session.add_all(new)
+    app.materials.extend(new)
     app.exempt_materials = exempt
     app.total_materials = len(matter.materials)
 
