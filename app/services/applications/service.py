@@ -326,6 +326,7 @@ def create_draft(session: Session, *, matter_code: str, user: User, form: dict[s
                       subject_key=user.subject_key, applicant_name=user.full_name, channel=channel,
                       status=Status.draft, form=_merge_form(matter_code, form or {}, values), prefilled=sources,
                       prefilled_fields=len(sources), total_fields=len(content.form_fields(matter_code)),
+                      total_materials=len(matter.materials), exempt_materials=0,  # as resolve_materials counts them
                       bundle_application_id=bundle_application_id, window_code=window_code)
     app.materials = []
     app.events = []

@@ -217,9 +217,6 @@ _crls: dict[str, tuple[tuple, datetime, bytes]] = {}
 
 def crl_der(session: Session, ca_serial: str) -> bytes:
     """The current DER CRL of an issuing CA: every certificate it issued that the registry revoked."""
-    row = credential_by_serial(session, ca_serial)
-    if row is None or row.kind != CredentialKind.issuing.value:
-        raise CrlNotFound("没有这个证书撤销列表 / no such CRL")
     revoked = tuple((serial, aware(at)) for serial, at in session.execute(
         select(SealCredential.serial, SealCredential.revoked_at)
         .where(SealCredential.issuer_serial == ca_serial, SealCredential.revoked_at.is_not(None))
@@ -227,7 +224,10 @@ def crl_der(session: Session, ca_serial: str) -> bytes:
     now = datetime.now(timezone.utc)  # the wall clock: pyHanko checks a CRL's freshness against it
     cached = _crls.get(ca_serial)
     if cached is not None and cached[0] == revoked and now - cached[1] < timedelta(hours=1):
-        return cached[2]
+        return cached[2]  # only ever built for an issuing CA's serial (a serial's kind never changes)
+    row = credential_by_serial(session, ca_serial)
+    if row is None or row.kind != CredentialKind.issuing.value:
+        raise CrlNotFound("没有这个证书撤销列表 / no such CRL")
     issuer = load_row(session, row)
     this_update = now - timedelta(minutes=1)  # a validator whose clock is a little behind still accepts it
     crl = keys.build_crl(issuer_cert=issuer.cert, issuer_key=issuer.key,  # type: ignore[arg-type]
