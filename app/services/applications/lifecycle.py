@@ -57,7 +57,8 @@ def allowed_actions(status: Status) -> list[str]:
 
 def transition(session: Session, app: Application, action: str, *, actor: str, note: Text = "",
                ip: str = "") -> ApplicationEvent:
-    """Move the application by `action` or raise IllegalTransition (409)."""
+    """Move the application by `action` or raise IllegalTransition (409). The application's row and the
+    event are written at the session's next flush (with the unit's other writes, in one round)."""
     moves = TRANSITIONS.get(action)
     if moves is None or app.status not in moves:
         raise IllegalTransition(
