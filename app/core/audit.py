@@ -104,19 +104,25 @@ def record(session: Session, *, actor: str, action: str, object_type: str = "", 
     return rec
 
 
+# Built once: every commit that audits runs them.
+_LOCK_PG = text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))")
+_HEAD = select(AuditRecord.__table__.c.id, AuditRecord.__table__.c.hash).order_by(
+    AuditRecord.__table__.c.id.desc()).limit(1)
+
+
 def _lock_chain(session: Session) -> None:
     # Serialise appenders so two transactions never chain onto the same previous row. On SQLite the
     # database's write lock does it: taken now if the transaction began deferred (a GET that
     # audits a read), before the head is read. On PostgreSQL the lock is per schema, so separate
     # portals (or test runs) in one database do not queue together.
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"), {"k": _LOCK_ID})
+        session.execute(_LOCK_PG, {"k": _LOCK_ID})
     else:
         hold_write_lock(session)
 
 
 def _head(session: Session) -> tuple[int, str]:
-    last = session.execute(select(AuditRecord.id, AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)).first()
+    last = session.execute(_HEAD).first()
     return (last.id, last.hash) if last else (0, GENESIS)
 
 

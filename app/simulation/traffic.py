@@ -299,6 +299,8 @@ class Simulation(WindowVisits):
     def _work(self, session: Session, app: Application, day: date) -> bool:
         """One step of the back office on `app`; True when it accepted the application and its decision
         is due today (the caller then takes that step too)."""
+        # Draws are keyed by the application's events (the steps it has been through), which the services
+        # record the same however they batch their writes (its version counts the writes).
         seed, n = self.p.seed, app_key(app)
         if app.status == Status.approved:
             if app.channel == Channel.window:  # the applicant comes to collect the result
@@ -312,7 +314,7 @@ class Simulation(WindowVisits):
         reviewer = session.get(User, self.reviewers[app.department_code])
         if applications.awaits_intake(app):
             with self.timer.step("decide"):
-                if app.channel == Channel.online and chance(seed, n, "intake", app.version) < 0.03:
+                if app.channel == Channel.online and chance(seed, n, "intake", len(app.events)) < 0.03:
                     flows.decide(session, app, reviewer, "correction", ["材料不清晰，请重新上传"])
                 else:
                     flows.decide(session, app, reviewer, "accept", [])
@@ -325,7 +327,7 @@ class Simulation(WindowVisits):
             return
         window_error = (app.channel == Channel.window and not self._corrected(app)
                         and chance(seed, n, "intake-error") < self.p.intake_error_rate)
-        u = chance(seed, n, "outcome", app.version)
+        u = chance(seed, n, "outcome", len(app.events))  # the step it is at (its events)
         with self.timer.step("decide"):
             if window_error:
                 flows.decide(session, app, reviewer, "return_to_window", ["窗口收件时缺少必要材料，请补正"])

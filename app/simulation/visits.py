@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, inspect, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core.errors import PortalError
 from app.identity.models import User
@@ -24,10 +25,19 @@ from app.simulation.keys import app_key, chance, working_days
 CENTRE = "XH"  # the district centre, where the simulated windows are
 
 
+_LOAD = select(Application).where(Application.id == bindparam("id"))
+
+
 def load(session: Session, app_id: int) -> Application:
-    """An application with its materials and events (what the steps read)."""
-    return session.scalar(select(Application).where(Application.id == app_id).options(
-        selectinload(Application.materials), selectinload(Application.events)))
+    """An application with its materials and events (what the steps read), as the portal's requests
+    load it (`applications._load`: built-once statements, the collections set as loaded)."""
+    app = session.scalar(_LOAD, {"id": app_id})
+    loaded = inspect(app).dict
+    if "materials" not in loaded:
+        set_committed_value(app, "materials", list(session.scalars(applications._LOAD_MATERIALS, {"id": app_id})))
+    if "events" not in loaded:
+        set_committed_value(app, "events", list(session.scalars(applications._LOAD_EVENTS, {"id": app_id})))
+    return app
 
 
 class WindowVisits:

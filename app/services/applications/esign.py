@@ -100,7 +100,6 @@ def sign(session: Session, app: Application, user: User, proof: sign_proof.Proof
     app.summary_blob = blobs.put(session, signed, "application/pdf")
     app.signed_at = utcnow()
     app.acting_user_id = person.id
-    session.flush()
     lifecycle.note_event(session, app, "sign", actor=person.username,
                          note=(f"签名人：{signer.label_zh}", f"Signer: {signer.label_en}"))
     audit.record(session, actor=person.username, action="application.sign", object_type="application",

@@ -57,7 +57,8 @@ def allowed_actions(status: Status) -> list[str]:
 
 def transition(session: Session, app: Application, action: str, *, actor: str, note: Text = "",
                ip: str = "") -> ApplicationEvent:
-    """Move the application by `action` or raise IllegalTransition (409)."""
+    """Move the application by `action` or raise IllegalTransition (409). The application's row and the
+    event are written at the session's next flush (with the unit's other writes, in one round)."""
     moves = TRANSITIONS.get(action)
     if moves is None or app.status not in moves:
         raise IllegalTransition(
@@ -67,10 +68,9 @@ def transition(session: Session, app: Application, action: str, *, actor: str, n
     app.status = moves[old]
     app.updated_at = utcnow()
     zh, en = texts(note)
-    event = ApplicationEvent(application_id=app.id, actor=actor, action=action, from_status=old.value,
+    event = ApplicationEvent(application_id=app.id, at=utcnow(), actor=actor, action=action, from_status=old.value,
                              to_status=app.status.value, note=zh, note_en=en)
     app.events.append(event)
-    session.flush()
     audit.record(session, actor=actor, action=f"application.{action}", object_type="application",
                  object_id=app.number, ip=ip, detail={"from": old.value, "to": app.status.value})
     return event
@@ -79,6 +79,5 @@ def transition(session: Session, app: Application, action: str, *, actor: str, n
 def note_event(session: Session, app: Application, action: str, *, actor: str, note: Text = "") -> None:
     """An event that does not change the status (created, signed, material uploaded)."""
     zh, en = texts(note)
-    app.events.append(ApplicationEvent(application_id=app.id, actor=actor, action=action, from_status=None,
+    app.events.append(ApplicationEvent(application_id=app.id, at=utcnow(), actor=actor, action=action, from_status=None,
                                        to_status=app.status.value, note=zh, note_en=en))
-    session.flush()

@@ -358,6 +358,7 @@ def render_application(request: Request, session: Session, app: Application, use
                        notice: str = "", status_code: int = 200, reason: str | None = None):
     """The application page (also re-rendered with the errors of a failed action). The matter comes
     from the catalogue snapshot: the page only shows it."""
+    session.flush()  # what the request changed is written first: the version in the forms is the one stored
     matter = matter_service.cached_matter(app.matter_code)
     ctx = application_context(session, app, matter, user, errors=errors, decision=decision, notice=notice,
                               reason=reason)

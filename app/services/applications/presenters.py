@@ -71,6 +71,7 @@ def list_out(session: Session, apps, *, in_list: bool = True) -> list[Applicatio
 
 def to_out(session: Session, app: Application, matter: Matter, *, in_list: bool = False) -> ApplicationOut:
     """The application as the API shows it; `in_list`: as a row of a staff list (ID numbers masked)."""
+    session.flush()  # what the request changed is written first: the version shown is the one stored
     auto = auto_approval_out(session, app)
     bundle_number = None
     if app.bundle_application_id:

@@ -300,13 +300,13 @@ def resolve_materials(session: Session, app: Application, matter: Matter, user: 
     existing = {m.material_id: m for m in app.materials}
     holders = _holders(session, user)
     exempt = 0
+    new = []  # added once the lookups are done: one INSERT of them all, with their final status
     for mat in matter.materials:
         am = existing.get(mat.id)
         if am is None:
             am = ApplicationMaterial(application_id=app.id, material_id=mat.id, position=mat.position,
                                      name=mat.name, source=mat.source, required=mat.required)
-            session.add(am)
-            app.materials.append(am)
+            new.append(am)
         if am.status == MaterialStatus.uploaded:
             continue
         am.status, am.licence_id, am.exempt_note, am.required = MaterialStatus.missing, None, "", mat.required
@@ -330,9 +330,10 @@ def resolve_materials(session: Session, app: Application, matter: Matter, user: 
                 am.required = False
                 am.exempt_note = NO_RECORD_NOTE
         exempt += am.status in (MaterialStatus.exempt_licence, MaterialStatus.exempt_data)
+    session.add_all(new)
+    app.materials.extend(new)
     app.exempt_materials = exempt
     app.total_materials = len(matter.materials)
-    session.flush()
 
 
 NO_RECORD_NOTE = "政府数据中没有记录：可上传，由工作人员核实"
@@ -379,6 +380,7 @@ def create_draft(session: Session, *, matter_code: str, user: User, form: dict[s
                       subject_key=user.subject_key, applicant_name=user.full_name, channel=channel,
                       status=Status.draft, form=_merge_form(matter_code, form or {}, values), prefilled=sources,
                       prefilled_fields=len(sources), total_fields=len(content.form_fields(matter_code)),
+                      total_materials=len(matter.materials), exempt_materials=0,  # as resolve_materials counts them
                       bundle_application_id=bundle_application_id, window_code=window_code)
     app.materials = []
     app.events = []
@@ -451,7 +453,6 @@ def attach_upload(session: Session, app: Application, material_id: int, checked:
     am.updated_at = utcnow()
     _unsign(app)
     app.updated_at = utcnow()
-    session.flush()
     name_en = next((m.name_en for m in matter_service.cached_matter(app.matter_code).materials
                     if m.id == material_id), "") or am.name
     lifecycle.note_event(session, app, "upload", actor=actor,
@@ -557,7 +558,6 @@ def notify_user(session: Session, user_id: int, title: Text, body: Text = "", *,
     (title_zh, title_en), (body_zh, body_en) = texts(title), texts(body)
     session.add(InboxMessage(user_id=user_id, application_number=application_number, title=title_zh,
                              title_en=title_en, body=body_zh, body_en=body_en))
-    session.flush()
 
 
 def inbox(session: Session, user: User, limit: int = 50, offset: int = 0) -> tuple[list[InboxMessage], int]:

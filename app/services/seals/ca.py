@@ -113,20 +113,39 @@ def load_row(session: Session, row: SealCredential, key_blob: bytes | None = Non
         key_der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
         cert, cert_asn1 = _cert_pair(row.serial, row.cert_der)
-        chain: list[asn1_x509.Certificate] = []
-        issuer_serial = row.issuer_serial
-        while issuer_serial:
-            issuer = session.scalar(select(SealCredential).where(SealCredential.serial == issuer_serial))
-            if issuer is None or issuer.kind == CredentialKind.root.value:
-                break
-            chain.append(_cert_pair(issuer.serial, issuer.cert_der)[1])
-            issuer_serial = issuer.issuer_serial
         loaded = LoadedCredential(id=row.id, serial=row.serial, kind=row.kind, owner_code=row.owner_code,
                                   cert=cert, cert_asn1=cert_asn1, key=key,
-                                  key_asn1=asn1_keys.PrivateKeyInfo.load(key_der), chain=tuple(chain))
+                                  key_asn1=asn1_keys.PrivateKeyInfo.load(key_der),
+                                  chain=_chain(session, row.issuer_serial))
         if key_blob is None:
             keep(_loaded, row.serial, loaded)
         return loaded
+
+
+# Issuer serial -> the certificates above a credential up to (excluding) the root. A serial names one
+# certificate for good (its DER and kind never change), so the chain read once holds for every credential
+# that issuer signs (every person who signs shares the issuing CA's).
+_chains: dict[str, tuple[asn1_x509.Certificate, ...]] = {}
+
+
+def _chain(session: Session, issuer_serial: str | None) -> tuple[asn1_x509.Certificate, ...]:
+    if not issuer_serial:
+        return ()
+    chain = _recall(_chains, issuer_serial)
+    if chain is not None:
+        return chain
+    out: list[asn1_x509.Certificate] = []
+    serial = issuer_serial
+    while serial:
+        issuer = session.scalar(select(SealCredential).where(SealCredential.serial == serial))
+        if issuer is None:
+            return tuple(out)  # not (yet) in this registry: not kept, read again next time
+        if issuer.kind == CredentialKind.root.value:
+            break
+        out.append(_cert_pair(issuer.serial, issuer.cert_der)[1])
+        serial = issuer.issuer_serial
+    keep(_chains, issuer_serial, tuple(out))
+    return tuple(out)
 
 
 def forget(serial: str) -> None:
@@ -198,9 +217,6 @@ _crls: dict[str, tuple[tuple, datetime, bytes]] = {}
 
 def crl_der(session: Session, ca_serial: str) -> bytes:
     """The current DER CRL of an issuing CA: every certificate it issued that the registry revoked."""
-    row = credential_by_serial(session, ca_serial)
-    if row is None or row.kind != CredentialKind.issuing.value:
-        raise CrlNotFound("没有这个证书撤销列表 / no such CRL")
     revoked = tuple((serial, aware(at)) for serial, at in session.execute(
         select(SealCredential.serial, SealCredential.revoked_at)
         .where(SealCredential.issuer_serial == ca_serial, SealCredential.revoked_at.is_not(None))
@@ -208,7 +224,10 @@ def crl_der(session: Session, ca_serial: str) -> bytes:
     now = datetime.now(timezone.utc)  # the wall clock: pyHanko checks a CRL's freshness against it
     cached = _crls.get(ca_serial)
     if cached is not None and cached[0] == revoked and now - cached[1] < timedelta(hours=1):
-        return cached[2]
+        return cached[2]  # only ever built for an issuing CA's serial (a serial's kind never changes)
+    row = credential_by_serial(session, ca_serial)
+    if row is None or row.kind != CredentialKind.issuing.value:
+        raise CrlNotFound("没有这个证书撤销列表 / no such CRL")
     issuer = load_row(session, row)
     this_update = now - timedelta(minutes=1)  # a validator whose clock is a little behind still accepts it
     crl = keys.build_crl(issuer_cert=issuer.cert, issuer_key=issuer.key,  # type: ignore[arg-type]

@@ -214,6 +214,8 @@ def record_decision(session: Session, app: Application, user: User, outcome: str
     against intake accuracy — a correction or a refusal by the back office is a decision on the
     case, not an intake error; a correction at the window makes the one-time notice; an
     on-the-spot matter decided at the window is completed there."""
+    if app.channel != Channel.window:
+        return  # only a window intake (`take_in`) has an intake record: an online application has none to read
     intake = intake_of(session, app)
     if intake is None:
         return
