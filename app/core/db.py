@@ -538,11 +538,16 @@ def _deferred_sqlite(session: Session) -> bool:
     return isinstance(raw, _SQLiteConnection) and raw.deferred and not raw.has_turn
 
 
+def has_pending(session: Session) -> bool:
+    """Whether the session holds changes its next flush would write."""
+    return bool(session.new or session.dirty or session.deleted)
+
+
 def _reads_only(session: Session, *, committing: bool = True) -> bool:
     """Whether ending the session's transaction (commit, or close when not `committing`) writes
     nothing and cannot wait: no transaction at all, or a SQLite read (see _deferred_sqlite) with,
     for a commit, nothing pending for the flush or the commit (an audit record is written then)."""
-    if committing and (session.new or session.dirty or session.deleted or session.info.get(COMMIT_WRITES_KEY)):
+    if committing and (has_pending(session) or session.info.get(COMMIT_WRITES_KEY)):
         return False
     return not session.in_transaction() or _deferred_sqlite(session)
 
@@ -552,7 +557,7 @@ def reads_in_place(session: Session) -> bool:
     through the thread pool: a SQLite read (see _deferred_sqlite) with nothing pending to flush
     (run the reads under session.no_autoflush: a flush would be a write). A PostgreSQL read waits
     on the network: it runs in a thread."""
-    return not (session.new or session.dirty or session.deleted) and _deferred_sqlite(session)
+    return not has_pending(session) and _deferred_sqlite(session)
 
 
 # session.info key under which work waits for the commit that will write (the audit records).

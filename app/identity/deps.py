@@ -11,7 +11,7 @@ import anyio.to_thread
 from fastapi import Depends, Form, Header, Query, Request
 from sqlalchemy.orm import Session
 
-from app.core.db import FLUSHES_KEY, SessionDep, get_read_session, reads_in_place
+from app.core.db import FLUSHES_KEY, SessionDep, get_read_session, has_pending, reads_in_place
 from app.core.errors import Forbidden, PortalError, Unauthorized
 from app.identity import service
 from app.identity.models import Role, User, WebSession
@@ -68,7 +68,7 @@ def caller_extra(request: Request, user: User, name: str) -> Any:
     session = getattr(request.state, "db", None)
     if name not in extras or ws is None or ws.user_id != user.id or session is None:
         return None
-    if session.new or session.dirty or session.deleted or session.info.get(FLUSHES_KEY, 0) != flushes:
+    if has_pending(session) or session.info.get(FLUSHES_KEY, 0) != flushes:
         return None
     return extras[name]
 

@@ -531,11 +531,11 @@ class ConsultationIndex:
         weights, bonus, notes, need, need_text = query.weights, query.bonus, query.notes, query.need, query.need_text
         # A city problem, not a service matter, unless a longer lexicon phrase holds its words (污水管 ⊃ 污水).
         fired = {n.split(" → ", 1)[0] for n in notes} | {p for ps in query.phrases.values() for p in ps}
-        route = self.hotline.match(q, fired)
-        sims = self.learned.scores(q)
-        if route is None and not bonus:
-            route = self._learned_hotline(q, sims)
-        if route is not None and not bonus:
+        route = None if bonus else self.hotline.match(q, fired)
+        if route is None:  # the learned vote's cosines: hotline, guess, stories and bundles read them
+            sims = self.learned.scores(q)
+            route = None if bonus else self._learned_hotline(q, sims)
+        if route is not None:
             answer.hotline = route
             return answer
         shares: list[dict[int, float]] = []  # per clause: how much of its score each matter kept

@@ -43,6 +43,16 @@ class EvalReport:
     def top3_accuracy(self) -> float:
         return self.top3 / self.total if self.total else 0.0
 
+    def add(self, other: "EvalReport") -> None:
+        """Count another report's questions in this one (the folds of a cross-validation)."""
+        self.total += other.total
+        self.top1 += other.top1
+        self.top3 += other.top3
+        self.latencies_ms += other.latencies_ms
+        self.misses += other.misses
+        for kind, counts in other.by_kind.items():
+            self.by_kind[kind] = [a + b for a, b in zip(self.by_kind[kind], counts)]
+
     def kind_accuracy(self) -> dict[str, tuple[int, float, float]]:
         """Per kind: (questions, top-1, top-3)."""
         return {k: (n, t1 / n, t3 / n) for k, (n, t1, t3) in sorted(self.by_kind.items())}
@@ -123,17 +133,7 @@ def cross_validate(index: ConsultationIndex, rows: list[tuple[str, str, str]], k
     try:
         for fold in range(k):
             index.learned = index.train([(q, e) for n, (q, e, _) in enumerate(rows) if fold_of[n] != fold])
-            part = evaluate(index, [r for n, r in enumerate(rows) if fold_of[n] == fold])
-            total.total += part.total
-            total.top1 += part.top1
-            total.top3 += part.top3
-            total.latencies_ms += part.latencies_ms
-            total.misses += part.misses
-            for kind, (n, t1, t3) in part.by_kind.items():
-                counts = total.by_kind[kind]
-                counts[0] += n
-                counts[1] += t1
-                counts[2] += t3
+            total.add(evaluate(index, [r for n, r in enumerate(rows) if fold_of[n] == fold]))
     finally:
         index.learned = kept
     return total

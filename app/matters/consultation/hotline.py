@@ -52,19 +52,19 @@ class Hotline:
                     self._routes.append((p, route))
 
     def categories(self) -> list[tuple[str, str, str]]:
-        """(code, name, name_en) of every category, in the file's order."""
+        """(code, name, name_en) of every category, in the file's order, then OTHER."""
         seen: dict[str, HotlineRoute] = {}
         for _, route in self._routes:
             seen.setdefault(route.category, route)
+        seen.setdefault(OTHER.category, OTHER)  # what the learned vote routes when no category is near
         return [(r.category, r.name, r.name_en) for r in seen.values()]
 
     def nearest(self, question: str) -> HotlineRoute:
         """The category sharing the most bigrams and words with a city problem no phrase names (OTHER
         when none shares any)."""
         grams = _grams(question)
-        best, route = max(((len(grams & g), -n), r) for n, (g, r) in enumerate(self._grams)) if self._grams \
-            else ((0, 0), OTHER)
-        return route if best[0] else OTHER
+        shared, route = max(((len(grams & g), r) for g, r in self._grams), key=lambda x: x[0], default=(0, OTHER))
+        return route if shared else OTHER  # ties: the first category in the file
 
     def match(self, question: str, covered: Iterable[str] = ()) -> HotlineRoute | None:
         """The category of a city problem named in the (normalised) question, or None.

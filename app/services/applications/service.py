@@ -568,15 +568,19 @@ def inbox(session: Session, user: User, limit: int = 50, offset: int = 0) -> tup
 
 
 # Built once: the header of every applicant's page runs it.
-_UNREAD = select(func.count()).select_from(InboxMessage).where(
-    InboxMessage.user_id == bindparam("user_id"), InboxMessage.read_at.is_(None))
+def _unread(user_id):
+    """How many of a user's inbox messages are unread; `user_id` a bind parameter or a column."""
+    return select(func.count()).select_from(InboxMessage).where(InboxMessage.user_id == user_id,
+                                                                 InboxMessage.read_at.is_(None))
+
+
+_UNREAD = _unread(bindparam("user_id"))
 
 
 def unread_subquery(user_id):
     """The unread count of the user with id `user_id` (a column), as a scalar subquery: the header's
     count read with the caller (identity.service.register_caller_extra, done by app.main)."""
-    return (select(func.count()).select_from(InboxMessage)
-            .where(InboxMessage.user_id == user_id, InboxMessage.read_at.is_(None)).scalar_subquery())
+    return _unread(user_id).scalar_subquery()
 
 
 def unread_count(session: Session, user: User) -> int:

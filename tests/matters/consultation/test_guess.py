@@ -7,11 +7,6 @@ import pytest
 from app.matters.consultation import engine, learned
 
 
-@pytest.fixture(scope="module")
-def index():
-    return engine.get_index()
-
-
 def test_english_length_is_counted_in_words_not_letters():
     q = "how do i sign my three-year-old up for kindergarten, please?"
     assert len(q) >= engine.LONG_CHARS  # in letters it would be a story
@@ -80,6 +75,8 @@ def test_a_city_problem_no_phrase_names_is_routed_to_12345_by_the_vote(index, mo
 def test_the_hotline_category_is_the_nearest_one_or_other(index):
     assert index.hotline.nearest("楼下的大树被风刮歪了").category == "greenery"
     assert index.hotline.nearest("xyz").category == "other"
+    # the administrators' counts list it with its name, after the file's categories
+    assert index.hotline.categories()[-1] == ("other", "其他城市管理问题", "Other city problems")
 
 
 def test_an_event_the_words_place_nowhere_offers_its_bundle_then_its_matters(index, monkeypatch):

@@ -14,11 +14,6 @@ LONG_CV_FLOOR = (0.86, 0.95)
 
 
 @pytest.fixture(scope="module")
-def index():
-    return engine.get_index()
-
-
-@pytest.fixture(scope="module")
 def rows():
     return [r for f in learned.TRAINING_FILES for r in read_labelled_kinds(learned.DATA_DIR / f)]
 

@@ -13,11 +13,6 @@ from app.matters.consultation.text import clauses, normalise_question, phrase_va
 from tests.conftest import web_login
 
 
-@pytest.fixture(scope="module")
-def index():
-    return engine.get_index()
-
-
 # From the tuning set (tests/data/consultation-tuning-2.tsv, kind "long"): stories the plain
 # whole-question ranking got wrong, with the need in one clause among the background.
 @pytest.mark.parametrize("q, code", [

@@ -19,11 +19,6 @@ LONG_TUNING_FLOOR = (0.84, 0.93)
 
 
 @pytest.fixture(scope="module")
-def index():
-    return engine.get_index()
-
-
-@pytest.fixture(scope="module")
 def tuning():
     return read_labelled_kinds(TUNING)
 

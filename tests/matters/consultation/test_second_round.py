@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from app.matters.consultation import engine
 from app.matters.consultation.evaluation import evaluate, read_labelled_kinds
 
 HELDOUT = Path(__file__).resolve().parents[2] / "data" / "consultation-heldout-3.tsv"
@@ -17,11 +16,6 @@ HELDOUT = Path(__file__).resolve().parents[2] / "data" / "consultation-heldout-3
 FLOORS = {"trad": (1.00, 1.00), "typo": (0.97, 0.97), "bundle": (0.88, 0.96), "hotline": (0.90, 0.90),
           "offtopic": (0.95, 0.95), "english": (0.94, 1.00), "everyday": (0.97, 1.00), "plain": (1.00, 1.00),
           "long": (0.95, 0.97)}
-
-
-@pytest.fixture(scope="module")
-def index():
-    return engine.get_index()
 
 
 def test_heldout_accuracy_floors_per_kind(index):
