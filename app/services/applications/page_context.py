@@ -284,7 +284,7 @@ def _full_names(session: Session, app: Application, usernames: set[str]) -> dict
     if not isinstance(app, svc.ApplicationView):
         return identity_service.full_names(session, usernames)
     names = {k: v for k, v in app.actor_names.items() if k in usernames}
-    missing = usernames - {e.actor for e in app.events}
+    missing = {u for u in usernames if u} - {e.actor for e in app.events}
     return {**names, **identity_service.full_names(session, missing)} if missing else names
 
 
