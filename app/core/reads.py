@@ -15,7 +15,9 @@ from __future__ import annotations
 import operator
 from typing import Any, Iterator
 
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
 
 # (statement, dialect name) -> its plan, None when it runs through Connection.execute. The statement
 # itself is the key (held, so its identity is never reused): built-once statements only.
@@ -136,3 +138,36 @@ def rows(session: Session, statement, params: dict | None = None):
     if any(procs):
         return Rows([make([p(v) if p else v for p, v in zip(procs, r)]) for r in fetched])
     return Rows([make(r) for r in fetched])
+
+
+def entity_columns(cls, prefix: str) -> tuple[list, tuple[str, ...]]:
+    """The columns of a mapped class labelled `prefix + key` for a statement that `adopt` reads back,
+    and the attribute keys in the same order."""
+    mapper = inspect(cls)
+    columns = list(mapper.local_table.c)
+    return ([c.label(prefix + c.key) for c in columns],
+            tuple(mapper.get_property_by_column(c).key for c in columns))
+
+
+_PRIMARY_KEYS: dict[Any, tuple[str, ...]] = {}
+
+
+def adopt(session: Session, cls, keys: tuple[str, ...], values) -> Any:
+    """The persistent instance of `cls` for a row's column values (attribute `keys`, all columns):
+    the one already in the session's identity map, or a new one registered there as a query would
+    have loaded it (its changes tracked and flushed, no history), without the ORM's result machinery."""
+    mapper = cls.__mapper__
+    values = dict(zip(keys, values))
+    try:
+        pk = _PRIMARY_KEYS[mapper]
+    except KeyError:
+        pk = _PRIMARY_KEYS[mapper] = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
+    key = mapper.identity_key_from_primary_key([values[k] for k in pk])
+    existing = session.identity_map.get(key)
+    if existing is not None:
+        return existing
+    obj = mapper.class_manager.new_instance()
+    instance_state(obj).dict.update(values)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj

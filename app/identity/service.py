@@ -163,12 +163,19 @@ def register_caller_extra(name: str, subquery: Callable[[Any], Any]) -> None:
     _SESSION_USER = _session_user_statement()
 
 
+_WS_COLUMNS, _WS_KEYS = reads.entity_columns(WebSession, "s_")
+_USER_COLUMNS, _USER_KEYS = reads.entity_columns(User, "u_")
+_USER_AT = len(_WS_KEYS)
+_EXTRAS_AT = _USER_AT + len(_USER_KEYS)
+
+
 def _session_user_statement():
     # Built once (and again when an extra is registered): every page view runs it (a statement
-    # built per call costs more than its execution).
+    # built per call costs more than its execution). Columns, not entities: load_caller makes the
+    # entities itself (reads.adopt), without the ORM's per-query machinery.
     extras = [fn(WebSession.user_id).label(name) for name, fn in CALLER_EXTRAS.items()]
-    return (select(WebSession, User, *extras).outerjoin(User, User.id == WebSession.user_id)
-            .where(WebSession.id == bindparam("id")))
+    return (select(*_WS_COLUMNS, *_USER_COLUMNS, *extras).select_from(WebSession)
+            .outerjoin(User, User.id == WebSession.user_id).where(WebSession.id == bindparam("id")))
 
 
 _SESSION_USER = _session_user_statement()
@@ -180,10 +187,12 @@ def load_caller(session: Session, raw: str | None) -> tuple[WebSession | None, U
     query (no extras for a session it does not return)."""
     if not raw or len(raw) > 100:
         return None, None, {}
-    row = session.execute(_SESSION_USER, {"id": _sha(raw)}).first()
+    row = reads.rows(session, _SESSION_USER, {"id": _sha(raw)}).first()
     if row is None:
         return None, None, {}
-    ws, user, *extras = row
+    ws = reads.adopt(session, WebSession, _WS_KEYS, row[:_USER_AT])
+    user = None if row[_USER_AT] is None else reads.adopt(session, User, _USER_KEYS, row[_USER_AT:_EXTRAS_AT])
+    extras = row[_EXTRAS_AT:]
     s = get_settings()
     now = utcnow()
     if (now - ws.last_seen_at > timedelta(minutes=s.session_idle_minutes)

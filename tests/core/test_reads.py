@@ -87,3 +87,44 @@ def test_driver_errors_are_raised_as_the_engine_raises_them(db_session):
     else:
         with pytest.raises(DBAPIError):
             reads.rows(db_session, _BROKEN)
+
+
+_USER_COLUMNS, _USER_KEYS = reads.entity_columns(User, "u_")
+_USER_ROW = select(*_USER_COLUMNS).where(User.username == bindparam("username"))
+
+
+def test_adopt_makes_a_persistent_instance_whose_changes_are_flushed(db_session):
+    _user(db_session, "reads-adopt")
+    db_session.flush()
+    user_id = db_session.execute(select(User.id).where(User.username == "reads-adopt")).scalar_one()
+    db_session.expunge_all()  # the identity map no longer holds it: adopt builds the instance
+    row = reads.rows(db_session, _USER_ROW, {"username": "reads-adopt"}).first()
+    adopted = reads.adopt(db_session, User, _USER_KEYS, row)
+    assert adopted.id == user_id and adopted.username == "reads-adopt" and adopted.role is Role.applicant_person
+    assert adopted in db_session and not db_session.dirty and not db_session.new  # loaded, not added
+    assert db_session.get(User, user_id) is adopted  # in the identity map: no second instance
+    adopted.full_name = "改名"
+    assert adopted in db_session.dirty
+    db_session.flush()
+    db_session.expunge_all()
+    assert db_session.execute(select(User.full_name).where(User.id == user_id)).scalar_one() == "改名"
+
+
+def test_adopt_returns_the_instance_the_session_already_holds(db_session):
+    user = _user(db_session, "reads-held")
+    db_session.flush()
+    user.full_name = "未写入"  # a change the row read from the database does not have
+    row = reads.rows(db_session, _USER_ROW, {"username": "reads-held"}).first()  # autoflush writes it
+    user.phone = "13800000000"  # pending again
+    assert reads.adopt(db_session, User, _USER_KEYS, row) is user
+    assert user.phone == "13800000000" and user.full_name == "未写入"  # nothing overwritten
+
+
+def test_adopted_instance_can_be_deleted(db_session):
+    _user(db_session, "reads-gone")
+    db_session.flush()
+    db_session.expunge_all()
+    row = reads.rows(db_session, _USER_ROW, {"username": "reads-gone"}).first()
+    db_session.delete(reads.adopt(db_session, User, _USER_KEYS, row))
+    db_session.flush()
+    assert reads.rows(db_session, _USER_ROW, {"username": "reads-gone"}).first() is None
