@@ -75,7 +75,9 @@ class Portal:
         else:
             self.db = f"sqlite:///{self.dir}/portal.db"
         self.env = {**os.environ, "PORTAL_DATABASE_URL": self.db, "PORTAL_DATA_DIR": self.dir,
-                    "PORTAL_ENV": "development", "PORTAL_LOG_LEVEL": log_level}
+                    "PORTAL_ENV": "development", "PORTAL_LOG_LEVEL": log_level,
+                    # as deployed: templates compiled once (development re-reads them per render)
+                    "PORTAL_TEMPLATES_RELOAD": "false"}
         self.pin = pin
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"

@@ -45,6 +45,7 @@ os.environ.setdefault("PORTAL_DATABASE_URL", f"sqlite:///{TMP}/bench.db")
 os.environ.setdefault("PORTAL_DATA_DIR", TMP)
 os.environ.setdefault("PORTAL_LOG_LEVEL", "WARNING")
 os.environ.setdefault("PORTAL_ENV", "development")
+os.environ.setdefault("PORTAL_TEMPLATES_RELOAD", "false")  # as deployed: templates compiled once
 
 
 def _side_by_side(portal_url: str, bare_url: str, pairs: int = 3, seconds: int = 5,

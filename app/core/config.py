@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024  # one uploaded file
     max_request_bytes: int = 1024 * 1024  # any other request body
     max_image_pixels: int = 40_000_000  # an uploaded image's width × height
+    # Check compiled templates against their files on every render (unset: in development only,
+    # where templates are edited while the server runs).
+    templates_reload: bool | None = None
     log_level: str = "INFO"
     log_json: bool = True
     # Task queue: SQLite file in data_dir unless a redis:// URL is given (several instances).
@@ -56,6 +59,10 @@ class Settings(BaseSettings):
     @property
     def root_key_dir(self) -> Path:
         return self.ca_dir or self.data_dir / "ca"
+
+    @property
+    def reload_templates(self) -> bool:
+        return self.env == "development" if self.templates_reload is None else self.templates_reload
 
     @property
     def is_production(self) -> bool:

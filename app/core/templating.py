@@ -22,7 +22,7 @@ templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 env = templates.env
 # A compiled template is checked against its file (a stat per template and render) only in
 # development, where templates are edited while the server runs; elsewhere it is compiled once.
-env.auto_reload = get_settings().env == "development"
+env.auto_reload = get_settings().reload_templates
 env.globals.update(_=gettext, pick=pick, quote=quote)
 _csrf_source: Callable[[Request], str] | None = None
 ELDER_COOKIE = "elder"  # 长者版: "1" on, "0" chosen off

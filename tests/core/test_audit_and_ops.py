@@ -49,6 +49,17 @@ def test_production_refuses_development_secret(monkeypatch):
         Settings()
 
 
+def test_templates_are_reloaded_from_their_files_in_development_only(monkeypatch):
+    from app.core.config import Settings
+
+    monkeypatch.delenv("PORTAL_TEMPLATES_RELOAD", raising=False)
+    assert Settings(env="development").reload_templates is True
+    assert Settings(env="test").reload_templates is False
+    assert Settings(env="development", templates_reload=False).reload_templates is False
+    monkeypatch.setenv("PORTAL_TEMPLATES_RELOAD", "true")
+    assert Settings(env="test").reload_templates is True
+
+
 def test_nul_bytes_are_refused_before_any_handler(client):
     r = client.get("/api/v1/matters/%00")
     assert r.status_code == 400 and r.json()["error"] == "bad_request"

@@ -2,6 +2,7 @@
 values, the application page's context, times in China time. Shared by pages.py and review_pages.py."""
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ def reason_page(request: Request, target: str, *, reason: str | None = None):
     return render(request, "access/reason.html", {"target": target, "errors": errors}, status_code=403)
 
 
+@functools.lru_cache(maxsize=8192)  # a page shows the same instants on every view (its timeline)
 def china_time(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return dt.astimezone(CHINA_TZ).strftime(fmt) if dt else ""
 
