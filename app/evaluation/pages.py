@@ -3,6 +3,7 @@ public disclosure on each matter page, and the public department ranking. The re
 workbench and the evaluator's dashboard are in workbench_pages.py and dashboard_pages.py."""
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from typing import Annotated
@@ -39,8 +40,16 @@ def _csrf_input(request: Request) -> Markup:
     return Markup(f'<input type="hidden" name="csrf_token" value="{escape(csrf_token(request))}">')
 
 
-def _indicator_views(app: Application) -> list[tuple[str, str]]:
-    return [(k, pick(*v)) for k, v in rules.indicator_set(ReviewChannel.online, app.channel.value).items()]
+@functools.lru_cache(maxsize=32)
+def _choices(locale: str, app_channel: str) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The review form's constant choices in one language (grades, the indicators of an online
+    review of an application from `app_channel`, tags, answer ratings): built once per pair."""
+    def named(items) -> tuple[tuple[str, str], ...]:
+        return tuple((k, pick(*v)) for k, v in items)  # pick reads the locale: part of the key
+    return {"grades": named(rules.GRADES.items()),
+            "indicators": named(rules.indicator_set(ReviewChannel.online, app_channel).items()),
+            "tags": named(rules.TAGS.items()),
+            "ratings": named((r.value, rules.ANSWER_RATINGS[r]) for r in AnswerRating)}
 
 
 def application_panel(request: Request, *, app: Application, user: User | None, errors=None, notice="", **_ctx):
@@ -56,9 +65,7 @@ def application_panel(request: Request, *, app: Application, user: User | None, 
     return Markup(env.get_template("evaluation/_application_panel.html").render(
         request=request, app=app, review=review_view(review, user) if review else None,
         can_review=review is None and svc.can_review(app), deadline=china_time(deadline),
-        grades=[(s, pick(*g)) for s, g in rules.GRADES.items()], indicators=_indicator_views(app),
-        tags=[(k, pick(*v)) for k, v in rules.TAGS.items()], ratings=[(r.value, pick(*rules.ANSWER_RATINGS[r]))
-                                                                     for r in AnswerRating],
+        **_choices(get_locale(), app.channel.value),
         errors=errors or {}, notice=notice, csrf_input=lambda: _csrf_input(request), max_comment=rules.MAX_COMMENT))
 
 

@@ -177,6 +177,13 @@ def test_review_form_on_the_application_page(client, auth):
     assert 'action="/applications/%s/review"' % number not in page.text
     # the bad score without a choice is re-rendered with an error
     other = completed(client, auth)
+    # the form's choices in the reader's language only (they are built once per language)
+    zh_page = client.get(f"/applications/{other}").text
+    assert "非常满意" in zh_page and "服务热情" in zh_page and "Very satisfied" not in zh_page
+    client.cookies.set("lang", "en")
+    en_page = client.get(f"/applications/{other}").text
+    assert "Very satisfied" in en_page and "Friendly" in en_page and "非常满意" not in en_page
+    client.cookies.set("lang", "zh")
     page = client.get(f"/applications/{other}")
     r = client.post(f"/applications/{other}/review", data={"csrf_token": csrf_from(page.text), "score": ""})
     assert r.status_code == 422 and "error-summary" in r.text
