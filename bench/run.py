@@ -3,8 +3,8 @@ the same run, on the same machine, so that the numbers mean something on any mac
 one table of ratios is printed and everything is saved as JSON (default var/bench.json; `--json PATH`).
 
 1. catalogue API: GET /api/v1/matters?limit=20 served by `portal serve` as shipped (1 worker, the
-   access log on) vs bench/bare_bytes.py (an async Starlette endpoint) serving the same bytes; each
-   server its own process pinned to core 0, wrk pinned to core 1, alternated pair by pair;
+   access log on) vs bench/bare_bytes.py (an async Starlette endpoint, uvicorn's access log on as
+   it ships) serving the same bytes; each server its own process pinned to core 0, wrk pinned to core 1, alternated pair by pair;
 2. pages: a matter page and an application page (HTML, as the logged-in applicant) vs
    bench/bare_page.py: an async Starlette endpoint that per request checks the session cookie,
    reads the page's rows with plain SQL (sqlite3) from a copy of the database and renders the same
@@ -59,6 +59,15 @@ def _side_by_side(portal_url: str, bare_url: str, pairs: int = 3, seconds: int =
     return {**last, "ratio": statistics.median(ratios), "ratios": ratios}
 
 
+def _start_bare(args: list[str], **kw) -> subprocess.Popen:
+    """A bare server pinned to core 0, logging to a file as the portal does (bench/live.py): the
+    bare servers log as uvicorn ships (INFO, its access log on: a line per request), the portal with
+    its own JSON access log; each runs with the logging it ships with."""
+    with open(Path(TMP) / "bare.log", "a") as log:
+        return subprocess.Popen(["taskset", "-c", "0", sys.executable, *args], stdout=log,
+                                stderr=subprocess.STDOUT, **kw)
+
+
 def bench_catalogue() -> dict:
     """GET /api/v1/matters?limit=20: the portal as shipped (`portal serve`, INFO access log on)
     against bare_bytes.py serving the same bytes, each pinned to core 0."""
@@ -69,8 +78,7 @@ def bench_catalogue() -> dict:
         body_file = Path(TMP) / "catalogue.json"
         body_file.write_bytes(body)
         port = free_port()
-        bare = subprocess.Popen(["taskset", "-c", "0", sys.executable, str(ROOT / "bench/bare_bytes.py"),
-                                 str(body_file), str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        bare = _start_bare([str(ROOT / "bench/bare_bytes.py"), str(body_file), str(port)])
         try:
             bare_url = f"http://127.0.0.1:{port}{path}"
             wait_until_up(bare_url, proc=bare)
@@ -172,9 +180,7 @@ def bench_pages() -> dict:
             page = httpx.get(portal.base + path, headers=headers, timeout=60)
             page.raise_for_status()
             port = free_port()
-            bare = subprocess.Popen(["taskset", "-c", "0", sys.executable, str(ROOT / "bench/bare_page.py"), str(port),
-                                     path, cookie], env=bare_env, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+            bare = _start_bare([str(ROOT / "bench/bare_page.py"), str(port), path, cookie], env=bare_env)
             try:
                 bare_url = f"http://127.0.0.1:{port}{path}"
                 wait_until_up(bare_url, seconds=240, proc=bare, headers=headers)
