@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
+from app.core import reads
 from app.core.audit_models import AuditCheckpoint, AuditRecord
 from app.core.config import get_settings
 from app.core.db import COMMIT_WRITES_KEY, hold_write_lock, utcnow
@@ -122,7 +123,7 @@ def _lock_chain(session: Session) -> None:
 
 
 def _head(session: Session) -> tuple[int, str]:
-    last = session.execute(_HEAD).first()
+    last = reads.rows(session, _HEAD).first()  # on the driver's cursor, autoflushed as session.execute would
     return (last.id, last.hash) if last else (0, GENESIS)
 
 

@@ -9,10 +9,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from app.core import audit
+from app.core import audit, reads
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.errors import Forbidden, TooManyRequests, ValidationFailed
@@ -59,9 +59,16 @@ def _since() -> datetime:
     return utcnow() - WINDOW
 
 
+# The rate limits' counts, built once and run on the driver's cursor (reads.rows: autoflushed as
+# session.scalar would, so a refusal just added is counted).
+_FAILURES = select(func.count()).select_from(SignFailure).where(
+    SignFailure.user_id == bindparam("user_id"), SignFailure.at >= bindparam("since"))
+_CODES_SENT = select(func.count()).select_from(SignCode).where(
+    SignCode.user_id == bindparam("user_id"), SignCode.created_at >= bindparam("since"))
+
+
 def _refuse_when_throttled(session: Session, app: Application, account: User, ip: str) -> None:
-    failures = session.scalar(select(func.count()).select_from(SignFailure).where(
-        SignFailure.user_id == account.id, SignFailure.at >= _since())) or 0
+    failures = reads.rows(session, _FAILURES, {"user_id": account.id, "since": _since()}).scalar() or 0
     if failures >= MAX_FAILURES:
         audit.record(session, actor=account.username, action="application.sign_throttled", outcome="refused",
                      object_type="application", object_id=app.number, ip=ip)
@@ -109,8 +116,7 @@ def verify(session: Session, app: Application, account: User, proof: Proof, *, i
 
 def new_code(session: Session, app: Application, account: User, *, ip: str = "") -> tuple[str, datetime]:
     """A fresh code for `account` to sign `app` (earlier unused ones stop working); (code, expires_at)."""
-    sent = session.scalar(select(func.count()).select_from(SignCode).where(
-        SignCode.user_id == account.id, SignCode.created_at >= _since())) or 0
+    sent = reads.rows(session, _CODES_SENT, {"user_id": account.id, "since": _since()}).scalar() or 0
     if sent >= MAX_CODES:
         raise SignProofThrottled(f"验证码发送过于频繁，请{WINDOW.seconds // 60}分钟后再试 / Too many codes sent; "
                                  f"try again in {WINDOW.seconds // 60} minutes")

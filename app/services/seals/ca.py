@@ -18,9 +18,10 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from app.core import reads
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.services.seals import keys
@@ -214,13 +215,21 @@ def aware(dt: datetime) -> datetime:
 
 _crls: dict[str, tuple[tuple, datetime, bytes]] = {}
 
+# Built once and run on the driver's cursor (reads.rows): every signature and verification reads
+# the trust store and each issuing CA's revocations.
+_REVOKED = (select(SealCredential.serial, SealCredential.revoked_at)
+            .where(SealCredential.issuer_serial == bindparam("ca_serial"), SealCredential.revoked_at.is_not(None))
+            .order_by(SealCredential.id))
+# The two kinds as plain binds (a list of values would be an expanding IN, which reads.rows hands
+# to Connection.execute): the same `kind IN (…, …)`.
+_CA_CERTIFICATES = select(SealCredential.serial, SealCredential.kind, SealCredential.cert_der).where(
+    SealCredential.kind.in_([bindparam("root", CredentialKind.root.value),
+                             bindparam("issuing", CredentialKind.issuing.value)]))
+
 
 def crl_der(session: Session, ca_serial: str) -> bytes:
     """The current DER CRL of an issuing CA: every certificate it issued that the registry revoked."""
-    revoked = tuple((serial, aware(at)) for serial, at in session.execute(
-        select(SealCredential.serial, SealCredential.revoked_at)
-        .where(SealCredential.issuer_serial == ca_serial, SealCredential.revoked_at.is_not(None))
-        .order_by(SealCredential.id)).all())
+    revoked = tuple((serial, aware(at)) for serial, at in reads.rows(session, _REVOKED, {"ca_serial": ca_serial}))
     now = datetime.now(timezone.utc)  # the wall clock: pyHanko checks a CRL's freshness against it
     cached = _crls.get(ca_serial)
     if cached is not None and cached[0] == revoked and now - cached[1] < timedelta(hours=1):
@@ -297,9 +306,7 @@ class TrustStore:
 
 def trust_store(session: Session) -> TrustStore:
     """Every root and issuing CA the platform ever had (old documents stay verifiable)."""
-    rows = session.execute(select(SealCredential.serial, SealCredential.kind, SealCredential.cert_der)
-                           .where(SealCredential.kind.in_([CredentialKind.root.value,
-                                                           CredentialKind.issuing.value]))).all()
+    rows = reads.rows(session, _CA_CERTIFICATES).all()
     roots, inter, issuers, serials = [], [], [], []
     for serial, kind, der in rows:
         crypto_cert, asn1_cert = _cert_pair(serial, der)

@@ -172,6 +172,21 @@ def test_codes_sent_are_limited(client, auth):
     assert r.status_code == 429
 
 
+def test_codes_sent_before_the_window_no_longer_count(client, auth, db_session):
+    h = auth("citizen-young")
+    number = ready(client, h)
+    for _ in range(5):
+        assert client.post(f"/api/v1/applications/{number}/sign/code", headers=h).status_code == 202
+    assert client.post(f"/api/v1/applications/{number}/sign/code", headers=h).status_code == 429
+    # Four of the five were sent 16 minutes ago: one left in the window, so four more may be sent.
+    ids = db_session.scalars(select(SignCode.id).order_by(SignCode.id.desc()).limit(5)).all()
+    db_session.execute(update(SignCode).where(SignCode.id.in_(ids[1:]))
+                       .values(created_at=utcnow() - timedelta(minutes=16)))
+    for _ in range(4):
+        assert client.post(f"/api/v1/applications/{number}/sign/code", headers=h).status_code == 202
+    assert client.post(f"/api/v1/applications/{number}/sign/code", headers=h).status_code == 429
+
+
 def test_nobody_else_can_sign_or_ask_for_a_code(client, auth):
     number = ready(client, auth("citizen-young"))
     h = auth("citizen-elder")

@@ -62,3 +62,21 @@ def test_read_many_sees_records_added_but_not_yet_flushed_and_logs_each_read(db_
     assert got[1][2:] == (None, None)
     assert [(g.actor, g.subject_key, g.application_number, g.outcome) for g in _logs_after(db_session, start)] == [
         ("system", subject, "XH9", "found"), ("system", NODATA, None, "not_found")]
+
+
+def test_a_single_subject_read_sees_a_record_added_but_not_yet_flushed(db_session):
+    from app.services.datahub.models import DataRecord
+
+    subject = "310104198001010023"
+    start = _last_id(db_session)
+    db_session.add(DataRecord(source="population", subject_key=subject,
+                              payload={"id_number": subject, "birth_date": "1980-01-01", "hukou_since": "2000-01-01"}))
+    one = service.lookup(db_session, "population", subject[:6] + " " + subject[6:], actor="", application_number="XH8",
+                         as_of=TODAY)
+    assert (one.status, one.subject_key) == ("found", subject)
+    assert one.record["age"] == 46 and one.record["hukou_years"] == 26 and one.updated_at is not None
+    # The same subject asked twice in one call is still a single subject: read once, logged twice.
+    twice = service.read_many(db_session, "population", [(subject, "XH9"), (subject, None)], actor="", as_of=TODAY)
+    assert [(status, key) for status, key, _, _ in twice] == [("found", subject)] * 2
+    assert [(g.subject_key, g.application_number, g.outcome) for g in _logs_after(db_session, start)] == [
+        (subject, "XH8", "found"), (subject, "XH9", "found"), (subject, None, "found")]
