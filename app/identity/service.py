@@ -47,6 +47,12 @@ def check_password_strength(password: str) -> None:
                                "with both letters and digits", fields={"password": "weak"})
 
 
+# Registration's uniqueness checks: built once, on the driver's cursor (reads.rows, autoflushed as
+# session.scalar would).
+_USERNAME_TAKEN = select(User.id).where(User.username == bindparam("username"))
+_ID_NUMBER_TAKEN = select(User.id).where(User.id_number == bindparam("id_number"))
+
+
 def create_user(session: Session, *, username: str, password: str, role: Role, full_name: str,
                 id_number: str | None = None, uscc: str | None = None, phone: str = "",
                 department_code: str | None = None, window_code: str | None = None,
@@ -71,9 +77,9 @@ def create_user(session: Session, *, username: str, password: str, role: Role, f
         raise ValidationFailed(str(e)) from None
     if role == Role.reviewer and not department_code:
         raise ValidationFailed("部门审批人员须指定部门 / A reviewer must belong to a department")
-    if session.scalar(select(User.id).where(User.username == username)):
+    if reads.rows(session, _USERNAME_TAKEN, {"username": username}).scalar():
         raise Conflict(f"用户名已存在：{username} / Username already taken")
-    if id_number and session.scalar(select(User.id).where(User.id_number == id_number)):
+    if id_number and reads.rows(session, _ID_NUMBER_TAKEN, {"id_number": id_number}).scalar():
         raise Conflict("该身份证号码已注册 / This ID number is already registered")
     user = User(username=username, password_hash=password_hash or hash_password(password), role=role, full_name=full_name,
                 id_number=id_number, uscc=uscc, phone=phone, department_code=department_code,
