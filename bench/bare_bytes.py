@@ -21,4 +21,4 @@ async def answer(request):
 app = Starlette(routes=[Route("/{path:path}", answer)])
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="info", access_log=True)  # uvicorn as shipped: a line per request
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)

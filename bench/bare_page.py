@@ -234,7 +234,7 @@ def main() -> None:
         return HTMLResponse(template.render(ctx))
 
     app = Starlette(routes=[Route("/{path:path}", page)])
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="info", access_log=True)  # uvicorn as shipped: a line per request
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@ the same run, on the same machine, so that the numbers mean something on any mac
 one table of ratios is printed and everything is saved as JSON (default var/bench.json; `--json PATH`).
 
 1. catalogue API: GET /api/v1/matters?limit=20 served by `portal serve` as shipped (1 worker, the
-   access log on) vs bench/bare_bytes.py (an async Starlette endpoint, uvicorn's access log on as
-   it ships) serving the same bytes; each server its own process pinned to core 0, wrk pinned to core 1, alternated pair by pair;
+   access log on) vs bench/bare_bytes.py (an async Starlette endpoint, no access log) serving the
+   same bytes; each server its own process pinned to core 0, wrk pinned to core 1, alternated pair by pair;
 2. pages: a matter page and an application page (HTML, as the logged-in applicant) vs
    bench/bare_page.py: an async Starlette endpoint that per request checks the session cookie,
    reads the page's rows with plain SQL (sqlite3) from a copy of the database and renders the same
@@ -60,9 +60,8 @@ def _side_by_side(portal_url: str, bare_url: str, pairs: int = 3, seconds: int =
 
 
 def _start_bare(args: list[str], **kw) -> subprocess.Popen:
-    """A bare server pinned to core 0, logging to a file as the portal does (bench/live.py): the
-    bare servers log as uvicorn ships (INFO, its access log on: a line per request), the portal with
-    its own JSON access log; each runs with the logging it ships with."""
+    """A bare server pinned to core 0, its output (warnings and errors: no access log, see
+    docs/performance.md, "How the HTTP benchmark is fair") in a file."""
     with open(Path(TMP) / "bare.log", "a") as log:
         return subprocess.Popen(["taskset", "-c", "0", sys.executable, *args], stdout=log,
                                 stderr=subprocess.STDOUT, **kw)
