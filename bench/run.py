@@ -38,7 +38,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.live import Portal, free_port, wait_until_up, wrk  # noqa: E402
+from bench.live import Portal, cpu_seconds, free_port, wait_until_up, wrk  # noqa: E402
 
 TMP = tempfile.mkdtemp(prefix="portal-bench-")
 os.environ.setdefault("PORTAL_DATABASE_URL", f"sqlite:///{TMP}/bench.db")
@@ -49,14 +49,32 @@ os.environ.setdefault("PORTAL_TEMPLATES_RELOAD", "false")  # as deployed: templa
 
 
 def _side_by_side(portal_url: str, bare_url: str, pairs: int = 3, seconds: int = 5,
-                  headers: dict | None = None, connections: int = 50) -> dict:
-    """wrk (pinned to core 1) against each server in turn; the median of the per-pair ratios."""
-    ratios, last = [], {}
+                  headers: dict | None = None, connections: int = 50, pids: tuple[int, int] | None = None) -> dict:
+    """wrk (pinned to core 1) against each server in turn; the median of the per-pair ratios. With
+    the servers' `pids` (portal, bare), also each server's CPU time per request and the median of
+    the pairs' CPU ratios (bare's CPU per request / the portal's): the same comparison, steadier
+    than throughput where other work takes the core away (a busy or virtualised machine)."""
+    ratios, cpu_ratios, last = [], [], {}
     for _ in range(pairs):
-        last = {"portal_rps": wrk(portal_url, seconds, connections, headers=headers),
-                "bare_rps": wrk(bare_url, seconds, connections, headers=headers)}
+        for side, url, pid in (("portal", portal_url, pids and pids[0]), ("bare", bare_url, pids and pids[1])):
+            before = cpu_seconds(pid) if pid else 0.0
+            last[f"{side}_rps"] = rps = wrk(url, seconds, connections, headers=headers)
+            if pid:
+                last[f"{side}_cpu_us"] = 1e6 * (cpu_seconds(pid) - before) / (rps * seconds)
         ratios.append(last["portal_rps"] / last["bare_rps"])
-    return {**last, "ratio": statistics.median(ratios), "ratios": ratios}
+        if pids:
+            cpu_ratios.append(last["bare_cpu_us"] / last["portal_cpu_us"])
+    out = {**last, "ratio": statistics.median(ratios), "ratios": ratios}
+    if pids:
+        out.update(cpu_ratio=statistics.median(cpu_ratios), cpu_ratios=cpu_ratios)
+    return out
+
+
+def _cpu_note(result: dict) -> str:
+    if "cpu_ratio" not in result:
+        return ""
+    return (f"\n{'':17}CPU per request: portal {result['portal_cpu_us']:.0f} µs, bare {result['bare_cpu_us']:.0f} µs;"
+            f" CPU ratio {result['cpu_ratio']:.2f} (pairs " + ", ".join(f"{r:.2f}" for r in result["cpu_ratios"]) + ")")
 
 
 def _start_bare(args: list[str], **kw) -> subprocess.Popen:
@@ -81,7 +99,7 @@ def bench_catalogue() -> dict:
         try:
             bare_url = f"http://127.0.0.1:{port}{path}"
             wait_until_up(bare_url, proc=bare)
-            result = _side_by_side(portal.base + path, bare_url)
+            result = _side_by_side(portal.base + path, bare_url, pids=(portal.proc.pid, bare.pid))
         finally:
             bare.terminate()
             bare.wait()
@@ -90,7 +108,7 @@ def bench_catalogue() -> dict:
     result["bytes"] = len(body)
     print(f"catalogue API   portal {result['portal_rps']:8.0f} req/s   bare async Starlette "
           f"{result['bare_rps']:8.0f} req/s   ratio {result['ratio']:.2f} (goal >= 0.50; pairs "
-          + ", ".join(f"{r:.2f}" for r in result["ratios"]) + ")")
+          + ", ".join(f"{r:.2f}" for r in result["ratios"]) + ")" + _cpu_note(result))
     return result
 
 
@@ -188,7 +206,8 @@ def bench_pages() -> dict:
                     raise RuntimeError(f"{path}: the bare page differs from the portal's "
                                        f"({len(bare_page)} vs {len(page.content)} bytes)")
                 bare_bytes = len(bare_page)
-                result = _side_by_side(portal.base + path, bare_url, headers=headers, connections=4)
+                result = _side_by_side(portal.base + path, bare_url, headers=headers, connections=4,
+                                       pids=(portal.proc.pid, bare.pid))
             finally:
                 bare.terminate()
                 bare.wait()
@@ -196,7 +215,8 @@ def bench_pages() -> dict:
             out[name] = result
             print(f"{name.replace('_', ' '):<17}portal {result['portal_rps']:8.0f} req/s   bare Jinja "
                   f"{result['bare_rps']:8.0f} req/s   ratio {result['ratio']:.2f} (goal >= 0.50; pairs "
-                  + ", ".join(f"{r:.2f}" for r in result["ratios"]) + f"; {len(page.content)} vs {bare_bytes} bytes)")
+                  + ", ".join(f"{r:.2f}" for r in result["ratios"]) + f"; {len(page.content)} vs {bare_bytes} bytes)"
+                  + _cpu_note(result))
     finally:
         portal.close()
     return out
