@@ -35,6 +35,15 @@ def register(*, csrf_token: Callable[[Request], str], **template_globals) -> Non
     env.globals.update(template_globals)
 
 
+def current_path(scope) -> str:
+    """The request's path and query as `request.url` would give them (its path escaped the same way;
+    a query that is not UTF-8 is replaced, not an error), without building the URL (host, scheme,
+    parsing) on every render."""
+    path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    query = scope.get("query_string", b"")
+    return f"{path}?{query.decode('utf-8', 'replace')}" if query else path
+
+
 def _dict_merge(d: dict, **kw) -> dict:
     return {**d, **kw}
 
@@ -116,5 +125,5 @@ def render(request: Request, name: str, context: dict | None = None, status_code
     ctx["csrf_token"] = lambda: csrf_token(request)
     ctx["elder"] = request.cookies.get(ELDER_COOKIE) == "1"
     ctx["elder_chosen"] = ELDER_COOKIE in request.cookies
-    ctx["current_path"] = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    ctx["current_path"] = current_path(request.scope)
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)

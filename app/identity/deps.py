@@ -133,8 +133,8 @@ async def current_user(request: Request, session: SessionDep) -> User:
     if user is None:
         raise Unauthorized("请先登录 / Please log in first", code="login_required")
     # A cookie-authenticated call to the JSON API must prove it came from our pages.
-    if (request.url.path.startswith("/api/") and not request.state.via_token
-            and request.method not in ("GET", "HEAD", "OPTIONS")):
+    if (request.method not in ("GET", "HEAD", "OPTIONS") and not request.state.via_token
+            and request.url.path.startswith("/api/")):
         ws: WebSession = request.state.web_session
         sent = request.headers.get("x-csrf-token", "")
         if not sent or not hmac.compare_digest(sent, ws.csrf_token):

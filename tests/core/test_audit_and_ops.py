@@ -78,3 +78,18 @@ def test_the_server_is_warm_before_it_accepts_a_request(app, monkeypatch):
     monkeypatch.setattr(consultation, "_index", None)  # as in a process that just started
     with TestClient(app):  # runs the startup, as the server does before it listens
         assert consultation._index is not None
+
+
+def test_current_path_is_what_request_url_gives():
+    from starlette.requests import Request
+
+    from app.core.templating import current_path
+
+    for path, query in (("/matters/elderly-allowance", b""), ("/applications/XH1", b"done=signed&x=%E4%B8%AD"),
+                        ("/a?b#c\\d", b"q=1"), ("/事项/中文", b"k=%20v"), ("//double", b"")):
+        scope = {"type": "http", "method": "GET", "path": path, "query_string": query, "scheme": "http",
+                 "server": ("127.0.0.1", 8000), "headers": [(b"host", b"portal.example:8000")]}
+        url = Request(scope).url
+        assert current_path(scope) == url.path + (f"?{url.query}" if url.query else "")
+    bad = {"path": "/x", "query_string": b"q=\xff"}
+    assert current_path(bad) == "/x?q=\ufffd"  # not UTF-8: replaced, never a 500

@@ -33,6 +33,12 @@ def test_login_form_without_next_sends_none(client):
     assert 'name="next" value="/applications/X"' in client.get("/login?next=/applications/X").text
 
 
+def test_the_headers_login_link_comes_back_to_the_page(client):
+    assert 'href="/login?next=/matters%3Fq%3D%25E5%2585%25BB%25E8%2580%2581"' in client.get("/matters?q=%E5%85%BB%E8%80%81").text
+    assert 'href="/login?next=/matters/elderly-allowance"' in client.get("/matters/elderly-allowance").text
+    assert 'href="/login"' in client.get("/").text and "/login?next=/\"" not in client.get("/").text
+
+
 def test_a_given_next_still_wins(client):
     page = client.get("/login?next=/matters")
     r = client.post("/login", data={"username": "reviewer-civil", "password": PASSWORD, "next": "/matters",
