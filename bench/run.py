@@ -45,34 +45,26 @@ os.environ.setdefault("PORTAL_DATABASE_URL", f"sqlite:///{TMP}/bench.db")
 os.environ.setdefault("PORTAL_DATA_DIR", TMP)
 os.environ.setdefault("PORTAL_LOG_LEVEL", "WARNING")
 os.environ.setdefault("PORTAL_ENV", "development")
-os.environ.setdefault("PORTAL_TEMPLATES_RELOAD", "false")  # as deployed: templates compiled once
 
 
-def _side_by_side(portal_url: str, bare_url: str, pairs: int = 3, seconds: int = 5,
-                  headers: dict | None = None, connections: int = 50, pids: tuple[int, int] | None = None) -> dict:
-    """wrk (pinned to core 1) against each server in turn; the median of the per-pair ratios. With
-    the servers' `pids` (portal, bare), also each server's CPU time per request and the median of
-    the pairs' CPU ratios (bare's CPU per request / the portal's): the same comparison, steadier
-    than throughput where other work takes the core away (a busy or virtualised machine)."""
+def _side_by_side(portal_url: str, bare_url: str, pids: tuple[int, int], pairs: int = 3, seconds: int = 5,
+                  headers: dict | None = None, connections: int = 50) -> dict:
+    """wrk (pinned to core 1) against each server in turn; the median of the per-pair ratios. Beside
+    them, each server's CPU time per request (`pids`: portal, bare) and the median of the pairs' CPU
+    ratios (bare's CPU per request / the portal's)."""
     ratios, cpu_ratios, last = [], [], {}
     for _ in range(pairs):
-        for side, url, pid in (("portal", portal_url, pids and pids[0]), ("bare", bare_url, pids and pids[1])):
-            before = cpu_seconds(pid) if pid else 0.0
+        for side, url, pid in (("portal", portal_url, pids[0]), ("bare", bare_url, pids[1])):
+            before = cpu_seconds(pid)
             last[f"{side}_rps"] = rps = wrk(url, seconds, connections, headers=headers)
-            if pid:
-                last[f"{side}_cpu_us"] = 1e6 * (cpu_seconds(pid) - before) / (rps * seconds)
+            last[f"{side}_cpu_us"] = 1e6 * (cpu_seconds(pid) - before) / (rps * seconds)
         ratios.append(last["portal_rps"] / last["bare_rps"])
-        if pids:
-            cpu_ratios.append(last["bare_cpu_us"] / last["portal_cpu_us"])
-    out = {**last, "ratio": statistics.median(ratios), "ratios": ratios}
-    if pids:
-        out.update(cpu_ratio=statistics.median(cpu_ratios), cpu_ratios=cpu_ratios)
-    return out
+        cpu_ratios.append(last["bare_cpu_us"] / last["portal_cpu_us"])
+    return {**last, "ratio": statistics.median(ratios), "ratios": ratios,
+            "cpu_ratio": statistics.median(cpu_ratios), "cpu_ratios": cpu_ratios}
 
 
 def _cpu_note(result: dict) -> str:
-    if "cpu_ratio" not in result:
-        return ""
     return (f"\n{'':17}CPU per request: portal {result['portal_cpu_us']:.0f} µs, bare {result['bare_cpu_us']:.0f} µs;"
             f" CPU ratio {result['cpu_ratio']:.2f} (pairs " + ", ".join(f"{r:.2f}" for r in result["cpu_ratios"]) + ")")
 
@@ -99,7 +91,7 @@ def bench_catalogue() -> dict:
         try:
             bare_url = f"http://127.0.0.1:{port}{path}"
             wait_until_up(bare_url, proc=bare)
-            result = _side_by_side(portal.base + path, bare_url, pids=(portal.proc.pid, bare.pid))
+            result = _side_by_side(portal.base + path, bare_url, (portal.proc.pid, bare.pid))
         finally:
             bare.terminate()
             bare.wait()
@@ -206,8 +198,8 @@ def bench_pages() -> dict:
                     raise RuntimeError(f"{path}: the bare page differs from the portal's "
                                        f"({len(bare_page)} vs {len(page.content)} bytes)")
                 bare_bytes = len(bare_page)
-                result = _side_by_side(portal.base + path, bare_url, headers=headers, connections=4,
-                                       pids=(portal.proc.pid, bare.pid))
+                result = _side_by_side(portal.base + path, bare_url, (portal.proc.pid, bare.pid),
+                                       headers=headers, connections=4)
             finally:
                 bare.terminate()
                 bare.wait()

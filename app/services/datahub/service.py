@@ -111,6 +111,15 @@ _READ_STATUS = select(DataSourceStatus.__table__.c.available).where(
 _LOG_READS = insert(DataAccessLog.__table__)
 
 
+def _records(session: Session, source: str, keys: list[str]):
+    """The stored records of distinct subject `keys`: one `=` on the driver's cursor for a single
+    subject (most reads), expanding INs of at most 500 otherwise."""
+    if len(keys) == 1:
+        return fast_rows(session, _READ_RECORD, {"source": source, "key": keys[0]})
+    return (row for i in range(0, len(keys), 500)
+            for row in session.execute(_READ_RECORDS, {"source": source, "keys": keys[i:i + 500]}))
+
+
 def read_many(
     session: Session,
     source: str,
@@ -127,19 +136,11 @@ def read_many(
     if not reads:
         return []
     keys = [normalise_subject(source, subject) for subject, _ in reads]
-    found: dict[str, tuple[dict[str, Any], datetime]] = {}
     flag = fast_rows(session, _READ_STATUS, {"source": source}).scalar()
     available = flag is None or bool(flag)
-    if available:
-        wanted = sorted(set(keys))
-        if len(wanted) == 1:
-            for key, payload, updated_at in fast_rows(session, _READ_RECORD, {"source": source, "key": wanted[0]}):
-                found[key] = (payload, updated_at)
-        else:
-            for i in range(0, len(wanted), 500):
-                for key, payload, updated_at in session.execute(_READ_RECORDS, {"source": source,
-                                                                                 "keys": wanted[i:i + 500]}):
-                    found[key] = (payload, updated_at)
+    found: dict[str, tuple[dict[str, Any], datetime]] = {
+        key: (payload, updated_at)
+        for key, payload, updated_at in (_records(session, source, sorted(set(keys))) if available else ())}
     missing = LookupOutcome.not_found.value if available else LookupOutcome.unavailable.value
     now = utcnow()  # the reads of one call happen at one moment
     actor, purpose = actor or "system", (purpose or "")[:200]
